@@ -1,0 +1,37 @@
+#pragma once
+// The request and response as handlers see them: plain values, no Beast types, so handlers and
+// their tests compile without Asio.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace regent::api {
+
+struct Request {
+  std::string method;  // GET, POST, ...
+  std::string path;    // without the query
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string remote_ip;
+  std::string request_id;  // set by the server before routing
+
+  std::optional<std::string> header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    if (it == headers.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Splits "a=1&b=x%20y" into decoded pairs; false when the encoding is broken.
+bool parse_query(std::string_view raw, std::map<std::string, std::string>& out);
+
+}  // namespace regent::api

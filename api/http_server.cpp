@@ -1,0 +1,173 @@
+#include "api/http_server.hpp"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast.hpp>
+#include <thread>
+
+#include "api/problem.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+
+namespace regent::api {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+const core::Logger logger("api");
+
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 200) return false;
+  for (unsigned char c : id)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  Handler handler;
+  asio::io_context io;
+  asio::thread_pool handlers;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  int bound_port = 0;
+
+  Impl(ServerOptions o, Handler h)
+      : options(std::move(o)), handler(std::move(h)), handlers(static_cast<size_t>(options.handler_threads)) {}
+
+  Request convert(http::request<http::string_body>& msg, const tcp::socket& sock) {
+    Request r;
+    r.method = std::string(msg.method_string());
+    std::string_view target = msg.target();
+    auto q = target.find('?');
+    r.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos && !parse_query(target.substr(q + 1), r.query)) r.query["\x01invalid"] = "1";
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      r.headers[name] = std::string(f.value());
+    }
+    r.body = std::move(msg.body());
+    boost::system::error_code ec;
+    auto ep = sock.remote_endpoint(ec);
+    if (!ec) r.remote_ip = ep.address().to_string();
+    auto rid = r.header("request-id");
+    r.request_id = rid && acceptable_request_id(*rid) ? *rid : core::uuid_v7();
+    return r;
+  }
+
+  static http::response<http::string_body> to_beast(const Response& resp, const std::string& request_id,
+                                                    unsigned version, bool keep_alive) {
+    http::response<http::string_body> out{static_cast<http::status>(resp.status), version};
+    out.set(http::field::server, "regent");
+    if (!resp.body.empty() || resp.status != 204) out.set(http::field::content_type, resp.content_type);
+    out.set("Request-Id", request_id);
+    for (const auto& [k, v] : resp.headers) out.set(k, v);
+    out.body() = resp.body;
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    return out;
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      stream.expires_after(options.read_timeout);
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
+      parser.header_limit(16 * 1024);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (ec == http::error::body_limit) {
+        std::string rid = core::uuid_v7();
+        auto resp = problem(core::errc::payload_too_large,
+                            "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes", rid);
+        auto out = to_beast(resp, rid, parser.get().version(), false);
+        co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+        break;
+      }
+      if (ec) break;  // closed, timed out or malformed: nothing more to say on this connection
+      auto& msg = parser.get();
+      bool keep_alive = msg.keep_alive() && !stopping;
+      unsigned version = msg.version();
+      Request req = convert(msg, stream.socket());
+      ++in_flight;
+      stream.expires_never();
+      Response resp = co_await asio::co_spawn(
+          handlers.get_executor(),
+          [this, &req]() -> asio::awaitable<Response> {
+            try {
+              co_return handler(req);
+            } catch (const std::exception& ex) {
+              logger.error("unhandled error", {{"request_id", req.request_id}, {"error", ex.what()}});
+              co_return problem(core::errc::internal, "internal error", req.request_id);
+            }
+          },
+          asio::use_awaitable);
+      auto out = to_beast(resp, req.request_id, version, keep_alive);
+      stream.expires_after(options.read_timeout);
+      auto [wec, wn] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+      --in_flight;
+      if (wec || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> listen() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        continue;
+      }
+      auto exec = socket.get_executor();
+      asio::co_spawn(exec, session(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { shutdown(std::chrono::milliseconds(0)); }
+
+void HttpServer::start() {
+  auto& i = *impl_;
+  tcp::endpoint ep(asio::ip::make_address(i.options.address), static_cast<unsigned short>(i.options.port));
+  i.acceptor.open(ep.protocol());
+  i.acceptor.set_option(asio::socket_base::reuse_address(true));
+  i.acceptor.bind(ep);
+  i.acceptor.listen(asio::socket_base::max_listen_connections);
+  i.bound_port = i.acceptor.local_endpoint().port();
+  asio::co_spawn(i.io, i.listen(), asio::detached);
+  for (int t = 0; t < i.options.io_threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });
+}
+
+int HttpServer::port() const { return impl_->bound_port; }
+
+void HttpServer::shutdown(std::chrono::milliseconds grace) {
+  auto& i = *impl_;
+  if (i.threads.empty()) return;
+  i.stopping = true;
+  asio::post(i.io, [&i] {
+    boost::system::error_code ignored;
+    i.acceptor.close(ignored);
+  });
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (i.in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  i.io.stop();
+  for (auto& t : i.threads)
+    if (t.joinable()) t.join();
+  i.threads.clear();
+  i.handlers.join();
+}
+
+}  // namespace regent::api

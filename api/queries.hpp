@@ -1,0 +1,38 @@
+#pragma once
+// Read-model queries. Each answers with ready JSON built by Postgres (json_build_object), so rows
+// go to the client without being re-encoded here.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+
+namespace regent::core {
+class PgPool;
+}
+
+namespace regent::api {
+
+struct UserFilter {
+  std::string role;
+  std::string status;
+  std::string q;  // substring of email or full name
+  std::string after_id;
+  int limit = 50;
+};
+
+struct Page {
+  std::vector<std::string> items;  // JSON objects
+  std::string last_id;             // of the last item, when there may be more
+};
+
+std::optional<std::string> find_user(core::PgPool& pg, const core::TenantId& tenant, const std::string& id);
+Page list_users(core::PgPool& pg, const core::TenantId& tenant, const UserFilter& f);
+std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& tenant);
+
+// {"items": [...], "next_cursor": ...}
+std::string page_json(const Page& page);
+std::string encode_cursor(const std::string& last_id);
+std::optional<std::string> decode_cursor(std::string_view cursor);
+
+}  // namespace regent::api

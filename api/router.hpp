@@ -1,0 +1,43 @@
+#pragma once
+// Routing is a table: method and path pattern ("/v1/users/{id}") to a handler. The router also
+// records each request's metrics and its log line.
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/http.hpp"
+#include "api/services.hpp"
+
+namespace regent::api {
+
+struct Ctx {
+  Request& req;
+  Services& svc;
+  std::map<std::string, std::string> params;  // from {name} segments
+  std::string tenant_id;                      // for the log line, once known
+  std::string actor_id;
+  const std::string& rid() const { return req.request_id; }
+};
+
+using RouteHandler = std::function<Response(Ctx&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  RouteHandler handler;
+};
+
+class Router {
+ public:
+  explicit Router(std::vector<Route> routes) : routes_(std::move(routes)) {}
+  Response dispatch(Request& req, Services& svc) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Every route Regent serves.
+std::vector<Route> all_routes();
+
+}  // namespace regent::api

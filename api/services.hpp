@@ -1,0 +1,30 @@
+#pragma once
+// What handlers reach: configuration, the command processor, Postgres and the checkpoints.
+#include <functional>
+#include <semaphore>
+
+#include "core/config.hpp"
+
+namespace regent::core {
+class PgPool;
+}
+namespace regent::commands {
+class Processor;
+}
+namespace regent::projections {
+class CheckpointWatcher;
+}
+
+namespace regent::api {
+
+struct Services {
+  const core::Config& config;
+  commands::Processor& processor;
+  core::PgPool& pg;
+  projections::CheckpointWatcher& checkpoints;
+  std::function<bool()> log_reachable;
+  // argon2id is CPU-bound: at most this many hashes at once, whatever the handler pool's size.
+  std::counting_semaphore<64>& hashing_slots;
+};
+
+}  // namespace regent::api

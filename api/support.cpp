@@ -1,0 +1,149 @@
+#include "api/support.hpp"
+
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/jwt.hpp"
+#include "api/problem.hpp"
+#include "commands/position.hpp"
+#include "core/password.hpp"
+#include "projections/checkpoints.hpp"
+
+namespace regent::api {
+namespace {
+core::Error unauthenticated() { return core::make_error(core::errc::unauthenticated, "missing or invalid credentials"); }
+}  // namespace
+
+bool Principal::has_any(std::initializer_list<std::string_view> wanted) const {
+  for (auto w : wanted)
+    if (std::find(roles.begin(), roles.end(), w) != roles.end()) return true;
+  return false;
+}
+
+core::Result<Principal> authenticate(Ctx& ctx) {
+  auto header = ctx.req.header("authorization");
+  if (!header || header->size() < 8 || header->compare(0, 7, "Bearer ") != 0) return unauthenticated();
+  std::string_view token = std::string_view(*header).substr(7);
+  auto claims = verify_jwt(token, ctx.svc.config.jwt_secret, ctx.svc.config.jwt_issuer, core::now_millis() / 1000);
+  if (!claims) return claims.error();
+  Principal p;
+  p.user_id = core::UserId{claims->sub};
+  p.home_tenant = core::TenantId{claims->tid};
+  p.tenant = p.home_tenant;
+  bool active = false;
+  auto& proc = ctx.svc.processor;
+  proc.read(proc.partition_of(p.home_tenant), [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(p.home_tenant);
+    const auto* u = t ? t->user(p.user_id) : nullptr;
+    if (u && u->status == "active") {
+      active = true;
+      p.roles = u->roles;  // the roles of now, not of when the token was issued
+      std::sort(p.roles.begin(), p.roles.end());
+      p.super_admin = t->slug == "system" && p.has_any({"super_admin"});
+    }
+  });
+  if (!active) return unauthenticated();
+  ctx.actor_id = p.user_id.value;
+  std::string acting;
+  if (auto it = ctx.req.query.find("tenant"); it != ctx.req.query.end()) acting = it->second;
+  else if (auto h = ctx.req.header("regent-tenant")) acting = *h;
+  if (!acting.empty() && p.super_admin) {
+    bool by_id = core::is_uuid(acting);
+    int32_t partition = by_id ? proc.partition_of(core::TenantId{acting}) : proc.partition_of_slug(acting);
+    std::optional<core::TenantId> found;
+    proc.read(partition, [&](const commands::PartitionState& s) {
+      const auto* t = by_id ? s.tenant(core::TenantId{acting}) : s.tenant_by(acting);
+      if (t) found = t->id;
+    });
+    if (!found) return core::make_error(core::errc::not_found, "no such tenant");
+    p.tenant = *found;
+  }
+  ctx.tenant_id = p.tenant.value;
+  return p;
+}
+
+core::Result<std::unique_ptr<core::JsonDocument>> json_body(const Request& req) {
+  auto ct = req.header("content-type").value_or("");
+  std::string media = ct.substr(0, ct.find(';'));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (media != "application/json")
+    return core::make_error(core::errc::unsupported_media_type, "the body must be application/json");
+  auto doc = core::JsonDocument::parse(req.body);
+  if (!doc) return core::make_error(core::errc::invalid_json, "the body is not valid JSON");
+  if (!doc->root().is_object()) return core::make_error(core::errc::invalid_json, "the body must be a JSON object");
+  return doc;
+}
+
+std::optional<Response> await_position(Ctx& ctx, const std::vector<std::string>& projections) {
+  auto token = ctx.req.header("regent-min-position");
+  if (!token) return std::nullopt;
+  auto pos = commands::parse_position(*token);
+  if (!pos || pos->partition >= ctx.svc.processor.partitions())
+    return problem(core::Error{core::errc::validation_failed, "Regent-Min-Position is not a position this server gave",
+                               {{"Regent-Min-Position", "is not a valid position"}}},
+                   ctx.rid());
+  if (ctx.svc.checkpoints.wait(projections, pos->partition, pos->offset,
+                               std::chrono::milliseconds(ctx.svc.config.consistency_timeout_ms)))
+    return std::nullopt;
+  return problem(core::errc::projection_lagging, "the read model has not reached that position yet", ctx.rid());
+}
+
+commands::Context command_context(const Ctx& ctx, const Principal* actor) {
+  commands::Context c;
+  if (actor) {
+    c.actor_id = actor->user_id.value;
+    c.actor_type = "user";
+    c.actor_roles = actor->roles;
+  }
+  c.request_id = ctx.req.request_id;
+  c.idempotency_key = ctx.req.header("idempotency-key").value_or("");
+  c.ip = ctx.req.remote_ip;
+  c.user_agent = ctx.req.header("user-agent").value_or("").substr(0, 512);
+  c.now = core::now_millis();
+  return c;
+}
+
+std::string hash_password_bounded(Services& svc, std::string_view password) {
+  svc.hashing_slots.acquire();
+  struct Release {
+    std::counting_semaphore<64>& s;
+    ~Release() { s.release(); }
+  } release{svc.hashing_slots};
+  return core::hash_password(password);
+}
+
+Response json_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Response committed_response(int status, std::string body, const commands::Committed& done) {
+  Response r = json_response(status, std::move(body));
+  r.headers.emplace_back("Regent-Position", commands::format_position(done.position));
+  return r;
+}
+
+std::string user_json(const core::TenantId& tenant, const commands::UserState& u, const std::string& created_at) {
+  boost::json::array roles;
+  auto sorted = u.roles;
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& r : sorted) roles.emplace_back(r);
+  boost::json::object o{{"id", u.id.value},
+                        {"tenant_id", tenant.value},
+                        {"email", u.email},
+                        {"full_name", u.full_name},
+                        {"roles", roles},
+                        {"status", u.status},
+                        {"parent_user_id", u.parent_user_id.empty() ? boost::json::value(nullptr)
+                                                                    : boost::json::value(u.parent_user_id)},
+                        {"created_at", created_at},
+                        {"updated_at", created_at},
+                        {"version", u.version}};
+  return core::to_json(o);
+}
+
+}  // namespace regent::api

@@ -1,0 +1,48 @@
+#pragma once
+// What every handler shares: authentication, body parsing, read-your-writes, and the shapes of
+// successful responses.
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/router.hpp"
+#include "commands/commands.hpp"
+#include "commands/processor.hpp"
+#include "core/json.hpp"
+#include "core/result.hpp"
+
+namespace regent::api {
+
+struct Principal {
+  core::UserId user_id;
+  core::TenantId home_tenant;  // where the caller's account lives
+  core::TenantId tenant;       // where it acts (differs only for super_admin with ?tenant=)
+  std::vector<std::string> roles;
+  bool super_admin = false;
+  bool has_any(std::initializer_list<std::string_view> roles) const;
+};
+
+// Verifies the bearer token and that its user is still active; resolves the tenant a super_admin
+// acts in (?tenant= or Regent-Tenant, by id or slug).
+core::Result<Principal> authenticate(Ctx& ctx);
+
+// The body as a JSON object: 415 unless application/json, 400 unless an object.
+core::Result<std::unique_ptr<core::JsonDocument>> json_body(const Request& req);
+
+// Waits for Regent-Min-Position on `projections`; a response when the caller must be answered
+// with an error instead (bad token, or still behind at the timeout).
+std::optional<Response> await_position(Ctx& ctx, const std::vector<std::string>& projections);
+
+commands::Context command_context(const Ctx& ctx, const Principal* actor);
+
+std::string hash_password_bounded(Services& svc, std::string_view password);
+
+Response json_response(int status, std::string body);
+Response committed_response(int status, std::string body, const commands::Committed& done);
+
+// A user as the API shows it, from the write side's state right after a command.
+std::string user_json(const core::TenantId& tenant, const commands::UserState& u, const std::string& created_at);
+
+}  // namespace regent::api

@@ -1,0 +1,28 @@
+#pragma once
+// decide(state, command): the events a command produces against the current state, or the reason
+// it is refused. Pure: no I/O, no clock, no randomness.
+#include <string>
+#include <vector>
+
+#include "commands/commands.hpp"
+#include "commands/state.hpp"
+#include "core/result.hpp"
+
+namespace regent::commands {
+
+// An event before the processor stamps the envelope (id, time, actor, writer) onto it.
+struct Draft {
+  std::string type;
+  std::string subject;
+  core::TenantId tenant_id;
+  int64_t sequence = 1;
+  std::string data;  // JSON object
+};
+
+using Decision = core::Result<std::vector<Draft>>;
+
+Decision decide(const PartitionState& s, const CreateTenant& c, const Context& ctx);
+Decision decide(const PartitionState& s, const CreateUser& c, const Context& ctx);
+Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ctx);
+
+}  // namespace regent::commands

@@ -1,0 +1,34 @@
+#include "commands/state.hpp"
+
+#include <algorithm>
+
+namespace regent::commands {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+const UserState* TenantState::user(const core::UserId& id) const {
+  auto it = users.find(id);
+  return it == users.end() ? nullptr : &it->second;
+}
+
+const UserState* TenantState::user_by(std::string_view email) const {
+  auto it = user_by_email.find(lower(email));
+  return it == user_by_email.end() ? nullptr : user(it->second);
+}
+
+const TenantState* PartitionState::tenant(const core::TenantId& id) const {
+  auto it = tenants.find(id);
+  return it == tenants.end() ? nullptr : &it->second;
+}
+
+const TenantState* PartitionState::tenant_by(std::string_view slug) const {
+  auto it = tenant_by_slug.find(std::string(slug));
+  return it == tenant_by_slug.end() ? nullptr : tenant(it->second);
+}
+
+}  // namespace regent::commands

@@ -1,0 +1,58 @@
+#pragma once
+// The write side's picture of a partition: every tenant whose events live in it, with what the
+// invariants need (unique slugs and emails, user limits, credentials). Built by `evolve` only.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "events/fence.hpp"
+
+namespace regent::commands {
+
+struct TenantSettings {
+  std::string currency = "USD";
+  std::map<std::string, int64_t> activity_costs = {{"report_generation", 500}, {"form_download", 100}};
+  int64_t max_users = 1000;
+};
+
+struct UserState {
+  core::UserId id;
+  std::string email;
+  std::string full_name;
+  std::vector<std::string> roles;
+  std::string status = "active";
+  std::string parent_user_id;
+  std::string password_hash;
+  int64_t version = 0;
+};
+
+struct TenantState {
+  core::TenantId id;
+  std::string name;
+  std::string slug;
+  TenantSettings settings;
+  int64_t version = 0;
+  std::unordered_map<core::UserId, UserState> users;
+  std::unordered_map<std::string, core::UserId> user_by_email;  // lower-cased email
+
+  const UserState* user(const core::UserId& id) const;
+  const UserState* user_by(std::string_view email) const;
+};
+
+struct PartitionState {
+  int32_t partition = 0;
+  int64_t next_offset = 0;  // the offset of the next event this state has not seen
+  events::FenceState fence;
+  std::unordered_map<core::TenantId, TenantState> tenants;
+  std::unordered_map<std::string, core::TenantId> tenant_by_slug;
+
+  const TenantState* tenant(const core::TenantId& id) const;
+  const TenantState* tenant_by(std::string_view slug) const;
+};
+
+std::string lower(std::string_view s);
+
+}  // namespace regent::commands

@@ -1,0 +1,179 @@
+#include "commands/validation.hpp"
+
+#include <set>
+
+#include "core/ids.hpp"
+
+namespace regent::commands {
+namespace {
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool has_control_chars(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+// Reads an object's fields, remembering which are known, and collects every problem.
+class Fields {
+ public:
+  Fields(element obj, std::vector<core::FieldError>& errors, std::string prefix = "")
+      : obj_(obj), errors_(errors), prefix_(std::move(prefix)) {}
+
+  std::optional<element> get(std::string_view key, bool required) {
+    known_.insert(std::string(key));
+    element v;
+    if (obj_[key].get(v) != simdjson::SUCCESS || v.is_null()) {
+      if (required) fail(key, "is required");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::string text(std::string_view key, bool required, size_t min, size_t max) {
+    auto v = get(key, required);
+    if (!v) return {};
+    if (v->type() != element_type::STRING) {
+      fail(key, "must be a string");
+      return {};
+    }
+    std::string_view s(*v);
+    size_t n = utf8_length(s);
+    if (n < min || n > max) {
+      fail(key, "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters");
+    } else if (has_control_chars(s)) {
+      fail(key, "must not contain control characters");
+    }
+    return std::string(s);
+  }
+
+  void fail(std::string_view key, std::string message) {
+    errors_.push_back({prefix_ + std::string(key), std::move(message)});
+  }
+
+  void reject_unknown() {
+    for (auto field : simdjson::dom::object(obj_))
+      if (!known_.count(std::string(field.key))) fail(field.key, "is not a known field");
+  }
+
+ private:
+  element obj_;
+  std::vector<core::FieldError>& errors_;
+  std::string prefix_;
+  std::set<std::string> known_;
+};
+
+core::Error invalid(std::vector<core::FieldError> errors) {
+  return core::Error{core::errc::validation_failed, "the request breaks the schema", std::move(errors)};
+}
+
+std::string email(Fields& f, std::string_view key) {
+  std::string e = f.text(key, true, 3, 254);
+  if (!e.empty() && !valid_email(e)) f.fail(key, "must be an email address");
+  return e;
+}
+
+std::string password(Fields& f, std::string_view key) { return f.text(key, true, 12, 128); }
+}  // namespace
+
+bool valid_email(std::string_view e) {
+  auto at = e.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= e.size()) return false;
+  if (e.find('@', at + 1) != std::string_view::npos) return false;
+  auto domain = e.substr(at + 1);
+  if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.')
+    return false;
+  for (unsigned char c : e)
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';') return false;
+  return true;
+}
+
+bool valid_slug(std::string_view s) {
+  if (s.size() < 2 || s.size() > 63) return false;
+  auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!ok(s[0])) return false;
+  for (char c : s.substr(1))
+    if (!ok(c) && c != '-') return false;
+  return true;
+}
+
+bool is_tenant_role(std::string_view r) {
+  return r == "admin" || r == "manager" || r == "analyst" || r == "viewer";
+}
+
+core::Result<CreateTenantInput> parse_create_tenant(element body) {
+  std::vector<core::FieldError> errors;
+  CreateTenantInput in;
+  Fields f(body, errors);
+  in.name = f.text("name", true, 1, 200);
+  in.slug = f.text("slug", true, 1, 63);
+  if (!in.slug.empty() && !valid_slug(in.slug)) f.fail("slug", "must match ^[a-z0-9][a-z0-9-]{1,62}$");
+  if (auto admin = f.get("admin", true)) {
+    if (admin->type() != element_type::OBJECT) {
+      f.fail("admin", "must be an object");
+    } else {
+      Fields a(*admin, errors, "admin.");
+      in.admin_email = email(a, "email");
+      in.admin_password = password(a, "password");
+      in.admin_full_name = a.text("full_name", true, 1, 200);
+      a.reject_unknown();
+    }
+  }
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<CreateUserInput> parse_create_user(element body) {
+  std::vector<core::FieldError> errors;
+  CreateUserInput in;
+  Fields f(body, errors);
+  in.email = email(f, "email");
+  in.full_name = f.text("full_name", true, 1, 200);
+  in.password = password(f, "password");
+  if (auto roles = f.get("roles", false)) {
+    if (roles->type() != element_type::ARRAY) {
+      f.fail("roles", "must be an array of roles");
+    } else {
+      std::set<std::string> seen;
+      for (auto r : simdjson::dom::array(*roles)) {
+        std::string_view name;
+        if (r.get(name) != simdjson::SUCCESS || !is_tenant_role(name)) {
+          f.fail("roles", "each role must be one of admin, manager, analyst, viewer");
+          break;
+        }
+        if (seen.insert(std::string(name)).second) in.roles.emplace_back(name);
+      }
+      if (in.roles.empty() && errors.empty()) f.fail("roles", "must name at least one role");
+    }
+  } else {
+    in.roles = {"viewer"};
+  }
+  in.parent_user_id = f.text("parent_user_id", false, 36, 36);
+  if (!in.parent_user_id.empty() && !core::is_uuid(in.parent_user_id))
+    f.fail("parent_user_id", "must be a user id");
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<LoginInput> parse_login(element body) {
+  std::vector<core::FieldError> errors;
+  LoginInput in;
+  Fields f(body, errors);
+  in.tenant = f.text("tenant", true, 1, 63);
+  in.email = f.text("email", true, 1, 254);
+  in.password = f.text("password", true, 1, 1024);
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+}  // namespace regent::commands

@@ -1,0 +1,43 @@
+#pragma once
+// Request bodies into command inputs: every field checked, every unknown field refused, and all
+// problems reported together (422 with errors[]). Pure functions of the parsed JSON.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/result.hpp"
+
+namespace regent::commands {
+
+struct CreateTenantInput {
+  std::string name;
+  std::string slug;
+  std::string admin_email;
+  std::string admin_password;
+  std::string admin_full_name;
+};
+
+struct CreateUserInput {
+  std::string email;
+  std::string full_name;
+  std::string password;
+  std::vector<std::string> roles;
+  std::string parent_user_id;
+};
+
+struct LoginInput {
+  std::string tenant;
+  std::string email;
+  std::string password;
+};
+
+core::Result<CreateTenantInput> parse_create_tenant(simdjson::dom::element body);
+core::Result<CreateUserInput> parse_create_user(simdjson::dom::element body);
+core::Result<LoginInput> parse_login(simdjson::dom::element body);
+
+bool valid_email(std::string_view email);
+bool valid_slug(std::string_view slug);
+bool is_tenant_role(std::string_view role);  // the roles a tenant may grant (not super_admin)
+
+}  // namespace regent::commands

@@ -1,0 +1,171 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+
+namespace regent::core {
+namespace {
+
+using Setter = std::function<Result<bool>(Config&, const std::string&)>;
+
+struct Option {
+  const char* env;
+  const char* help;
+  Setter set;
+  std::function<std::string(const Config&)> show;
+};
+
+Result<bool> set_int(int& out, const std::string& v, int lo, int hi) {
+  int x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc{} || p != v.data() + v.size() || x < lo || x > hi)
+    return make_error(errc::validation_failed,
+                      "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+  out = x;
+  return true;
+}
+
+Result<bool> set_bool(bool& out, const std::string& v) {
+  if (v == "1" || v == "true" || v == "yes") return out = true;
+  if (v == "0" || v == "false" || v == "no") return out = false, true;
+  return make_error(errc::validation_failed, "expected 0 or 1");
+}
+
+Result<bool> set_duration(int64_t& out, const std::string& v) {
+  auto d = parse_duration_ms(v);
+  if (!d) return d.error();
+  out = d.value();
+  return true;
+}
+
+#define REGENT_STR(field) \
+  [](Config& c, const std::string& v) -> Result<bool> { c.field = v; return true; }, \
+  [](const Config& c) { return c.field; }
+#define REGENT_SECRET(field) \
+  [](Config& c, const std::string& v) -> Result<bool> { c.field = v; return true; }, \
+  [](const Config& c) { return c.field.empty() ? std::string() : std::string("(set)"); }
+#define REGENT_INT(field, lo, hi) \
+  [](Config& c, const std::string& v) { return set_int(c.field, v, lo, hi); }, \
+  [](const Config& c) { return std::to_string(c.field); }
+#define REGENT_BOOL(field) \
+  [](Config& c, const std::string& v) { return set_bool(c.field, v); }, \
+  [](const Config& c) { return std::string(c.field ? "1" : "0"); }
+#define REGENT_MS(field) \
+  [](Config& c, const std::string& v) { return set_duration(c.field, v); }, \
+  [](const Config& c) { return std::to_string(c.field) + "ms"; }
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> all = {
+      {"REGENT_HTTP_ADDR", "address the HTTP server listens on", REGENT_STR(http_addr)},
+      {"REGENT_HTTP_PORT", "port the HTTP server listens on", REGENT_INT(http_port, 0, 65535)},
+      {"REGENT_DATA_DIR", "local state: the embedded log, the local Postgres, generated secrets",
+       REGENT_STR(data_dir)},
+      {"REGENT_KAFKA_BROKERS", "bootstrap servers (host:port,...), or `embedded`",
+       REGENT_STR(kafka_brokers)},
+      {"REGENT_KAFKA_TOPIC", "the event topic", REGENT_STR(kafka_topic)},
+      {"REGENT_KAFKA_PARTITIONS", "partitions of the event topic when Regent creates it",
+       REGENT_INT(kafka_partitions, 1, 1024)},
+      {"REGENT_KAFKA_REPLICATION", "replication factor of the event topic when Regent creates it",
+       REGENT_INT(kafka_replication, 1, 16)},
+      {"REGENT_KAFKA_TIMEOUT", "how long an append may wait for the broker before failing",
+       REGENT_MS(kafka_timeout_ms)},
+      {"REGENT_PG_URL", "libpq connection string of the read-model database", REGENT_STR(pg_url)},
+      {"REGENT_PG_POOL_SIZE", "Postgres connections per process", REGENT_INT(pg_pool_size, 1, 256)},
+      {"REGENT_BOOTSTRAP_EMAIL", "email of the first super_admin", REGENT_STR(bootstrap_email)},
+      {"REGENT_BOOTSTRAP_PASSWORD", "password of the first super_admin",
+       REGENT_SECRET(bootstrap_password)},
+      {"REGENT_OPEN_SIGNUP", "anyone may POST /v1/tenants (1) or only super_admin (0)",
+       REGENT_BOOL(open_signup)},
+      {"REGENT_LOG_LEVEL", "debug, info, warn or error", REGENT_STR(log_level)},
+      {"REGENT_LOG_FORMAT", "json or text", REGENT_STR(log_format)},
+      {"REGENT_CONSISTENCY_TIMEOUT", "how long a query waits for Regent-Min-Position",
+       REGENT_MS(consistency_timeout_ms)},
+      {"REGENT_JWT_SECRET", "HS256 key for access tokens (dev keeps a generated one)",
+       REGENT_SECRET(jwt_secret)},
+      {"REGENT_JWT_ISSUER", "iss and aud of access tokens", REGENT_STR(jwt_issuer)},
+      {"REGENT_HANDLER_THREADS", "threads that run request handlers",
+       REGENT_INT(handler_threads, 1, 1024)},
+  };
+  return all;
+}
+
+std::string flag_name(const char* env) {
+  std::string s = std::string(env).substr(7);  // drop "REGENT_"
+  for (auto& ch : s) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(ch));
+  return "--" + s;
+}
+
+void apply_role_defaults(Role role, Config& c) {
+  if (role == Role::dev) {
+    c.kafka_brokers = "embedded";
+    c.open_signup = true;
+  }
+}
+
+}  // namespace
+
+Result<int64_t> parse_duration_ms(std::string_view text) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  std::string_view unit(p, text.data() + text.size() - p);
+  if (ec != std::errc{} || n < 0) return make_error(errc::validation_failed, "expected a duration");
+  if (unit == "ms") return n;
+  if (unit == "s") return n * 1000;
+  if (unit == "m" || unit == "min") return n * 60'000;
+  if (unit == "h") return n * 3'600'000;
+  return make_error(errc::validation_failed, "expected a duration such as 500ms, 5s, 2m or 1h");
+}
+
+Result<ParsedArgs> parse_config(Role role, const std::vector<std::string>& args) {
+  ParsedArgs out;
+  apply_role_defaults(role, out.config);
+  for (const auto& opt : options()) {
+    if (const char* v = std::getenv(opt.env); v && *v) {
+      auto r = opt.set(out.config, v);
+      if (!r) return make_error(errc::validation_failed, std::string(opt.env) + ": " + r.error().detail);
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      out.help = true;
+      continue;
+    }
+    std::string name = a, value;
+    bool has_value = false;
+    if (auto eq = a.find('='); eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      has_value = true;
+    }
+    const Option* match = nullptr;
+    for (const auto& opt : options())
+      if (flag_name(opt.env) == name) match = &opt;
+    if (!match) return make_error(errc::validation_failed, "unknown argument " + name);
+    if (!has_value) {
+      if (i + 1 >= args.size()) return make_error(errc::validation_failed, name + " needs a value");
+      value = args[++i];
+    }
+    auto r = match->set(out.config, value);
+    if (!r) return make_error(errc::validation_failed, name + ": " + r.error().detail);
+  }
+  return out;
+}
+
+std::string config_help(Role role) {
+  Config defaults;
+  apply_role_defaults(role, defaults);
+  std::ostringstream os;
+  os << "Options (each flag has a matching environment variable; flags win):\n";
+  for (const auto& opt : options()) {
+    std::string shown = opt.show(defaults);
+    os << "  " << flag_name(opt.env) << " <value>  [" << opt.env << "]\n      " << opt.help;
+    if (!shown.empty()) os << " (default: " << shown << ")";
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace regent::core

@@ -1,0 +1,52 @@
+#pragma once
+// Configuration shared by every role: REGENT_* environment variables, each with a matching flag
+// (--http-port for REGENT_HTTP_PORT). Flags win over the environment, which wins over defaults.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace regent::core {
+
+enum class Role { serve, worker_projections, dev, migrate };
+
+struct Config {
+  std::string http_addr = "127.0.0.1";
+  int http_port = 8080;
+  std::string data_dir = "./.regent";
+  std::string kafka_brokers;  // "embedded" runs librdkafka's mock cluster in-process
+  std::string kafka_topic = "regent.events";
+  int kafka_partitions = 6;
+  int kafka_replication = 1;
+  int64_t kafka_timeout_ms = 5000;
+  std::string pg_url = "postgresql://regent@127.0.0.1:54329/regent";
+  int pg_pool_size = 8;
+  std::string bootstrap_email;
+  std::string bootstrap_password;
+  bool open_signup = false;
+  std::string log_level = "info";
+  std::string log_format = "json";
+  int64_t consistency_timeout_ms = 5000;
+  std::string jwt_secret;  // HS256 key; `dev` keeps a generated one in the data directory
+  std::string jwt_issuer = "regent";
+  int64_t access_token_ttl_s = 900;
+  int handler_threads = 16;
+  int64_t max_body_bytes = 1 << 20;
+};
+
+struct ParsedArgs {
+  Config config;
+  bool help = false;
+};
+
+// Reads the environment and `args` (the words after the role) for `role`.
+Result<ParsedArgs> parse_config(Role role, const std::vector<std::string>& args);
+
+// The --help text for `role`: every option, its variable, its default.
+std::string config_help(Role role);
+
+// "250ms", "5s", "2m", "1h" -> milliseconds.
+Result<int64_t> parse_duration_ms(std::string_view text);
+
+}  // namespace regent::core

@@ -1,0 +1,66 @@
+#include "core/ids.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+
+#include "core/crypto.hpp"
+
+namespace regent::core {
+
+std::string uuid_v7() {
+  // Monotonic within the process: when the clock stands still or steps back, the 12-bit
+  // counter in rand_a keeps ids increasing, so keyset pagination by id follows creation order.
+  static std::mutex mu;
+  static uint64_t last_ms = 0;
+  static uint16_t counter = 0;
+  uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  uint16_t seq;
+  {
+    std::lock_guard lock(mu);
+    if (ms <= last_ms) {
+      ms = last_ms;
+      if (++counter > 0x0fff) {
+        counter = 0;
+        ms = ++last_ms;
+      }
+    } else {
+      last_ms = ms;
+      counter = 0;
+    }
+    seq = counter;
+  }
+  std::array<unsigned char, 16> b{};
+  random_bytes(b.data(), b.size());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  b[6] = static_cast<unsigned char>(0x70 | ((seq >> 8) & 0x0f));
+  b[7] = static_cast<unsigned char>(seq & 0xff);
+  b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(hex[b[i] >> 4]);
+    out.push_back(hex[b[i] & 0x0f]);
+  }
+  return out;
+}
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace regent::core

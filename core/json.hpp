@@ -1,0 +1,33 @@
+#pragma once
+// JSON in Regent: simdjson parses (requests, events), Boost.JSON builds what we write.
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <memory>
+#include <optional>
+#include <simdjson.h>
+#include <string>
+#include <string_view>
+
+namespace regent::core {
+
+// A parsed document that owns its parser, so its elements stay valid as long as it lives.
+class JsonDocument {
+ public:
+  static std::unique_ptr<JsonDocument> parse(std::string_view text);  // nullptr if not JSON
+  simdjson::dom::element root() const { return root_; }
+
+ private:
+  simdjson::dom::parser parser_;
+  simdjson::dom::element root_;
+};
+
+std::string to_json(const boost::json::value& v);
+
+// Converts a simdjson element into a Boost.JSON value (to carry parsed data into what we write).
+boost::json::value to_boost(simdjson::dom::element e);
+
+// Field access that never throws: nullopt when absent or of another type.
+std::optional<std::string_view> get_string(simdjson::dom::element obj, std::string_view key);
+std::optional<int64_t> get_int(simdjson::dom::element obj, std::string_view key);
+
+}  // namespace regent::core

@@ -1,0 +1,88 @@
+#include "events/event_log.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "events/log_reader.hpp"
+#include "events/mock_cluster.hpp"
+#include "events/producer.hpp"
+#include "events/wal.hpp"
+
+namespace regent::events {
+namespace {
+const core::Logger logger("events");
+}
+
+Record make_record(const std::string& key, const std::string& type, const std::string& id,
+                   const std::string& tenant_id, std::string value) {
+  Record r;
+  r.key = key;
+  r.value = std::move(value);
+  r.headers = {{"ce_specversion", "1.0"}, {"ce_type", type}, {"ce_id", id},
+               {"content-type", "application/cloudevents+json"}};
+  if (!tenant_id.empty()) r.headers.emplace_back("ce_tenantid", tenant_id);
+  return r;
+}
+
+EventLog::EventLog(const core::Config& config) : topic_(config.kafka_topic) {
+  if (config.kafka_brokers.empty())
+    throw std::runtime_error("REGENT_KAFKA_BROKERS is required (host:port,... or embedded)");
+  if (config.kafka_brokers == "embedded") {
+    mock_ = std::make_unique<MockCluster>(1);
+    mock_->create_topic(topic_, config.kafka_partitions, 1);
+    brokers_ = mock_->bootstraps();
+    std::filesystem::create_directories(config.data_dir);
+    wal_ = std::make_unique<Wal>((std::filesystem::path(config.data_dir) / "events.wal").string());
+  } else {
+    brokers_ = config.kafka_brokers;
+    ensure_topic(brokers_, topic_, config.kafka_partitions, config.kafka_replication,
+                 static_cast<int>(std::max<int64_t>(config.kafka_timeout_ms, 10000)));
+  }
+  producer_ = std::make_unique<Producer>(brokers_, topic_, config.kafka_timeout_ms);
+  LogReader probe(brokers_, topic_);
+  partitions_ = probe.partition_count(std::chrono::seconds(10));
+  if (partitions_ <= 0) throw std::runtime_error("the event topic has no partitions");
+  if (wal_) replay_wal();
+}
+
+EventLog::~EventLog() = default;
+
+void EventLog::flush(int timeout_ms) { producer_->flush(timeout_ms); }
+
+void EventLog::replay_wal() {
+  auto started = std::chrono::steady_clock::now();
+  size_t events = 0;
+  std::vector<int64_t> expected(partitions_, 0);
+  for (const auto& batch : wal_->load()) {
+    if (batch.records.empty()) continue;
+    auto d = producer_->append(batch.partition, batch.records);
+    if (!d.error.empty() || d.offsets.front() != expected[batch.partition])
+      throw std::runtime_error("replaying the embedded log failed at partition " +
+                               std::to_string(batch.partition));
+    expected[batch.partition] += static_cast<int64_t>(batch.records.size());
+    events += batch.records.size();
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  logger.info("embedded log restored", {{"events", std::to_string(events)}, {"ms", std::to_string(ms.count())}});
+}
+
+core::Result<std::vector<int64_t>> EventLog::append(int32_t partition, const std::vector<Record>& records) {
+  uint64_t seq = wal_ ? wal_->write_batch(partition, records) : 0;
+  auto d = producer_->append(partition, records);
+  if (d.error.empty()) {
+    core::Metrics::global().counter_add("regent_events_appended_total", {}, double(records.size()));
+    return std::move(d.offsets);
+  }
+  if (wal_) {
+    std::vector<uint32_t> failed;
+    for (uint32_t i = 0; i < d.offsets.size(); ++i)
+      if (d.offsets[i] < 0) failed.push_back(i);
+    wal_->cancel(seq, failed);
+  }
+  return core::make_error(core::errc::unavailable, "the event log is unavailable");
+}
+
+}  // namespace regent::events

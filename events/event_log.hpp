@@ -1,0 +1,48 @@
+#pragma once
+// The event log as the rest of Regent sees it: append to a partition, learn the offsets. Against a
+// real cluster it is the idempotent producer; in embedded mode it also hosts the mock cluster and
+// writes each batch to the write-ahead file first.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/result.hpp"
+#include "events/kafka_handles.hpp"
+
+namespace regent::events {
+
+class MockCluster;
+class Producer;
+class Wal;
+
+class EventLog {
+ public:
+  // Connects (or, for `embedded`, starts the mock cluster and replays the write-ahead file), and
+  // makes sure the topic exists. Throws when that cannot be done.
+  explicit EventLog(const core::Config& config);
+  ~EventLog();
+
+  core::Result<std::vector<int64_t>> append(int32_t partition, const std::vector<Record>& records);
+
+  const std::string& brokers() const { return brokers_; }
+  const std::string& topic() const { return topic_; }
+  int32_t partitions() const { return partitions_; }
+  MockCluster* mock() { return mock_.get(); }  // null against a real cluster
+  void flush(int timeout_ms);
+
+ private:
+  void replay_wal();
+  std::string brokers_;
+  std::string topic_;
+  int32_t partitions_ = 0;
+  std::unique_ptr<MockCluster> mock_;
+  std::unique_ptr<Wal> wal_;
+  std::unique_ptr<Producer> producer_;
+};
+
+// A record for `e`'s serialised form: key = tenant id, CloudEvents headers for filtering.
+Record make_record(const std::string& key, const std::string& type, const std::string& id,
+                   const std::string& tenant_id, std::string value);
+
+}  // namespace regent::events

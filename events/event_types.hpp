@@ -1,0 +1,16 @@
+#pragma once
+// Event type names: append-only contracts. A name is never reused for another meaning; a breaking
+// change to a type's data is a new type.
+#include <array>
+#include <string_view>
+
+namespace regent::events::types {
+
+inline constexpr std::string_view owner_claimed = "owner.claimed";
+inline constexpr std::string_view tenant_created = "tenant.created";
+inline constexpr std::string_view user_created = "user.created";
+inline constexpr std::string_view user_logged_in = "user.logged_in";
+
+inline constexpr std::array all = {owner_claimed, tenant_created, user_created, user_logged_in};
+
+}  // namespace regent::events::types

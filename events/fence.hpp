@@ -1,0 +1,25 @@
+#pragma once
+// The ownership fence of DESIGN.md decision 2, as one rule every reader applies in log order:
+// a marker is valid when its epoch exceeds the last valid marker's; any other event is valid when
+// it carries the writer id and epoch of the last valid marker before it.
+#include <cstdint>
+#include <string>
+
+#include "events/envelope.hpp"
+
+namespace regent::events {
+
+struct FenceState {
+  std::string writer_id;
+  int64_t epoch = 0;
+};
+
+enum class Verdict { valid, marker, invalid };
+
+// Classifies `e` and, for a valid marker, advances `fence`.
+Verdict admit(FenceState& fence, const Envelope& e);
+
+// Reads the epoch and writer out of an owner.claimed marker's data.
+bool marker_claim(const Envelope& e, std::string& writer_id, int64_t& epoch);
+
+}  // namespace regent::events

@@ -1,0 +1,76 @@
+#include "events/log_reader.hpp"
+
+#include <stdexcept>
+
+namespace regent::events {
+
+LogReader::LogReader(const std::string& brokers, std::string topic) : topic_(std::move(topic)) {
+  auto conf = make_conf({{"bootstrap.servers", brokers},
+                         {"group.id", "regent-reader"},
+                         {"enable.auto.commit", "false"},
+                         {"enable.auto.offset.store", "false"},
+                         {"auto.offset.reset", "earliest"},
+                         {"fetch.wait.max.ms", "10"},
+                         {"fetch.error.backoff.ms", "50"},
+                         {"enable.partition.eof", "false"},
+                         {"client.id", "regent-reader"}});
+  char err[512];
+  rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
+  if (!rk_) throw std::runtime_error(std::string("kafka consumer: ") + err);
+  conf.release();
+  rd_kafka_poll_set_consumer(rk_.get());
+}
+
+void LogReader::assign(const std::map<int32_t, int64_t>& next_offsets) {
+  PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+  for (const auto& [p, off] : next_offsets)
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = off;
+  if (auto err = rd_kafka_assign(rk_.get(), list.get()))
+    throw std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(err));
+}
+
+std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait) {
+  std::vector<Message> out;
+  int timeout = static_cast<int>(wait.count());
+  while (out.size() < max) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), timeout);
+    if (!m) break;
+    timeout = 0;  // drain what is already here, then return
+    if (m->err) {
+      std::string what = rd_kafka_message_errstr(m);
+      bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE;
+      rd_kafka_message_destroy(m);
+      if (fatal) throw std::runtime_error("kafka read: " + what);
+      continue;  // transient: librdkafka retries by itself
+    }
+    Message msg;
+    msg.partition = m->partition;
+    msg.offset = m->offset;
+    if (m->key) msg.key.assign(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload) msg.value.assign(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_message_destroy(m);
+    out.push_back(std::move(msg));
+  }
+  return out;
+}
+
+int64_t LogReader::end_offset(int32_t partition, std::chrono::milliseconds timeout) {
+  int64_t low = 0, high = 0;
+  if (auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high,
+                                                  static_cast<int>(timeout.count())))
+    throw std::runtime_error(std::string("kafka watermarks: ") + rd_kafka_err2str(err));
+  return high;
+}
+
+int32_t LogReader::partition_count(std::chrono::milliseconds timeout) {
+  Holder<rd_kafka_topic_t, &rd_kafka_topic_destroy> topic(rd_kafka_topic_new(rk_.get(), topic_.c_str(), nullptr));
+  const rd_kafka_metadata_t* md = nullptr;
+  if (auto err = rd_kafka_metadata(rk_.get(), 0, topic.get(), &md, static_cast<int>(timeout.count())))
+    throw std::runtime_error(std::string("kafka metadata: ") + rd_kafka_err2str(err));
+  int32_t n = 0;
+  if (md->topic_cnt == 1 && !md->topics[0].err) n = md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  return n;
+}
+
+}  // namespace regent::events

@@ -1,0 +1,42 @@
+#pragma once
+// The write-ahead file that makes the embedded (in-memory) log durable. Each batch is written and
+// fsynced before it is produced, so no reader can see an event the file lacks; at start the file
+// is produced back, partition by partition and in order, which reproduces the same offsets.
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "events/kafka_handles.hpp"
+
+namespace regent::events {
+
+struct WalBatch {
+  uint64_t seq = 0;
+  int32_t partition = 0;
+  std::vector<Record> records;
+};
+
+class Wal {
+ public:
+  explicit Wal(std::string path);
+  ~Wal();
+
+  // Every batch still standing: written batches minus those later cancelled. A torn record at
+  // the end (a crash mid-write) is cut off.
+  std::vector<WalBatch> load();
+
+  uint64_t write_batch(int32_t partition, const std::vector<Record>& records);  // fsynced
+  // Marks a batch whose append failed, so that replay leaves it out; `failed` are record indexes.
+  void cancel(uint64_t seq, const std::vector<uint32_t>& failed);
+
+ private:
+  void write_frame(const std::string& payload);
+  std::string path_;
+  std::mutex mu_;
+  int fd_ = -1;
+  uint64_t next_seq_ = 1;
+};
+
+}  // namespace regent::events

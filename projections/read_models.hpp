@@ -1,0 +1,16 @@
+#pragma once
+// The read models that exist, by name.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "projections/projection.hpp"
+
+namespace regent::projections {
+
+std::unique_ptr<Projection> make_tenants_projection();  // "tenants": tenants
+std::unique_ptr<Projection> make_users_projection();    // "users": users, user_roles
+
+std::vector<std::unique_ptr<Projection>> all_projections();
+
+}  // namespace regent::projections

@@ -1,0 +1,67 @@
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "events/event_types.hpp"
+#include "projections/read_models.hpp"
+
+namespace regent::projections {
+namespace {
+
+constexpr const char* kInsertUser = R"(
+  INSERT INTO users (id, tenant_id, email, full_name, status, parent_user_id, created_at, updated_at, version)
+  VALUES ($1::uuid, $2::uuid, $3, $4, 'active', NULLIF($5, '')::uuid, $6::timestamptz, $6::timestamptz, $7)
+  ON CONFLICT (id) DO NOTHING)";
+
+constexpr const char* kInsertRoles = R"(
+  INSERT INTO user_roles (tenant_id, user_id, role)
+  SELECT $1::uuid, $2::uuid, unnest($3::text[])
+  ON CONFLICT DO NOTHING)";
+
+std::string pg_text_array(simdjson::dom::array items) {
+  std::string out = "{";
+  for (auto item : items) {
+    if (out.size() > 1) out += ",";
+    out += "\"";
+    for (char c : std::string_view(item)) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+class UsersProjection final : public Projection {
+ public:
+  std::string name() const override { return "users"; }
+
+  void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
+    for (const auto& e : batch) {
+      if (e.type != events::types::user_created) continue;
+      auto doc = core::JsonDocument::parse(e.data);
+      auto d = doc->root();
+      std::string user_id(core::get_string(d, "user_id").value_or(""));
+      auto personal = d["personal"];
+      std::string_view parent;
+      if (d["parent_user_id"].get(parent) != simdjson::SUCCESS) parent = "";
+      tx.exec_params(kInsertUser, user_id, e.tenant_id,
+                     std::string(core::get_string(personal.value(), "email").value_or("")),
+                     std::string(core::get_string(personal.value(), "full_name").value_or("")),
+                     std::string(parent), e.time, e.sequence);
+      tx.exec_params(kInsertRoles, e.tenant_id, user_id, pg_text_array(d["roles"].get_array().value()));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Projection> make_users_projection() { return std::make_unique<UsersProjection>(); }
+
+std::vector<std::unique_ptr<Projection>> all_projections() {
+  std::vector<std::unique_ptr<Projection>> all;
+  all.push_back(make_tenants_projection());
+  all.push_back(make_users_projection());
+  return all;
+}
+
+}  // namespace regent::projections

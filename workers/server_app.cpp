@@ -1,0 +1,126 @@
+#include "workers/server_app.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "api/http_server.hpp"
+#include "api/router.hpp"
+#include "api/services.hpp"
+#include "commands/processor.hpp"
+#include "commands/validation.hpp"
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "core/password.hpp"
+#include "core/pg_pool.hpp"
+#include "events/event_log.hpp"
+#include "events/log_reader.hpp"
+#include "projections/checkpoints.hpp"
+#include "projections/engine.hpp"
+#include "projections/migrations.hpp"
+#include "projections/read_models.hpp"
+
+namespace regent::workers {
+namespace {
+const core::Logger logger("workers");
+}
+
+std::string new_writer_id() {
+  char host[64] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid()) + "-" + core::random_token(4);
+}
+
+ServerApp::ServerApp(core::Config config, bool with_projections)
+    : config_(std::move(config)),
+      with_projections_(with_projections),
+      hashing_slots_(std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency(), 1, 64)) {}
+
+ServerApp::~ServerApp() { stop(); }
+
+const std::string& ServerApp::kafka_bootstrap() const { return log_->brokers(); }
+int ServerApp::http_port() const { return server_ ? server_->port() : 0; }
+
+void ServerApp::start() {
+  projections::migrate(config_.pg_url);
+  log_ = std::make_unique<events::EventLog>(config_);
+  processor_ = std::make_unique<commands::Processor>(*log_, new_writer_id());
+  processor_->start();
+  bootstrap_super_admin();
+
+  pg_ = std::make_unique<core::PgPool>(config_.pg_url, static_cast<size_t>(config_.pg_pool_size));
+  watcher_ = std::make_unique<projections::CheckpointWatcher>(config_.pg_url);
+  watcher_->start();
+  if (with_projections_) {
+    engine_ = std::make_unique<projections::Engine>(
+        projections::EngineOptions{config_.pg_url, log_->brokers(), log_->topic(), log_->partitions(), 1000},
+        projections::all_projections());
+    engine_->start();
+  }
+  auto brokers = log_->brokers();
+  auto topic = log_->topic();
+  auto reachable = [brokers, topic] {
+    try {
+      events::LogReader probe(brokers, topic);
+      return probe.partition_count(std::chrono::milliseconds(1000)) > 0;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  services_ = std::make_unique<api::Services>(
+      api::Services{config_, *processor_, *pg_, *watcher_, reachable, hashing_slots_});
+  auto router = std::make_shared<api::Router>(api::all_routes());
+  api::ServerOptions opts;
+  opts.address = config_.http_addr;
+  opts.port = config_.http_port;
+  opts.handler_threads = config_.handler_threads;
+  opts.max_body_bytes = config_.max_body_bytes;
+  server_ = std::make_unique<api::HttpServer>(
+      opts, [router, svc = services_.get()](api::Request& req) { return router->dispatch(req, *svc); });
+  server_->start();
+  logger.info("serving", {{"address", config_.http_addr}, {"port", std::to_string(server_->port())}});
+}
+
+void ServerApp::stop() {
+  if (server_) server_->shutdown(std::chrono::seconds(10));
+  server_.reset();
+  if (log_) log_->flush(static_cast<int>(config_.kafka_timeout_ms));
+  if (engine_) engine_->stop();
+  engine_.reset();
+  if (watcher_) watcher_->stop();
+}
+
+void ServerApp::bootstrap_super_admin() {
+  const std::string slug = "system";
+  int32_t partition = processor_->partition_of_slug(slug);
+  bool exists = false;
+  processor_->read(partition, [&](const commands::PartitionState& s) { exists = s.tenant_by(slug) != nullptr; });
+  if (exists) return;
+  if (config_.bootstrap_email.empty() || config_.bootstrap_password.empty()) {
+    logger.warn("no system tenant yet and no REGENT_BOOTSTRAP_EMAIL/PASSWORD: no super_admin was created");
+    return;
+  }
+  if (!commands::valid_email(config_.bootstrap_email) || config_.bootstrap_password.size() < 12 ||
+      config_.bootstrap_password.size() > 128)
+    throw std::runtime_error("REGENT_BOOTSTRAP_EMAIL must be an email and REGENT_BOOTSTRAP_PASSWORD 12..128 characters");
+  commands::CreateTenant cmd;
+  cmd.tenant_id = processor_->new_tenant_id(slug);
+  cmd.admin_id = core::UserId{core::uuid_v7()};
+  cmd.name = "System";
+  cmd.slug = slug;
+  cmd.admin_email = config_.bootstrap_email;
+  cmd.admin_full_name = "Super Admin";
+  cmd.admin_password_hash = core::hash_password(config_.bootstrap_password);
+  cmd.admin_roles = {"super_admin"};
+  commands::Context ctx;
+  ctx.request_id = "bootstrap";
+  ctx.now = core::now_millis();
+  auto done = processor_->execute(partition, ctx, [&](const commands::PartitionState& s) {
+    return commands::decide(s, cmd, ctx);
+  });
+  if (!done) throw std::runtime_error("bootstrap failed: " + done.error().detail);
+  logger.info("system tenant and super_admin created", {{"tenant_id", cmd.tenant_id.value}});
+}
+
+}  // namespace regent::workers

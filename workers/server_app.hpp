@@ -1,0 +1,55 @@
+#pragma once
+// The API process: event log, command processor, read-model access and the HTTP server, started
+// in order and stopped in reverse. `dev` adds the projection engine in the same process.
+#include <memory>
+#include <semaphore>
+
+#include "core/config.hpp"
+
+namespace regent::core {
+class PgPool;
+}
+namespace regent::events {
+class EventLog;
+}
+namespace regent::commands {
+class Processor;
+}
+namespace regent::projections {
+class CheckpointWatcher;
+class Engine;
+}  // namespace regent::projections
+namespace regent::api {
+class HttpServer;
+struct Services;
+}  // namespace regent::api
+
+namespace regent::workers {
+
+class ServerApp {
+ public:
+  ServerApp(core::Config config, bool with_projections);
+  ~ServerApp();
+
+  void start();  // throws when a dependency cannot be reached
+  void stop();   // graceful: in-flight requests finish, the producer flushes, projections commit
+  const std::string& kafka_bootstrap() const;
+  int http_port() const;
+
+ private:
+  void bootstrap_super_admin();
+  core::Config config_;
+  bool with_projections_;
+  std::unique_ptr<events::EventLog> log_;
+  std::unique_ptr<commands::Processor> processor_;
+  std::unique_ptr<core::PgPool> pg_;
+  std::unique_ptr<projections::CheckpointWatcher> watcher_;
+  std::unique_ptr<projections::Engine> engine_;
+  std::counting_semaphore<64> hashing_slots_;  // one argon2id hash per core at a time
+  std::unique_ptr<api::Services> services_;
+  std::unique_ptr<api::HttpServer> server_;
+};
+
+std::string new_writer_id();
+
+}  // namespace regent::workers

@@ -1,0 +1,8 @@
+#pragma once
+// SIGTERM/SIGINT handling: block them in every thread (call before starting any), then wait.
+namespace regent::workers {
+
+void block_stop_signals();
+int wait_for_stop_signal();  // returns the signal number
+
+}  // namespace regent::workers
