@@ -62,6 +62,12 @@ int64_t LogReader::end_offset(int32_t partition, std::chrono::milliseconds timeo
   return high;
 }
 
+int64_t LogReader::cached_end_offset(int32_t partition) {
+  int64_t low = -1, high = -1;
+  if (rd_kafka_get_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high)) return -1;
+  return high;
+}
+
 int32_t LogReader::partition_count(std::chrono::milliseconds timeout) {
   Holder<rd_kafka_topic_t, &rd_kafka_topic_destroy> topic(rd_kafka_topic_new(rk_.get(), topic_.c_str(), nullptr));
   const rd_kafka_metadata_t* md = nullptr;

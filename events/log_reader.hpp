@@ -23,6 +23,9 @@ class LogReader {
   // The offset the next appended message of `partition` will get (the high watermark).
   int64_t end_offset(int32_t partition, std::chrono::milliseconds timeout);
 
+  // The high watermark as of the last fetch response (no round trip); -1 when not known yet.
+  int64_t cached_end_offset(int32_t partition);
+
   // The partition count of the topic, from the broker's metadata.
   int32_t partition_count(std::chrono::milliseconds timeout);
 

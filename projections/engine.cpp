@@ -77,6 +77,12 @@ void Engine::run(Projection& projection) {
       backoff = std::chrono::milliseconds(100);
       while (!stop_) {
         auto messages = reader.poll(options_.max_batch, std::chrono::milliseconds(100));
+        for (const auto& [p, c] : cursors) {
+          int64_t end = reader.cached_end_offset(p);
+          if (end >= 0)
+            metrics.gauge_set("regent_projection_lag", {{"projection", name}, {"partition", std::to_string(p)}},
+                              double(std::max<int64_t>(0, end - c.next_offset)));
+        }
         if (messages.empty()) continue;
         auto next = cursors;  // moved only once the transaction commits
         std::vector<events::Envelope> valid;

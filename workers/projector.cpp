@@ -1,3 +1,5 @@
+#include <iostream>
+
 #include "core/log.hpp"
 #include "events/log_reader.hpp"
 #include "projections/engine.hpp"
@@ -27,6 +29,7 @@ int run_projections_worker(const core::Config& config) {
                              projections::all_projections());
   engine.start();
   logger.info("projection worker running", {{"partitions", std::to_string(partitions)}});
+  std::cout << "regent projections worker running" << std::endl;
   wait_for_stop_signal();
   logger.info("stopping: committing the batch in hand");
   engine.stop();

@@ -1,0 +1,62 @@
+#pragma once
+// A `regent dev` of its own for each test: a fresh data folder, a fresh database, port 0.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/regent_process.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace regent::test {
+
+inline const std::string kRootEmail = "root@regent.test";
+inline const std::string kRootPassword = "root password 123";
+inline const std::string kPassword = "correct horse battery";
+
+struct DevServer {
+  TempDir dir;
+  TestDatabase db;
+  std::unique_ptr<RegentProcess> proc;
+
+  DevServer() { start(); }
+  void start() {
+    proc = std::make_unique<RegentProcess>(
+        std::vector<std::string>{"dev"},
+        std::map<std::string, std::string>{{"REGENT_DATA_DIR", dir.path()},
+                                           {"REGENT_PG_URL", db.url()},
+                                           {"REGENT_HTTP_PORT", "0"},
+                                           {"REGENT_KAFKA_PARTITIONS", "3"},
+                                           {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
+                                           {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}},
+        dir.path() + "/regent.log");
+  }
+  int port() const { return proc->port(); }
+};
+
+inline std::string signup_body(const std::string& slug, const std::string& email) {
+  return R"({"name":"Tenant )" + slug + R"(","slug":")" + slug + R"(","admin":{"email":")" + email +
+         R"(","password":")" + kPassword + R"(","full_name":"Admin of )" + slug + R"("}})";
+}
+
+inline HttpResponse signup(int port, const std::string& slug, const std::string& email) {
+  auto r = post(port, "/v1/tenants", signup_body(slug, email));
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r;
+}
+
+inline std::string login(int port, const std::string& slug, const std::string& email,
+                         const std::string& password = kPassword) {
+  auto r = post(port, "/v1/auth/login",
+                R"({"tenant":")" + slug + R"(","email":")" + email + R"(","password":")" + password + R"("})");
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  return r.str("access_token");
+}
+
+inline std::string user_body(const std::string& email, const std::string& roles = R"(["viewer"])") {
+  return R"({"email":")" + email + R"(","full_name":"User )" + email + R"(","password":")" + kPassword +
+         R"(","roles":)" + roles + "}";
+}
+
+}  // namespace regent::test

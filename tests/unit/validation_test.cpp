@@ -1,0 +1,76 @@
+#include <doctest/doctest.h>
+
+#include "commands/validation.hpp"
+
+using namespace regent;
+
+namespace {
+std::vector<std::string> fields(const core::Error& e) {
+  std::vector<std::string> out;
+  for (const auto& f : e.errors) out.push_back(f.field);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a good sign-up body parses") {
+  auto doc = core::JsonDocument::parse(
+      R"({"name":"Acme","slug":"acme-1","admin":{"email":"a@acme.test","password":"twelve chars!","full_name":"A"}})");
+  auto r = commands::parse_create_tenant(doc->root());
+  REQUIRE(r.ok());
+  CHECK(r->slug == "acme-1");
+  CHECK(r->admin_email == "a@acme.test");
+}
+
+TEST_CASE("every bad or unknown field of a sign-up is named at once") {
+  auto doc = core::JsonDocument::parse(
+      R"({"name":"","slug":"-Bad","admin":{"email":"nope","password":"short","full_name":7,"age":3},"plan":"gold"})");
+  auto r = commands::parse_create_tenant(doc->root());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == core::errc::validation_failed);
+  CHECK(fields(r.error()) == std::vector<std::string>{"name", "slug", "admin.email", "admin.password",
+                                                      "admin.full_name", "admin.age", "plan"});
+}
+
+TEST_CASE("missing required fields are named") {
+  auto doc = core::JsonDocument::parse("{}");
+  auto r = commands::parse_create_user(doc->root());
+  REQUIRE_FALSE(r.ok());
+  CHECK(fields(r.error()) == std::vector<std::string>{"email", "full_name", "password"});
+}
+
+TEST_CASE("user roles default to viewer, must be known, and super_admin cannot be granted") {
+  auto ok = core::JsonDocument::parse(R"({"email":"a@b.test","full_name":"A","password":"123456789012"})");
+  CHECK(commands::parse_create_user(ok->root())->roles == std::vector<std::string>{"viewer"});
+  for (const char* roles : {R"(["super_admin"])", R"([])", R"("admin")", R"([1])"}) {
+    CAPTURE(roles);
+    auto doc = core::JsonDocument::parse(std::string(R"({"email":"a@b.test","full_name":"A","password":"123456789012","roles":)") + roles + "}");
+    auto r = commands::parse_create_user(doc->root());
+    REQUIRE_FALSE(r.ok());
+    CHECK(fields(r.error()) == std::vector<std::string>{"roles"});
+  }
+}
+
+TEST_CASE("passwords are 12 to 128 characters, counted as characters not bytes") {
+  auto body = [](const std::string& pw) {
+    return core::JsonDocument::parse(R"({"email":"a@b.test","full_name":"A","password":")" + pw + "\"}");
+  };
+  CHECK_FALSE(commands::parse_create_user(body("12345678901")->root()).ok());
+  CHECK(commands::parse_create_user(body("123456789012")->root()).ok());
+  CHECK(commands::parse_create_user(body(std::string(128, 'x'))->root()).ok());
+  CHECK_FALSE(commands::parse_create_user(body(std::string(129, 'x'))->root()).ok());
+  CHECK(commands::parse_create_user(body("éééééééééééé")->root()).ok());  // 12 characters, 24 bytes
+}
+
+TEST_CASE("slugs and emails") {
+  CHECK(commands::valid_slug("acme"));
+  CHECK(commands::valid_slug("a1-b2"));
+  CHECK_FALSE(commands::valid_slug("a"));
+  CHECK_FALSE(commands::valid_slug("-acme"));
+  CHECK_FALSE(commands::valid_slug("Acme"));
+  CHECK_FALSE(commands::valid_slug(std::string(64, 'a')));
+  CHECK(commands::valid_email("a@b.co"));
+  CHECK_FALSE(commands::valid_email("a@b"));
+  CHECK_FALSE(commands::valid_email("@b.co"));
+  CHECK_FALSE(commands::valid_email("a@@b.co"));
+  CHECK_FALSE(commands::valid_email("a b@c.co"));
+}
