@@ -38,7 +38,9 @@ EventLog::EventLog(const core::Config& config) : topic_(config.kafka_topic) {
     wal_ = std::make_unique<Wal>((std::filesystem::path(config.data_dir) / "events.wal").string());
   } else {
     brokers_ = config.kafka_brokers;
-    ensure_topic(brokers_, topic_, config.kafka_partitions, config.kafka_replication,
+    LogReader existing(brokers_, topic_);
+    if (existing.partition_count(std::chrono::seconds(10)) <= 0)
+      ensure_topic(brokers_, topic_, config.kafka_partitions, config.kafka_replication,
                  static_cast<int>(std::max<int64_t>(config.kafka_timeout_ms, 10000)));
   }
   producer_ = std::make_unique<Producer>(brokers_, topic_, config.kafka_timeout_ms);

@@ -7,6 +7,7 @@ using namespace regent::test;
 
 TEST_CASE("serve and a separate projections worker share an external cluster") {
   regent::events::MockCluster cluster(3);
+  cluster.create_topic("regent.events", 4, 3);  // the mock broker has no CreateTopics API
   TempDir dir;
   TestDatabase db;
   std::map<std::string, std::string> env{{"REGENT_KAFKA_BROKERS", cluster.bootstraps()},
