@@ -48,6 +48,12 @@ class Processor {
   using Decider = std::function<Decision(const PartitionState&)>;
   core::Result<Committed> execute(int32_t partition, const Context& ctx, const Decider& decide);
 
+  // decide(state, command) on the partition's state, then append: the usual way in.
+  template <class Command>
+  core::Result<Committed> submit(int32_t partition, const Command& command, const Context& ctx) {
+    return execute(partition, ctx, [&](const PartitionState& s) { return decide(s, command, ctx); });
+  }
+
   // Runs `f` on a consistent view of a partition's state (short lookups only).
   void read(int32_t partition, const std::function<void(const PartitionState&)>& f) const;
 

@@ -116,9 +116,7 @@ void ServerApp::bootstrap_super_admin() {
   commands::Context ctx;
   ctx.request_id = "bootstrap";
   ctx.now = core::now_millis();
-  auto done = processor_->execute(partition, ctx, [&](const commands::PartitionState& s) {
-    return commands::decide(s, cmd, ctx);
-  });
+  auto done = processor_->submit(partition, cmd, ctx);
   if (!done) throw std::runtime_error("bootstrap failed: " + done.error().detail);
   logger.info("system tenant and super_admin created", {{"tenant_id", cmd.tenant_id.value}});
 }

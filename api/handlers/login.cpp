@@ -45,9 +45,7 @@ Response login(Ctx& ctx) {
   auto cctx = command_context(ctx, nullptr);
   cctx.actor_id = found->user.value;
   cctx.actor_type = "user";
-  auto done = proc.execute(proc.partition_of(found->tenant), cctx, [&](const commands::PartitionState& s) {
-    return commands::decide(s, cmd, cctx);
-  });
+  auto done = proc.submit(proc.partition_of(found->tenant), cmd, cctx);
   if (!done) return problem(done.error(), ctx.rid());
 
   Claims c;

@@ -34,9 +34,7 @@ Response create_tenant(Ctx& ctx) {
   cmd.admin_full_name = in->admin_full_name;
   cmd.admin_password_hash = hash_password_bounded(ctx.svc, in->admin_password);
   auto cctx = command_context(ctx, actor ? &*actor : nullptr);
-  auto done = proc.execute(proc.partition_of_slug(cmd.slug), cctx, [&](const commands::PartitionState& s) {
-    return commands::decide(s, cmd, cctx);
-  });
+  auto done = proc.submit(proc.partition_of_slug(cmd.slug), cmd, cctx);
   if (!done) return problem(done.error(), ctx.rid());
   ctx.tenant_id = cmd.tenant_id.value;
 

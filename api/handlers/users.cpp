@@ -67,9 +67,7 @@ Response create_user(Ctx& ctx) {
   cmd.password_hash = hash_password_bounded(ctx.svc, in->password);
   auto cctx = command_context(ctx, &p.value());
   auto& proc = ctx.svc.processor;
-  auto done = proc.execute(proc.partition_of(cmd.tenant_id), cctx, [&](const commands::PartitionState& s) {
-    return commands::decide(s, cmd, cctx);
-  });
+  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx);
   if (!done) return problem(done.error(), ctx.rid());
   commands::UserState u;
   u.id = cmd.user_id;
