@@ -59,4 +59,16 @@ inline std::string user_body(const std::string& email, const std::string& roles 
          R"(","roles":)" + roles + "}";
 }
 
+// Creates `n` users named <prefix><i>@<domain>; returns the Regent-Position of the last one.
+inline std::string create_users(int port, const std::string& token, const std::string& prefix,
+                                const std::string& domain, int n) {
+  std::string position;
+  for (int i = 0; i < n; ++i) {
+    auto r = post(port, "/v1/users", user_body(prefix + std::to_string(i) + "@" + domain, i % 2 ? R"(["analyst"])" : R"(["viewer"])"), token);
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    position = r.header("regent-position");
+  }
+  return position;
+}
+
 }  // namespace regent::test

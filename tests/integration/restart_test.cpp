@@ -16,12 +16,7 @@ TEST_CASE("a SIGKILLed regent dev comes back with every tenant and user, applied
   int port = dev.port();
   signup(port, "durable", "ada@durable.test");
   std::string token = login(port, "durable", "ada@durable.test");
-  std::string position;
-  for (int i = 0; i < 5; ++i) {
-    auto r = post(port, "/v1/users", user_body("u" + std::to_string(i) + "@durable.test"), token);
-    REQUIRE(r.status == 201);
-    position = r.header("regent-position");
-  }
+  std::string position = create_users(port, token, "u", "durable.test", 5);
   REQUIRE(get(port, "/v1/users", token, {{"Regent-Min-Position", position}}).status == 200);
   long long users_before = dev.db.count("SELECT count(*) FROM users");
   long long roles_before = dev.db.count("SELECT count(*) FROM user_roles");

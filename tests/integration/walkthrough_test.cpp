@@ -53,12 +53,7 @@ TEST_CASE("listing users pages through every user once, with filters") {
   int port = dev.port();
   signup(port, "pager", "admin@pager.test");
   std::string token = login(port, "pager", "admin@pager.test");
-  std::string last;
-  for (int i = 0; i < 7; ++i) {
-    auto r = post(port, "/v1/users", user_body("u" + std::to_string(i) + "@pager.test", i % 2 ? R"(["analyst"])" : R"(["viewer"])"), token);
-    REQUIRE(r.status == 201);
-    last = r.header("regent-position");
-  }
+  std::string last = create_users(port, token, "u", "pager.test", 7);
   std::set<std::string> seen;
   std::string cursor;
   int pages = 0;
