@@ -1,8 +1,9 @@
 #include "api/http_server.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast.hpp>
 #include <thread>
 
@@ -34,7 +35,9 @@ struct HttpServer::Impl {
   asio::thread_pool handlers;
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
-  std::atomic<int> in_flight{0};
+  std::mutex in_flight_mu;
+  std::condition_variable idle;  // notified when in_flight drops to zero
+  int in_flight = 0;
   std::atomic<bool> stopping{false};
   int bound_port = 0;
 
@@ -47,7 +50,7 @@ struct HttpServer::Impl {
     std::string_view target = msg.target();
     auto q = target.find('?');
     r.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos && !parse_query(target.substr(q + 1), r.query)) r.query["\x01invalid"] = "1";
+    if (q != std::string_view::npos) r.malformed_query = !parse_query(target.substr(q + 1), r.query);
     for (const auto& f : msg) {
       std::string name(f.name_string());
       for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -85,7 +88,8 @@ struct HttpServer::Impl {
       parser.header_limit(16 * 1024);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (ec == http::error::body_limit) {
-        std::string rid = core::uuid_v7();
+        auto client_rid = parser.get()["Request-Id"];
+        std::string rid = acceptable_request_id(client_rid) ? std::string(client_rid) : core::uuid_v7();
         auto resp = problem(core::errc::payload_too_large,
                             "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes", rid);
         auto out = to_beast(resp, rid, parser.get().version(), false);
@@ -97,7 +101,10 @@ struct HttpServer::Impl {
       bool keep_alive = msg.keep_alive() && !stopping;
       unsigned version = msg.version();
       Request req = convert(msg, stream.socket());
-      ++in_flight;
+      {
+        std::lock_guard lock(in_flight_mu);
+        ++in_flight;
+      }
       stream.expires_never();
       Response resp = co_await asio::co_spawn(
           handlers.get_executor(),
@@ -113,7 +120,10 @@ struct HttpServer::Impl {
       auto out = to_beast(resp, req.request_id, version, keep_alive);
       stream.expires_after(options.read_timeout);
       auto [wec, wn] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
-      --in_flight;
+      {
+        std::lock_guard lock(in_flight_mu);
+        if (--in_flight == 0) idle.notify_all();
+      }
       if (wec || !keep_alive) break;
     }
     boost::system::error_code ignored;
@@ -160,9 +170,10 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     boost::system::error_code ignored;
     i.acceptor.close(ignored);
   });
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  while (i.in_flight > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  {
+    std::unique_lock lock(i.in_flight_mu);
+    i.idle.wait_for(lock, grace, [&i] { return i.in_flight == 0; });
+  }
   i.io.stop();
   for (auto& t : i.threads)
     if (t.joinable()) t.join();

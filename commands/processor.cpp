@@ -21,10 +21,14 @@ const core::Logger logger("commands");
 using Clock = std::chrono::steady_clock;
 }  // namespace
 
+// Two locks, so that reads never wait for a Kafka round trip: `writer` is held by the one command
+// being decided and appended; `state_mu` only while `state` changes (and by readers). Only holders
+// of `writer` change `state`, so deciding under `writer` alone reads a stable state.
 struct Processor::Slot {
-  mutable std::mutex mu;
+  std::mutex writer;
+  mutable std::mutex state_mu;
   PartitionState state;
-  bool stale = false;  // an append failed: reload from the log before deciding again
+  bool stale = false;  // an append failed: reload from the log before deciding again (under writer)
 };
 
 Processor::Processor(events::EventLog& log, std::string writer_id)
@@ -56,6 +60,7 @@ core::TenantId Processor::new_tenant_id(std::string_view slug) const {
   }
 }
 
+// The caller holds slot.state_mu.
 void Processor::catch_up(Slot& slot, int64_t until) {
   std::lock_guard lock(reader_mu_);
   PartitionState& s = slot.state;
@@ -82,6 +87,7 @@ void Processor::load(std::vector<int32_t> partitions) {
   auto started = Clock::now();
   for (int32_t p : partitions) {
     Slot& slot = *slots_[p];
+    std::lock_guard state_lock(slot.state_mu);
     slot.state = PartitionState{};
     slot.state.partition = p;
     int64_t end;
@@ -114,6 +120,7 @@ void Processor::claim(int32_t partition) {
   auto offsets = log_.append(partition, {events::make_record("partition-" + std::to_string(partition), e.type, e.id, "", json)});
   if (!offsets) throw std::runtime_error("could not claim partition " + std::to_string(partition));
   // Decide nothing before our own marker has been read back: everything before it is history.
+  std::lock_guard state_lock(slot.state_mu);
   catch_up(slot, offsets.value().back() + 1);
   if (slot.state.fence.writer_id != writer_id_ || slot.state.fence.epoch != epoch)
     throw std::runtime_error("partition " + std::to_string(partition) + " was claimed by another writer");
@@ -136,7 +143,7 @@ void Processor::start() {
 
 void Processor::read(int32_t partition, const std::function<void(const PartitionState&)>& f) const {
   const Slot& slot = *slots_.at(partition);
-  std::lock_guard lock(slot.mu);
+  std::lock_guard lock(slot.state_mu);
   f(slot.state);
 }
 
@@ -163,7 +170,7 @@ std::string Processor::serialise(const Draft& d, const Context& ctx, events::Env
 core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx, const Decider& decide) {
   if (!ready_) return core::make_error(core::errc::unavailable, "the command processor is starting");
   Slot& slot = *slots_.at(partition);
-  std::lock_guard lock(slot.mu);
+  std::lock_guard writer(slot.writer);
   if (slot.stale) {
     try {
       load({partition});
@@ -197,8 +204,11 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
     slot.stale = true;
     return offsets.error();
   }
-  for (const auto& e : done.events) evolve(slot.state, e);
-  slot.state.next_offset = offsets.value().back() + 1;
+  {
+    std::lock_guard state_lock(slot.state_mu);
+    for (const auto& e : done.events) evolve(slot.state, e);
+    slot.state.next_offset = offsets.value().back() + 1;
+  }
   done.position = Position{partition, offsets.value().back()};
   return done;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The command processor (DESIGN.md decision 2): it owns partitions, keeps their tenants' state in
 // memory (rebuilt from the log at start), claims each with an owner.claimed marker, and decides one
-// command at a time per partition. A command is answered only after Kafka acknowledged its events.
+// command at a time per partition. A command is answered only after Kafka acknowledged its events;
+// reads of the state (authentication, lookups) never wait for that acknowledgement.
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -35,7 +36,6 @@ class Processor {
   // Rebuilds every partition from the log, then claims it. Throws when the log is unreachable.
   void start();
   bool ready() const { return ready_; }
-  const std::string& writer_id() const { return writer_id_; }
 
   int32_t partitions() const;
   int32_t partition_of(const core::TenantId& tenant) const;

@@ -54,6 +54,8 @@ EventLog::~EventLog() = default;
 
 void EventLog::flush(int timeout_ms) { producer_->flush(timeout_ms); }
 
+bool EventLog::reachable(int timeout_ms) { return producer_->reachable(timeout_ms); }
+
 void EventLog::replay_wal() {
   auto started = std::chrono::steady_clock::now();
   size_t events = 0;

@@ -28,8 +28,8 @@ class EventLog {
   const std::string& brokers() const { return brokers_; }
   const std::string& topic() const { return topic_; }
   int32_t partitions() const { return partitions_; }
-  MockCluster* mock() { return mock_.get(); }  // null against a real cluster
   void flush(int timeout_ms);
+  bool reachable(int timeout_ms);  // for /readyz
 
  private:
   void replay_wal();
@@ -41,7 +41,8 @@ class EventLog {
   std::unique_ptr<Producer> producer_;
 };
 
-// A record for `e`'s serialised form: key = tenant id, CloudEvents headers for filtering.
+// A record for a serialised event: the key (the tenant id), and the CloudEvents headers that let
+// consumers filter without parsing.
 Record make_record(const std::string& key, const std::string& type, const std::string& id,
                    const std::string& tenant_id, std::string value);
 

@@ -65,6 +65,15 @@ Producer::~Producer() {
 
 void Producer::flush(int timeout_ms) { rd_kafka_flush(rk_.get(), timeout_ms); }
 
+bool Producer::reachable(int timeout_ms) {
+  Holder<rd_kafka_topic_t, &rd_kafka_topic_destroy> topic(rd_kafka_topic_new(rk_.get(), topic_.c_str(), nullptr));
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk_.get(), 0, topic.get(), &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+  bool ok = md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0;
+  rd_kafka_metadata_destroy(md);
+  return ok;
+}
+
 Producer::Delivery Producer::append(int32_t partition,
                                                     const std::vector<Record>& records) {
   Batch batch;

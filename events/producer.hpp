@@ -29,7 +29,9 @@ class Producer {
 
   // Waits for everything in flight (graceful shutdown).
   void flush(int timeout_ms);
-  rd_kafka_t* handle() { return rk_.get(); }
+
+  // True when a broker answers a metadata request for the topic within `timeout_ms`.
+  bool reachable(int timeout_ms);
 
  private:
   std::string topic_;

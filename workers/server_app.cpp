@@ -15,7 +15,6 @@
 #include "core/password.hpp"
 #include "core/pg_pool.hpp"
 #include "events/event_log.hpp"
-#include "events/log_reader.hpp"
 #include "projections/checkpoints.hpp"
 #include "projections/engine.hpp"
 #include "projections/migrations.hpp"
@@ -58,16 +57,7 @@ void ServerApp::start() {
         projections::all_projections());
     engine_->start();
   }
-  auto brokers = log_->brokers();
-  auto topic = log_->topic();
-  auto reachable = [brokers, topic] {
-    try {
-      events::LogReader probe(brokers, topic);
-      return probe.partition_count(std::chrono::milliseconds(1000)) > 0;
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
+  auto reachable = [log = log_.get()] { return log->reachable(1000); };
   services_ = std::make_unique<api::Services>(
       api::Services{config_, *processor_, *pg_, *watcher_, reachable, hashing_slots_});
   auto router = std::make_shared<api::Router>(api::all_routes());
