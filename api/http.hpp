@@ -16,6 +16,7 @@ struct Request {
   std::string body;
   std::string remote_ip;
   std::string request_id;  // set by the server before routing
+  bool malformed_query = false;  // broken percent-encoding: the router answers 422
 
   std::optional<std::string> header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

@@ -55,7 +55,11 @@ Response Router::dispatch(Request& req, Services& svc) const {
     }
   }
   Response resp;
-  if (route) {
+  if (route && req.malformed_query) {
+    resp = problem(core::Error{core::errc::validation_failed, "the query string is not valid percent-encoding",
+                               {{"query", "is not valid percent-encoding"}}},
+                   req.request_id);
+  } else if (route) {
     resp = route->handler(ctx);
   } else if (path_known) {
     resp = problem(core::errc::method_not_allowed, "method " + req.method + " is not allowed here", req.request_id);

@@ -105,13 +105,27 @@ commands::Context command_context(const Ctx& ctx, const Principal* actor) {
   return c;
 }
 
+namespace {
+class HashingSlot {
+ public:
+  explicit HashingSlot(Services& svc) : slots_(svc.hashing_slots) { slots_.acquire(); }
+  ~HashingSlot() { slots_.release(); }
+  HashingSlot(const HashingSlot&) = delete;
+  HashingSlot& operator=(const HashingSlot&) = delete;
+
+ private:
+  std::counting_semaphore<64>& slots_;
+};
+}  // namespace
+
 std::string hash_password_bounded(Services& svc, std::string_view password) {
-  svc.hashing_slots.acquire();
-  struct Release {
-    std::counting_semaphore<64>& s;
-    ~Release() { s.release(); }
-  } release{svc.hashing_slots};
+  HashingSlot slot(svc);
   return core::hash_password(password);
+}
+
+bool verify_password_bounded(Services& svc, std::string_view encoded_hash, std::string_view password) {
+  HashingSlot slot(svc);
+  return core::verify_password(encoded_hash, password);
 }
 
 Response json_response(int status, std::string body) {

@@ -37,7 +37,9 @@ std::optional<Response> await_position(Ctx& ctx, const std::vector<std::string>&
 
 commands::Context command_context(const Ctx& ctx, const Principal* actor);
 
+// argon2id on at most one hash per core at a time (Services::hashing_slots).
 std::string hash_password_bounded(Services& svc, std::string_view password);
+bool verify_password_bounded(Services& svc, std::string_view encoded_hash, std::string_view password);
 
 Response json_response(int status, std::string body);
 Response committed_response(int status, std::string body, const commands::Committed& done);

@@ -156,7 +156,7 @@ core::Result<CreateUserInput> parse_create_user(element body) {
   } else {
     in.roles = {"viewer"};
   }
-  in.parent_user_id = f.text("parent_user_id", false, 36, 36);
+  in.parent_user_id = f.text("parent_user_id", false, 1, 64);
   if (!in.parent_user_id.empty() && !core::is_uuid(in.parent_user_id))
     f.fail("parent_user_id", "must be a user id");
   f.reject_unknown();

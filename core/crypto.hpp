@@ -14,7 +14,6 @@ std::string base64url_encode(std::string_view raw);
 std::optional<std::string> base64url_decode(std::string_view text);
 
 std::string hmac_sha256(std::string_view key, std::string_view message);  // raw 32 bytes
-std::string sha256_hex(std::string_view data);
 
 // Compares secrets without leaking where they first differ.
 bool constant_time_equal(std::string_view a, std::string_view b);

@@ -60,14 +60,6 @@ void Metrics::histogram_observe(const std::string& name, const Labels& labels, d
   h.sum += seconds;
 }
 
-double Metrics::value(const std::string& name, const Labels& labels) const {
-  std::lock_guard lock(mu_);
-  auto it = values_.find(name);
-  if (it == values_.end()) return 0;
-  auto jt = it->second.find(key(labels));
-  return jt == it->second.end() ? 0 : jt->second;
-}
-
 std::string Metrics::render() const {
   std::lock_guard lock(mu_);
   std::ostringstream os;

@@ -22,7 +22,6 @@ class Metrics {
   void describe(const std::string& name, const std::string& type, const std::string& help);
 
   std::string render() const;
-  double value(const std::string& name, const Labels& labels) const;  // counters and gauges
 
  private:
   struct Histogram {

@@ -76,9 +76,4 @@ bool CheckpointWatcher::wait(const std::vector<std::string>& names, int32_t part
   return cv_.wait_for(lock, timeout, [&] { return reached(names, partition, offset); });
 }
 
-std::map<std::string, std::map<int32_t, int64_t>> CheckpointWatcher::snapshot() const {
-  std::lock_guard lock(mu_);
-  return next_;
-}
-
 }  // namespace regent::projections

@@ -23,9 +23,6 @@ class CheckpointWatcher {
   bool wait(const std::vector<std::string>& names, int32_t partition, int64_t offset,
             std::chrono::milliseconds timeout);
 
-  // projection -> partition -> next offset to apply.
-  std::map<std::string, std::map<int32_t, int64_t>> snapshot() const;
-
  private:
   void run();
   bool reached(const std::vector<std::string>& names, int32_t partition, int64_t offset) const;

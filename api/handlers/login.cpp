@@ -31,12 +31,7 @@ Response login(Ctx& ctx) {
     });
   }
   // The same work whether or not the account exists, so timing tells nothing.
-  bool ok;
-  {
-    ctx.svc.hashing_slots.acquire();
-    ok = core::verify_password(found ? found->hash : core::decoy_password_hash(), in->password);
-    ctx.svc.hashing_slots.release();
-  }
+  bool ok = verify_password_bounded(ctx.svc, found ? found->hash : core::decoy_password_hash(), in->password);
   if (!found || !ok) return problem(core::errc::unauthenticated, "invalid tenant, email or password", ctx.rid());
   ctx.tenant_id = found->tenant.value;
   ctx.actor_id = found->user.value;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "events/log_reader.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/regent_process.hpp"
 #include "tests/support/test_database.hpp"
@@ -27,12 +28,21 @@ struct DevServer {
         std::map<std::string, std::string>{{"REGENT_DATA_DIR", dir.path()},
                                            {"REGENT_PG_URL", db.url()},
                                            {"REGENT_HTTP_PORT", "0"},
-                                           {"REGENT_KAFKA_PARTITIONS", "3"},
+                                           {"REGENT_KAFKA_PARTITIONS", std::to_string(kPartitions)},
                                            {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
                                            {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}},
         dir.path() + "/regent.log");
   }
   int port() const { return proc->port(); }
+
+  // The end offset of each of the topic's partitions, read from the embedded broker.
+  std::vector<int64_t> log_ends() const {
+    events::LogReader reader(proc->kafka(), "regent.events");
+    std::vector<int64_t> ends;
+    for (int p = 0; p < kPartitions; ++p) ends.push_back(reader.end_offset(p, std::chrono::seconds(5)));
+    return ends;
+  }
+  static constexpr int kPartitions = 3;
 };
 
 inline std::string signup_body(const std::string& slug, const std::string& email) {

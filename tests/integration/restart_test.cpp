@@ -1,5 +1,4 @@
 // `regent dev` keeps everything across restarts, even kill -9, and applies nothing twice.
-#include "events/log_reader.hpp"
 #include "tests/integration/fixture.hpp"
 
 using namespace regent::test;
@@ -40,12 +39,11 @@ TEST_CASE("a SIGKILLed regent dev comes back with every tenant and user, applied
 
   // Every projection stands exactly at the end of the log: nothing skipped, nothing re-read. The
   // server waits for each partition's last offset (positions are "<partition>.<offset>").
-  regent::events::LogReader reader(dev.proc->kafka(), "regent.events");
+  auto ends = dev.log_ends();
   int64_t end = 0;
-  for (int p = 0; p < 3; ++p) {
-    int64_t partition_end = reader.end_offset(p, std::chrono::seconds(5));
-    end += partition_end;
-    std::string last = std::to_string(p) + "." + std::to_string(partition_end - 1);
+  for (int p = 0; p < DevServer::kPartitions; ++p) {
+    end += ends[p];
+    std::string last = std::to_string(p) + "." + std::to_string(ends[p] - 1);
     REQUIRE(get(port, "/v1/me", again, {{"Regent-Min-Position", last}}).status == 200);
   }
   CHECK(checkpoint_sum(dev, "users") == end);

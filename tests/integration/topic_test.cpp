@@ -32,7 +32,7 @@ TEST_CASE("every message on regent.events is a schema-valid CloudEvent with its 
   std::map<std::string, int> types;
   int eofs = 0, messages = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (eofs < 3 && std::chrono::steady_clock::now() < deadline) {
+  while (eofs < DevServer::kPartitions && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
     if (!m) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -67,8 +67,8 @@ TEST_CASE("every message on regent.events is a schema-valid CloudEvent with its 
   }
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
-  CHECK(eofs == 3);
-  CHECK(types["owner.claimed"] == 3);
+  CHECK(eofs == DevServer::kPartitions);
+  CHECK(types["owner.claimed"] == DevServer::kPartitions);
   CHECK(types["tenant.created"] == 2);  // system and topic
   CHECK(types["user.created"] == 3);    // super_admin, ada, bob
   CHECK(types["user.logged_in"] == 1);

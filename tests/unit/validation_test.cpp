@@ -74,3 +74,12 @@ TEST_CASE("slugs and emails") {
   CHECK_FALSE(commands::valid_email("a@@b.co"));
   CHECK_FALSE(commands::valid_email("a b@c.co"));
 }
+
+TEST_CASE("parent_user_id must be a user id") {
+  auto doc = core::JsonDocument::parse(R"({"email":"a@b.test","full_name":"A","password":"123456789012","parent_user_id":"nope"})");
+  auto r = commands::parse_create_user(doc->root());
+  REQUIRE_FALSE(r.ok());
+  REQUIRE(r.error().errors.size() == 1);
+  CHECK(r.error().errors[0].field == "parent_user_id");
+  CHECK(r.error().errors[0].message == "must be a user id");
+}
