@@ -1,6 +1,8 @@
 #pragma once
 // Commands: what a caller asks for, already validated for shape, with every id and time chosen
 // before `decide` so that deciding stays a pure function.
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,39 @@ struct RecordLogin {
   core::TenantId tenant_id;
   core::UserId user_id;
   std::string session_id;
+};
+
+// A credit or a debit of one user's wallet, by an admin or (debits) by the user itself.
+struct WalletMovement {
+  core::TenantId tenant_id;
+  core::UserId user_id;
+  std::string transaction_id;
+  int64_t amount = 0;
+  std::string reference;
+  std::string description;
+  std::optional<int64_t> expected_version;  // If-Match on the wallet
+};
+struct CreditWallet : WalletMovement {};
+struct DebitWallet : WalletMovement {};
+
+// An activity of `user_id` (the caller when absent), charged at the tenant's configured cost to
+// the user's wallet, or to its parent's for a sub-user.
+struct RecordActivity {
+  core::TenantId tenant_id;
+  std::string activity_id;
+  std::string transaction_id;
+  std::string type;
+  core::UserId user_id;
+};
+
+// PATCH /v1/tenant: only what is present changes; activity_costs are merged key by key.
+struct ChangeTenant {
+  core::TenantId tenant_id;
+  std::optional<std::string> name;
+  std::optional<std::string> currency;
+  std::map<std::string, int64_t> activity_costs;
+  std::optional<int64_t> max_users;
+  std::optional<int64_t> expected_version;  // If-Match on the tenant
 };
 
 }  // namespace regent::commands

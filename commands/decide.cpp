@@ -16,15 +16,56 @@ bool has_role(const std::vector<std::string>& roles, std::string_view r) {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
 }
 
+// admin of the tenant, or super_admin acting in it
+bool is_admin(const Context& ctx) { return has_role(ctx.actor_roles, "admin") || has_role(ctx.actor_roles, "super_admin"); }
+
+boost::json::value nullable(const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); }
+
+core::Error version_mismatch(int64_t current) {
+  return core::make_error(errc::version_mismatch, "the current version is " + std::to_string(current));
+}
+
+// The user a wallet command names, in the caller's tenant (never another's: 404 across tenants).
+core::Result<const UserState*> wallet_owner(const PartitionState& s, const core::TenantId& tenant,
+                                            const core::UserId& user) {
+  const TenantState* t = s.tenant(tenant);
+  const UserState* u = t ? t->user(user) : nullptr;
+  if (!u) return core::make_error(errc::not_found, "no such user");
+  return u;
+}
+
+core::Error out_of_bounds(std::string_view field, std::string message) {
+  return core::Error{errc::validation_failed, "the request breaks the schema", {{std::string(field), std::move(message)}}};
+}
+
+bool valid_amount(int64_t amount) { return amount >= 1 && amount <= kMaxAmount; }
+
+Draft wallet_event(std::string_view type, const TenantState& t, const UserState& u, const std::string& transaction_id,
+                   int64_t amount, int64_t balance_after, const std::string& reference,
+                   const std::string& description, const std::string* activity_id) {
+  boost::json::object data{{"transaction_id", transaction_id},
+                           {"user_id", u.id.value},
+                           {"amount", amount},
+                           {"balance_after", balance_after},
+                           {"currency", t.settings.currency},
+                           {"reference", nullable(reference)},
+                           {"description", nullable(description)}};
+  if (activity_id) data["activity_id"] = nullable(*activity_id);
+  return Draft{std::string(type), "users/" + u.id.value + "/wallet", t.id, u.wallet.version + 1, core::to_json(data)};
+}
+}  // namespace
+
 boost::json::object settings_json(const TenantSettings& s) {
   boost::json::object costs;
   for (const auto& [k, v] : s.activity_costs) costs[k] = v;
   return {{"currency", s.currency}, {"activity_costs", costs}, {"max_users", s.max_users}};
 }
 
+namespace {
+
 Draft user_created(const core::TenantId& tenant, const core::UserId& user, std::string_view email,
                    std::string_view full_name, std::string_view password_hash,
-                   const std::vector<std::string>& roles, const std::string& parent) {
+                   const std::vector<std::string>& roles, const std::string& parent, std::string_view currency) {
   boost::json::array role_list;
   for (const auto& r : roles) role_list.emplace_back(r);
   boost::json::object data{
@@ -32,6 +73,7 @@ Draft user_created(const core::TenantId& tenant, const core::UserId& user, std::
       {"roles", role_list},
       {"parent_user_id", parent.empty() ? boost::json::value(nullptr) : boost::json::value(parent)},
       {"password_hash", password_hash},
+      {"wallet", boost::json::object{{"currency", currency}}},
       {"personal", boost::json::object{{"email", email}, {"full_name", full_name}}}};
   return Draft{std::string(types::user_created), "users/" + user.value, tenant, 1, core::to_json(data)};
 }
@@ -48,15 +90,14 @@ Decision decide(const PartitionState& s, const CreateTenant& c, const Context&) 
   out.push_back({std::string(types::tenant_created), "tenants/" + c.tenant_id.value, c.tenant_id, 1,
                  core::to_json(data)});
   out.push_back(user_created(c.tenant_id, c.admin_id, c.admin_email, c.admin_full_name,
-                             c.admin_password_hash, c.admin_roles, ""));
+                             c.admin_password_hash, c.admin_roles, "", settings.currency));
   return out;
 }
 
 Decision decide(const PartitionState& s, const CreateUser& c, const Context& ctx) {
   const TenantState* t = s.tenant(c.tenant_id);
   if (!t) return core::make_error(errc::not_found, "no such tenant");
-  bool privileged = has_role(ctx.actor_roles, "admin") || has_role(ctx.actor_roles, "super_admin");
-  if (!privileged && has_role(c.roles, "admin"))
+  if (!is_admin(ctx) && has_role(c.roles, "admin"))
     return core::make_error(errc::forbidden, "only an admin may create an admin");
   if (t->user_by(c.email))
     return core::make_error(errc::email_taken, "a user with this email already exists");
@@ -81,7 +122,7 @@ Decision decide(const PartitionState& s, const CreateUser& c, const Context& ctx
     }
   }
   return std::vector<Draft>{user_created(c.tenant_id, c.user_id, c.email, c.full_name,
-                                         c.password_hash, c.roles, c.parent_user_id)};
+                                         c.password_hash, c.roles, c.parent_user_id, t->settings.currency)};
 }
 
 Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ctx) {
@@ -95,6 +136,116 @@ Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ct
   return std::vector<Draft>{{std::string(types::user_logged_in),
                              "users/" + c.user_id.value + "/sessions/" + c.session_id, c.tenant_id, 1,
                              core::to_json(data)}};
+}
+
+Decision decide(const PartitionState& s, const CreditWallet& c, const Context& ctx) {
+  auto owner = wallet_owner(s, c.tenant_id, c.user_id);
+  if (!owner) return owner.error();
+  const UserState& u = **owner;
+  if (!is_admin(ctx)) return core::make_error(errc::forbidden, "crediting a wallet needs the admin role");
+  if (c.expected_version && *c.expected_version != u.wallet.version) return version_mismatch(u.wallet.version);
+  if (!valid_amount(c.amount)) return out_of_bounds("amount", "must be from 1 to " + std::to_string(kMaxAmount));
+  if (u.wallet.balance > kMaxBalance - c.amount)
+    return core::make_error(errc::limit_reached, "the credit would take the wallet over its maximum balance of " +
+                                                     std::to_string(kMaxBalance));
+  const TenantState& t = *s.tenant(c.tenant_id);
+  return std::vector<Draft>{wallet_event(types::wallet_credited, t, u, c.transaction_id, c.amount,
+                                         u.wallet.balance + c.amount, c.reference, c.description, nullptr)};
+}
+
+Decision decide(const PartitionState& s, const DebitWallet& c, const Context& ctx) {
+  auto owner = wallet_owner(s, c.tenant_id, c.user_id);
+  if (!owner) return owner.error();
+  const UserState& u = **owner;
+  if (ctx.actor_id != u.id.value && !is_admin(ctx))
+    return core::make_error(errc::forbidden, "debiting another user's wallet needs the admin role");
+  if (c.expected_version && *c.expected_version != u.wallet.version) return version_mismatch(u.wallet.version);
+  if (!valid_amount(c.amount)) return out_of_bounds("amount", "must be from 1 to " + std::to_string(kMaxAmount));
+  if (u.status != "active") return core::make_error(errc::conflict, "the user is " + u.status + ": its wallet takes no debits");
+  if (u.wallet.balance < c.amount)
+    return core::make_error(errc::insufficient_funds, "wallet balance " + std::to_string(u.wallet.balance) +
+                                                          " is below the debit of " + std::to_string(c.amount));
+  const TenantState& t = *s.tenant(c.tenant_id);
+  std::string no_activity;
+  return std::vector<Draft>{wallet_event(types::wallet_debited, t, u, c.transaction_id, c.amount,
+                                         u.wallet.balance - c.amount, c.reference, c.description, &no_activity)};
+}
+
+Decision decide(const PartitionState& s, const RecordActivity& c, const Context& ctx) {
+  auto owner = wallet_owner(s, c.tenant_id, c.user_id);
+  if (!owner) return owner.error();
+  const UserState& u = **owner;
+  if (ctx.actor_id != u.id.value && !is_admin(ctx))
+    return core::make_error(errc::forbidden, "recording another user's activity needs the admin role");
+  const TenantState& t = *s.tenant(c.tenant_id);
+  auto cost_it = t.settings.activity_costs.find(c.type);
+  if (cost_it == t.settings.activity_costs.end())
+    return out_of_bounds("type", "is not an activity this tenant has a cost for");
+  if (u.status != "active") return core::make_error(errc::conflict, "the user is " + u.status);
+  // A sub-user's activities are charged to its parent's wallet.
+  const UserState* payer = u.parent_user_id.empty() ? &u : t.user(core::UserId{u.parent_user_id});
+  if (!payer) return core::make_error(errc::internal, "a sub-user's parent is missing");
+  if (payer->status != "active")
+    return core::make_error(errc::conflict, "the paying user is " + payer->status + ": its wallet takes no debits");
+  int64_t cost = cost_it->second;
+  if (payer->wallet.balance < cost)
+    return core::make_error(errc::insufficient_funds, "wallet balance " + std::to_string(payer->wallet.balance) +
+                                                          " is below the activity's cost of " + std::to_string(cost));
+  boost::json::object data{{"activity_id", c.activity_id},
+                           {"type", c.type},
+                           {"user_id", u.id.value},
+                           {"charged_user_id", payer->id.value},
+                           {"cost", cost},
+                           {"currency", t.settings.currency},
+                           {"transaction_id", cost > 0 ? boost::json::value(c.transaction_id) : nullptr}};
+  std::vector<Draft> out;
+  out.push_back({std::string(types::activity_recorded), "activities/" + c.activity_id, c.tenant_id, 1, core::to_json(data)});
+  // A free activity moves no money: no transaction.
+  if (cost > 0)
+    out.push_back(wallet_event(types::wallet_debited, t, *payer, c.transaction_id, cost, payer->wallet.balance - cost,
+                               "", c.type, &c.activity_id));
+  return out;
+}
+
+Decision decide(const PartitionState& s, const ChangeTenant& c, const Context& ctx) {
+  const TenantState* t = s.tenant(c.tenant_id);
+  if (!t) return core::make_error(errc::not_found, "no such tenant");
+  if (!is_admin(ctx)) return core::make_error(errc::forbidden, "changing the tenant needs the admin role");
+  if (c.expected_version && *c.expected_version != t->version) return version_mismatch(t->version);
+  std::vector<Draft> out;
+  int64_t version = t->version;
+  if (c.name && *c.name != t->name)
+    out.push_back({std::string(types::tenant_renamed), "tenants/" + t->id.value, t->id, ++version,
+                   core::to_json(boost::json::object{{"name", *c.name}})});
+
+  TenantSettings next = t->settings;
+  boost::json::array changed;
+  if (c.currency && *c.currency != next.currency) {
+    // One currency per tenant at all times, so every sum of money in it means something.
+    if (t->transactions > 0)
+      return core::make_error(errc::conflict, "the currency cannot change once the tenant's wallets have transactions");
+    next.currency = *c.currency;
+    changed.emplace_back("currency");
+  }
+  bool costs_changed = false;
+  for (const auto& [type, cost] : c.activity_costs) {
+    auto [it, inserted] = next.activity_costs.try_emplace(type, cost);
+    if (!inserted && it->second == cost) continue;
+    it->second = cost;
+    costs_changed = true;
+  }
+  if (costs_changed) changed.emplace_back("activity_costs");
+  if (c.max_users && *c.max_users != next.max_users) {
+    if (*c.max_users < static_cast<int64_t>(t->users.size()))
+      return core::make_error(errc::conflict, "the tenant already has " + std::to_string(t->users.size()) +
+                                                  " users, more than max_users " + std::to_string(*c.max_users));
+    next.max_users = *c.max_users;
+    changed.emplace_back("max_users");
+  }
+  if (!changed.empty())
+    out.push_back({std::string(types::tenant_settings_changed), "tenants/" + t->id.value, t->id, ++version,
+                   core::to_json(boost::json::object{{"settings", settings_json(next)}, {"changed", changed}})});
+  return out;
 }
 
 }  // namespace regent::commands

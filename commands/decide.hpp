@@ -1,6 +1,7 @@
 #pragma once
 // decide(state, command): the events a command produces against the current state, or the reason
 // it is refused. Pure: no I/O, no clock, no randomness.
+#include <boost/json/object.hpp>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,13 @@ using Decision = core::Result<std::vector<Draft>>;
 Decision decide(const PartitionState& s, const CreateTenant& c, const Context& ctx);
 Decision decide(const PartitionState& s, const CreateUser& c, const Context& ctx);
 Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ctx);
+Decision decide(const PartitionState& s, const CreditWallet& c, const Context& ctx);
+Decision decide(const PartitionState& s, const DebitWallet& c, const Context& ctx);
+Decision decide(const PartitionState& s, const RecordActivity& c, const Context& ctx);
+// An empty decision means nothing would change.
+Decision decide(const PartitionState& s, const ChangeTenant& c, const Context& ctx);
+
+// Settings as events and responses carry them.
+boost::json::object settings_json(const TenantSettings& s);
 
 }  // namespace regent::commands

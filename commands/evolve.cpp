@@ -12,30 +12,47 @@ std::string str(element obj, std::string_view key) {
   return std::string(core::get_string(obj, key).value_or(""));
 }
 
+TenantState* tenant_of(PartitionState& s, const events::Envelope& e) {
+  auto it = s.tenants.find(core::TenantId{e.tenant_id});
+  return it == s.tenants.end() ? nullptr : &it->second;
+}
+
+void read_settings(TenantSettings& out, element settings) {
+  out.currency = str(settings, "currency");
+  out.max_users = core::get_int(settings, "max_users").value_or(out.max_users);
+  simdjson::dom::object costs;
+  if (settings["activity_costs"].get(costs) == simdjson::SUCCESS) {
+    out.activity_costs.clear();
+    for (auto kv : costs) out.activity_costs[std::string(kv.key)] = int64_t(kv.value);
+  }
+}
+
 void tenant_created(PartitionState& s, const events::Envelope& e, element d) {
   TenantState t;
   t.id = core::TenantId{str(d, "tenant_id")};
   t.name = str(d, "name");
   t.slug = str(d, "slug");
   element settings;
-  if (d["settings"].get(settings) == simdjson::SUCCESS) {
-    t.settings.currency = str(settings, "currency");
-    t.settings.max_users = core::get_int(settings, "max_users").value_or(t.settings.max_users);
-    simdjson::dom::object costs;
-    if (settings["activity_costs"].get(costs) == simdjson::SUCCESS) {
-      t.settings.activity_costs.clear();
-      for (auto kv : costs) t.settings.activity_costs[std::string(kv.key)] = int64_t(kv.value);
-    }
-  }
+  if (d["settings"].get(settings) == simdjson::SUCCESS) read_settings(t.settings, settings);
   t.version = e.sequence;
+  t.created_at = t.updated_at = e.time;
   s.tenant_by_slug[t.slug] = t.id;
   auto id = t.id;
   s.tenants[id] = std::move(t);
 }
 
-void user_created(PartitionState& s, const events::Envelope& e, element d) {
-  auto it = s.tenants.find(core::TenantId{e.tenant_id});
-  if (it == s.tenants.end()) return;
+void tenant_changed(TenantState& t, const events::Envelope& e, element d) {
+  if (e.type == types::tenant_renamed) {
+    t.name = str(d, "name");
+  } else {
+    element settings;
+    if (d["settings"].get(settings) == simdjson::SUCCESS) read_settings(t.settings, settings);
+  }
+  t.version = e.sequence;
+  t.updated_at = e.time;
+}
+
+void user_created(TenantState& t, const events::Envelope& e, element d) {
   UserState u;
   u.id = core::UserId{str(d, "user_id")};
   u.password_hash = str(d, "password_hash");
@@ -48,18 +65,43 @@ void user_created(PartitionState& s, const events::Envelope& e, element d) {
     u.full_name = str(personal, "full_name");
   }
   u.version = e.sequence;
-  it->second.user_by_email[lower(u.email)] = u.id;
+  u.created_at = u.updated_at = u.wallet.updated_at = e.time;
+  t.user_by_email[lower(u.email)] = u.id;
   auto id = u.id;
-  it->second.users[id] = std::move(u);
+  t.users[id] = std::move(u);
+}
+
+// Balances move by the event's amount, so the tenant's totals and its balances cannot drift apart.
+void wallet_moved(TenantState& t, const events::Envelope& e, element d) {
+  auto it = t.users.find(core::UserId{str(d, "user_id")});
+  auto amount = core::get_int(d, "amount");
+  if (it == t.users.end() || !amount) return;
+  WalletState& w = it->second.wallet;
+  if (e.type == types::wallet_credited) {
+    w.balance += *amount;
+    t.credited += *amount;
+  } else {
+    w.balance -= *amount;
+    t.debited += *amount;
+  }
+  w.version = e.sequence;
+  w.updated_at = e.time;
+  ++t.transactions;
 }
 }  // namespace
 
 void evolve(PartitionState& s, const events::Envelope& e) {
-  if (e.type != types::tenant_created && e.type != types::user_created) return;
+  bool tenant_event = e.type == types::tenant_renamed || e.type == types::tenant_settings_changed;
+  bool wallet_event = e.type == types::wallet_credited || e.type == types::wallet_debited;
+  if (e.type != types::tenant_created && e.type != types::user_created && !tenant_event && !wallet_event) return;
   auto doc = core::JsonDocument::parse(e.data);
   if (!doc) return;
-  if (e.type == types::tenant_created) tenant_created(s, e, doc->root());
-  else user_created(s, e, doc->root());
+  if (e.type == types::tenant_created) return tenant_created(s, e, doc->root());
+  TenantState* t = tenant_of(s, e);
+  if (!t) return;
+  if (e.type == types::user_created) user_created(*t, e, doc->root());
+  else if (tenant_event) tenant_changed(*t, e, doc->root());
+  else wallet_moved(*t, e, doc->root());
 }
 
 }  // namespace regent::commands

@@ -182,6 +182,11 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
   }
   auto decision = decide(slot.state);
   if (!decision) return decision.error();
+  if (decision.value().empty()) {
+    // Nothing changes; the position of what was decided so far still serves read-your-writes.
+    std::lock_guard state_lock(slot.state_mu);
+    return Committed{{}, Position{partition, slot.state.next_offset - 1}};
+  }
 
   Committed done;
   std::vector<events::Record> records;

@@ -21,6 +21,12 @@ const UserState* TenantState::user_by(std::string_view email) const {
   return it == user_by_email.end() ? nullptr : user(it->second);
 }
 
+BigSum TenantState::total_balance() const {
+  BigSum sum = 0;
+  for (const auto& [id, u] : users) sum += u.wallet.balance;
+  return sum;
+}
+
 const TenantState* PartitionState::tenant(const core::TenantId& id) const {
   auto it = tenants.find(id);
   return it == tenants.end() ? nullptr : &it->second;

@@ -1,12 +1,14 @@
 #pragma once
 // The write side's picture of a partition: every tenant whose events live in it, with what the
-// invariants need (unique slugs and emails, user limits, credentials). Built by `evolve` only.
+// invariants need (unique slugs and emails, user limits, credentials, balances). Built by `evolve`
+// only.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "commands/money.hpp"
 #include "core/ids.hpp"
 #include "events/fence.hpp"
 
@@ -18,6 +20,14 @@ struct TenantSettings {
   int64_t max_users = 1000;
 };
 
+// Every user has one wallet, opened by user.created (version 1) in the tenant's currency; each
+// wallet.credited / wallet.debited is the next version.
+struct WalletState {
+  int64_t balance = 0;
+  int64_t version = 1;
+  std::string updated_at;
+};
+
 struct UserState {
   core::UserId id;
   std::string email;
@@ -27,6 +37,9 @@ struct UserState {
   std::string parent_user_id;
   std::string password_hash;
   int64_t version = 0;
+  std::string created_at;
+  std::string updated_at;
+  WalletState wallet;
 };
 
 struct TenantState {
@@ -35,11 +48,18 @@ struct TenantState {
   std::string slug;
   TenantSettings settings;
   int64_t version = 0;
+  std::string created_at;
+  std::string updated_at;
+  // Money that ever entered and left the tenant's wallets: sum of balances == credited - debited.
+  BigSum credited = 0;
+  BigSum debited = 0;
+  int64_t transactions = 0;
   std::unordered_map<core::UserId, UserState> users;
   std::unordered_map<std::string, core::UserId> user_by_email;  // lower-cased email
 
   const UserState* user(const core::UserId& id) const;
   const UserState* user_by(std::string_view email) const;
+  BigSum total_balance() const;
 };
 
 struct PartitionState {

@@ -1,7 +1,9 @@
 #include "commands/validation.hpp"
 
+#include <cmath>
 #include <set>
 
+#include "commands/money.hpp"
 #include "core/ids.hpp"
 
 namespace regent::commands {
@@ -54,6 +56,34 @@ class Fields {
     return std::string(s);
   }
 
+  // A JSON integer (JSON Schema's sense: 5.0 is one, 5.5 and "5" are not) within [min, max]. Numbers
+  // too large even for a double's exactness are reported as out of range, never wrapped.
+  std::optional<int64_t> integer(std::string_view key, bool required, int64_t min, int64_t max,
+                                 std::string below_min) {
+    auto v = get(key, required);
+    if (!v) return std::nullopt;
+    double value;
+    switch (v->type()) {
+      case element_type::INT64: value = double(int64_t(*v)); break;
+      case element_type::UINT64: value = double(uint64_t(*v)); break;
+      case element_type::DOUBLE: value = double(*v); break;
+      default: fail(key, "must be an integer"); return std::nullopt;
+    }
+    if (value != std::floor(value)) {
+      fail(key, "must be an integer");
+      return std::nullopt;
+    }
+    if (value < double(min)) {
+      fail(key, std::move(below_min));
+      return std::nullopt;
+    }
+    if (value > double(max)) {
+      fail(key, "must be at most " + std::to_string(max));
+      return std::nullopt;
+    }
+    return v->type() == element_type::INT64 ? int64_t(*v) : static_cast<int64_t>(value);
+  }
+
   void fail(std::string_view key, std::string message) {
     errors_.push_back({prefix_ + std::string(key), std::move(message)});
   }
@@ -81,6 +111,8 @@ std::string email(Fields& f, std::string_view key) {
 }
 
 std::string password(Fields& f, std::string_view key) { return f.text(key, true, 12, 128); }
+
+bool is_activity_type(std::string_view t) { return t == "report_generation" || t == "form_download"; }
 }  // namespace
 
 bool valid_email(std::string_view e) {
@@ -171,6 +203,65 @@ core::Result<LoginInput> parse_login(element body) {
   in.tenant = f.text("tenant", true, 1, 63);
   in.email = f.text("email", true, 1, 254);
   in.password = f.text("password", true, 1, 1024);
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<WalletMovementInput> parse_wallet_movement(element body) {
+  std::vector<core::FieldError> errors;
+  WalletMovementInput in;
+  Fields f(body, errors);
+  in.amount = f.integer("amount", true, 1, kMaxAmount, "must be > 0").value_or(0);
+  in.reference = f.text("reference", false, 1, 255);
+  in.description = f.text("description", false, 1, 1000);
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<RecordActivityInput> parse_record_activity(element body) {
+  std::vector<core::FieldError> errors;
+  RecordActivityInput in;
+  Fields f(body, errors);
+  in.type = f.text("type", true, 1, 64);
+  if (!in.type.empty() && !is_activity_type(in.type)) f.fail("type", "must be one of report_generation, form_download");
+  in.user_id = f.text("user_id", false, 1, 64);
+  if (!in.user_id.empty() && !core::is_uuid(in.user_id)) f.fail("user_id", "must be a user id");
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<ChangeTenantInput> parse_change_tenant(element body) {
+  std::vector<core::FieldError> errors;
+  ChangeTenantInput in;
+  Fields f(body, errors);
+  if (f.get("name", false)) in.name = f.text("name", true, 1, 200);
+  if (auto settings = f.get("settings", false)) {
+    if (settings->type() != element_type::OBJECT) {
+      f.fail("settings", "must be an object");
+    } else {
+      Fields s(*settings, errors, "settings.");
+      if (s.get("currency", false)) {
+        in.currency = s.text("currency", true, 3, 3);
+        if (in.currency->size() == 3 && !is_currency(*in.currency))
+          s.fail("currency", "must be an ISO 4217 currency code such as USD");
+      }
+      if (auto costs = s.get("activity_costs", false)) {
+        if (costs->type() != element_type::OBJECT) {
+          s.fail("activity_costs", "must be an object of activity type to cost");
+        } else {
+          Fields c(*costs, errors, "settings.activity_costs.");
+          for (std::string_view type : {"report_generation", "form_download"})
+            if (auto cost = c.integer(type, false, 0, kMaxAmount, "must be >= 0")) in.activity_costs[std::string(type)] = *cost;
+          c.reject_unknown();
+        }
+      }
+      in.max_users = s.integer("max_users", false, 1, 10'000'000, "must be >= 1");
+      s.reject_unknown();
+    }
+  }
   f.reject_unknown();
   if (!errors.empty()) return invalid(std::move(errors));
   return in;

@@ -1,6 +1,7 @@
 #pragma once
 // Request bodies into command inputs: every field checked, every unknown field refused, and all
 // problems reported together (422 with errors[]). Pure functions of the parsed JSON.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,9 +33,30 @@ struct LoginInput {
   std::string password;
 };
 
+struct WalletMovementInput {
+  int64_t amount = 0;
+  std::string reference;
+  std::string description;
+};
+
+struct RecordActivityInput {
+  std::string type;
+  std::string user_id;  // empty: the caller
+};
+
+struct ChangeTenantInput {
+  std::optional<std::string> name;
+  std::optional<std::string> currency;
+  std::map<std::string, int64_t> activity_costs;
+  std::optional<int64_t> max_users;
+};
+
 core::Result<CreateTenantInput> parse_create_tenant(simdjson::dom::element body);
 core::Result<CreateUserInput> parse_create_user(simdjson::dom::element body);
 core::Result<LoginInput> parse_login(simdjson::dom::element body);
+core::Result<WalletMovementInput> parse_wallet_movement(simdjson::dom::element body);
+core::Result<RecordActivityInput> parse_record_activity(simdjson::dom::element body);
+core::Result<ChangeTenantInput> parse_change_tenant(simdjson::dom::element body);
 
 bool valid_email(std::string_view email);
 bool valid_slug(std::string_view slug);

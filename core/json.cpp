@@ -1,12 +1,38 @@
 #include "core/json.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
+#include <limits>
 
 namespace regent::core {
+namespace {
+// Boost.JSON reads numbers beyond 64-bit integers as doubles and beyond doubles as infinities;
+// infinities have no JSON spelling, so they become the largest finite double of their sign.
+void make_finite(boost::json::value& v) {
+  if (v.is_double() && !std::isfinite(v.get_double())) {
+    v = std::copysign(std::numeric_limits<double>::max(), v.get_double());
+  } else if (v.is_object()) {
+    for (auto& field : v.get_object()) make_finite(field.value());
+  } else if (v.is_array()) {
+    for (auto& item : v.get_array()) make_finite(item);
+  }
+}
+}  // namespace
 
 std::unique_ptr<JsonDocument> JsonDocument::parse(std::string_view text) {
   auto doc = std::make_unique<JsonDocument>();
-  if (doc->parser_.parse(text.data(), text.size()).get(doc->root_) != simdjson::SUCCESS) return nullptr;
+  auto error = doc->parser_.parse(text.data(), text.size()).get(doc->root_);
+  if (error == simdjson::SUCCESS) return doc;
+  if (error != simdjson::NUMBER_ERROR) return nullptr;
+  // simdjson refuses integers beyond 64 bits, yet such a document is valid JSON: a huge amount
+  // must be answered "too large" (422), not "not JSON" (400). Read it again as doubles.
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec) return nullptr;
+  make_finite(value);
+  doc->text_ = boost::json::serialize(value);
+  if (doc->parser_.parse(doc->text_).get(doc->root_) != simdjson::SUCCESS) return nullptr;
   return doc;
 }
 

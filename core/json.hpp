@@ -13,10 +13,12 @@ namespace regent::core {
 // A parsed document that owns its parser, so its elements stay valid as long as it lives.
 class JsonDocument {
  public:
-  static std::unique_ptr<JsonDocument> parse(std::string_view text);  // nullptr if not JSON
+  // nullptr if not JSON. Numbers too large for 64-bit integers arrive as doubles.
+  static std::unique_ptr<JsonDocument> parse(std::string_view text);
   simdjson::dom::element root() const { return root_; }
 
  private:
+  std::string text_;  // the re-encoded text, when the original needed it
   simdjson::dom::parser parser_;
   simdjson::dom::element root_;
 };

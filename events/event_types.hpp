@@ -10,7 +10,14 @@ inline constexpr std::string_view owner_claimed = "owner.claimed";
 inline constexpr std::string_view tenant_created = "tenant.created";
 inline constexpr std::string_view user_created = "user.created";
 inline constexpr std::string_view user_logged_in = "user.logged_in";
+inline constexpr std::string_view tenant_renamed = "tenant.renamed";
+inline constexpr std::string_view tenant_settings_changed = "tenant.settings_changed";
+inline constexpr std::string_view wallet_credited = "wallet.credited";
+inline constexpr std::string_view wallet_debited = "wallet.debited";
+inline constexpr std::string_view activity_recorded = "activity.recorded";
 
-inline constexpr std::array all = {owner_claimed, tenant_created, user_created, user_logged_in};
+inline constexpr std::array all = {owner_claimed,  tenant_created,          user_created,
+                                   user_logged_in, tenant_renamed,          tenant_settings_changed,
+                                   wallet_credited, wallet_debited,         activity_recorded};
 
 }  // namespace regent::events::types

@@ -1,56 +1,12 @@
 #include <doctest/doctest.h>
 
-#include "commands/decide.hpp"
-#include "commands/evolve.hpp"
 #include "core/json.hpp"
-#include "events/schemas.hpp"
+#include "tests/unit/domain_helpers.hpp"
 
 using namespace regent;
 using namespace regent::commands;
 
-namespace {
-// Turns drafts into envelopes the way the processor does, and applies them.
-void apply_drafts(PartitionState& s, const std::vector<Draft>& drafts) {
-  for (const auto& d : drafts) {
-    events::Envelope e;
-    e.id = core::uuid_v7();
-    e.type = d.type;
-    e.tenant_id = d.tenant_id.value;
-    e.sequence = d.sequence;
-    e.data = d.data;
-    evolve(s, e);
-  }
-}
-
-CreateTenant acme() {
-  CreateTenant c;
-  c.tenant_id = core::TenantId{core::uuid_v7()};
-  c.admin_id = core::UserId{core::uuid_v7()};
-  c.name = "Acme";
-  c.slug = "acme";
-  c.admin_email = "Ada@Acme.test";
-  c.admin_full_name = "Ada";
-  c.admin_password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
-  return c;
-}
-
-CreateUser user(const core::TenantId& t, std::string email, std::vector<std::string> roles = {"viewer"}) {
-  CreateUser c;
-  c.tenant_id = t;
-  c.user_id = core::UserId{core::uuid_v7()};
-  c.email = std::move(email);
-  c.full_name = "Someone";
-  c.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
-  c.roles = std::move(roles);
-  return c;
-}
-
-Context admin_ctx() {
-  Context ctx;
-  ctx.actor_roles = {"admin"};
-  return ctx;
-}
-}  // namespace
+using namespace regent::testing;
 
 TEST_CASE("creating a tenant yields tenant.created and the admin's user.created") {
   PartitionState s;

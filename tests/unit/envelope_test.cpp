@@ -24,6 +24,7 @@ events::Envelope user_created() {
       {"roles", boost::json::array{"viewer"}},
       {"parent_user_id", nullptr},
       {"password_hash", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"},
+      {"wallet", boost::json::object{{"currency", "USD"}}},
       {"personal", boost::json::object{{"email", "a@b.test"}, {"full_name", "A"}}}});
   e.actor_id = core::uuid_v7();
   e.actor_type = "user";

@@ -83,3 +83,75 @@ TEST_CASE("parent_user_id must be a user id") {
   CHECK(r.error().errors[0].field == "parent_user_id");
   CHECK(r.error().errors[0].message == "must be a user id");
 }
+
+TEST_CASE("an amount is a positive integer of minor units, bounded; every other shape is named") {
+  struct Case {
+    const char* body;
+    const char* message;
+  };
+  for (auto [body, message] : std::initializer_list<Case>{
+           {R"({"amount":0})", "must be > 0"},
+           {R"({"amount":-5})", "must be > 0"},
+           {R"({"amount":12.5})", "must be an integer"},
+           {R"({"amount":"500"})", "must be an integer"},
+           {R"({"amount":true})", "must be an integer"},
+           {R"({"amount":1000000000001})", "must be at most 1000000000000"},
+           {R"({"amount":18446744073709551615})", "must be at most 1000000000000"},
+           {R"({"amount":100000000000000000000000000000})", "must be at most 1000000000000"},
+           {R"({"amount":1e400})", "must be at most 1000000000000"},
+           {R"({"amount":-1e400})", "must be > 0"},
+           {R"({})", "is required"},
+           {R"({"amount":null})", "is required"}}) {
+    CAPTURE(body);
+    auto doc = core::JsonDocument::parse(body);
+    REQUIRE(doc);
+    auto r = commands::parse_wallet_movement(doc->root());
+    REQUIRE_FALSE(r.ok());
+    REQUIRE(r.error().errors.size() == 1);
+    CHECK(r.error().errors[0].field == "amount");
+    CHECK(r.error().errors[0].message == message);
+  }
+}
+
+TEST_CASE("a good wallet movement parses, and an integral number written as a float is an integer") {
+  auto doc = core::JsonDocument::parse(R"({"amount":500.0,"reference":"inv-1","description":"top-up"})");
+  auto r = commands::parse_wallet_movement(doc->root());
+  REQUIRE(r.ok());
+  CHECK(r->amount == 500);
+  CHECK(r->reference == "inv-1");
+  auto unknown = core::JsonDocument::parse(R"({"amount":5,"currency":"USD","reference":""})");
+  auto bad = commands::parse_wallet_movement(unknown->root());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(fields(bad.error()) == std::vector<std::string>{"reference", "currency"});
+}
+
+TEST_CASE("an activity names a known type and, optionally, a user id") {
+  auto ok = core::JsonDocument::parse(R"({"type":"form_download"})");
+  CHECK(commands::parse_record_activity(ok->root()).ok());
+  auto bad = core::JsonDocument::parse(R"({"type":"lunch","user_id":"bob","cost":5})");
+  auto r = commands::parse_record_activity(bad->root());
+  REQUIRE_FALSE(r.ok());
+  CHECK(fields(r.error()) == std::vector<std::string>{"type", "user_id", "cost"});
+}
+
+TEST_CASE("tenant changes: known settings only, real currencies, bounded costs and limits") {
+  auto ok = core::JsonDocument::parse(
+      R"({"name":"Acme","settings":{"currency":"EUR","activity_costs":{"form_download":0},"max_users":10}})");
+  auto r = commands::parse_change_tenant(ok->root());
+  REQUIRE(r.ok());
+  CHECK(r->name == std::optional<std::string>("Acme"));
+  CHECK(r->currency == std::optional<std::string>("EUR"));
+  CHECK(r->activity_costs.at("form_download") == 0);
+  CHECK(r->activity_costs.count("report_generation") == 0);
+  CHECK(r->max_users == std::optional<int64_t>(10));
+
+  auto bad = core::JsonDocument::parse(
+      R"({"name":"","slug":"x","settings":{"currency":"XYZ","activity_costs":{"form_download":-1,"lunch":5},"max_users":0,"theme":"dark"}})");
+  auto b = commands::parse_change_tenant(bad->root());
+  REQUIRE_FALSE(b.ok());
+  CHECK(fields(b.error()) == std::vector<std::string>{"name", "settings.currency", "settings.activity_costs.form_download",
+                                                      "settings.activity_costs.lunch", "settings.max_users",
+                                                      "settings.theme", "slug"});
+  auto not_object = core::JsonDocument::parse(R"({"settings":[]})");
+  CHECK(fields(commands::parse_change_tenant(not_object->root()).error()) == std::vector<std::string>{"settings"});
+}
