@@ -2,19 +2,17 @@
 
 #include <pqxx/pqxx>
 
-#include "core/crypto.hpp"
+#include "api/sql_json.hpp"
 #include "core/pg_pool.hpp"
 
 namespace regent::api {
 namespace {
 
-#define REGENT_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
 constexpr const char* kUserJson =
     "json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'email', u.email, 'full_name', u.full_name, "
     "'roles', COALESCE((SELECT json_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '[]'::json), "
     "'status', u.status, 'parent_user_id', u.parent_user_id, "
-    "'created_at', " REGENT_TS("u.created_at") ", 'updated_at', " REGENT_TS("u.updated_at") ", "
+    "'created_at', " REGENT_SQL_TIME("u.created_at") ", 'updated_at', " REGENT_SQL_TIME("u.updated_at") ", "
     "'version', u.version)::text";
 
 const std::string kFindUser =
@@ -31,7 +29,7 @@ const std::string kListUsers = std::string("SELECT u.id::text, ") + kUserJson + 
 
 const std::string kFindTenant =
     "SELECT json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'settings', t.settings, "
-    "'created_at', " REGENT_TS("t.created_at") ", 'updated_at', " REGENT_TS("t.updated_at") ", "
+    "'created_at', " REGENT_SQL_TIME("t.created_at") ", 'updated_at', " REGENT_SQL_TIME("t.updated_at") ", "
     "'version', t.version)::text FROM tenants t WHERE t.id = $1::uuid";
 
 std::string like_escape(std::string_view s) {
@@ -53,16 +51,20 @@ std::optional<std::string> find_user(core::PgPool& pg, const core::TenantId& ten
   return r[0][0].as<std::string>();
 }
 
+Page page_of(const pqxx::result& r, int limit) {
+  Page page;
+  for (int i = 0; i < static_cast<int>(r.size()) && i < limit; ++i) {
+    page.items.push_back(r[i][1].as<std::string>());
+    if (static_cast<int>(r.size()) > limit) page.next_key = r[i][0].as<std::string>();
+  }
+  return page;
+}
+
 Page list_users(core::PgPool& pg, const core::TenantId& tenant, const UserFilter& f) {
   auto conn = pg.lease();
   pqxx::read_transaction tx(*conn);
-  auto r = tx.exec_params(kListUsers, tenant.value, f.status, f.role, like_escape(f.q), f.after_id, f.limit + 1);
-  Page page;
-  for (int i = 0; i < static_cast<int>(r.size()) && i < f.limit; ++i) {
-    page.items.push_back(r[i][1].as<std::string>());
-    if (static_cast<int>(r.size()) > f.limit) page.last_id = r[i][0].as<std::string>();
-  }
-  return page;
+  return page_of(tx.exec_params(kListUsers, tenant.value, f.status, f.role, like_escape(f.q), f.after_id, f.limit + 1),
+                 f.limit);
 }
 
 std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& tenant) {
@@ -71,27 +73,6 @@ std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& t
   auto r = tx.exec_params(kFindTenant, tenant.value);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
-}
-
-std::string encode_cursor(const std::string& last_id) { return core::base64url_encode("u:" + last_id); }
-
-std::optional<std::string> decode_cursor(std::string_view cursor) {
-  auto raw = core::base64url_decode(cursor);
-  if (!raw || raw->size() < 3 || raw->compare(0, 2, "u:") != 0) return std::nullopt;
-  std::string id = raw->substr(2);
-  if (!core::is_uuid(id)) return std::nullopt;
-  return id;
-}
-
-std::string page_json(const Page& page) {
-  std::string out = "{\"items\":[";
-  for (size_t i = 0; i < page.items.size(); ++i) {
-    if (i) out += ",";
-    out += page.items[i];
-  }
-  out += "],\"next_cursor\":";
-  out += page.last_id.empty() ? "null" : "\"" + encode_cursor(page.last_id) + "\"";
-  return out + "}";
 }
 
 }  // namespace regent::api

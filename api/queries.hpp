@@ -7,6 +7,9 @@
 
 #include "core/ids.hpp"
 
+namespace pqxx {
+class result;
+}
 namespace regent::core {
 class PgPool;
 }
@@ -23,16 +26,14 @@ struct UserFilter {
 
 struct Page {
   std::vector<std::string> items;  // JSON objects
-  std::string last_id;             // of the last item, when there may be more
+  std::string next_key;            // the keyset position after the last item, when there may be more
 };
+
+// Rows of (keyset key, JSON) fetched with LIMIT limit + 1, as a page of at most `limit` items.
+Page page_of(const pqxx::result& rows, int limit);
 
 std::optional<std::string> find_user(core::PgPool& pg, const core::TenantId& tenant, const std::string& id);
 Page list_users(core::PgPool& pg, const core::TenantId& tenant, const UserFilter& f);
 std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& tenant);
-
-// {"items": [...], "next_cursor": ...}
-std::string page_json(const Page& page);
-std::string encode_cursor(const std::string& last_id);
-std::optional<std::string> decode_cursor(std::string_view cursor);
 
 }  // namespace regent::api

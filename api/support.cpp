@@ -1,6 +1,7 @@
 #include "api/support.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -8,6 +9,7 @@
 #include "api/problem.hpp"
 #include "commands/position.hpp"
 #include "core/password.hpp"
+#include "events/event_types.hpp"
 #include "projections/checkpoints.hpp"
 
 namespace regent::api {
@@ -90,6 +92,19 @@ std::optional<Response> await_position(Ctx& ctx, const std::vector<std::string>&
   return problem(core::errc::projection_lagging, "the read model has not reached that position yet", ctx.rid());
 }
 
+core::Result<std::optional<int64_t>> if_match(const Request& req) {
+  auto header = req.header("if-match");
+  if (!header || *header == "*") return std::optional<int64_t>();
+  std::string_view v = *header;
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  int64_t version = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || version < 1)
+    return core::Error{core::errc::validation_failed, "If-Match must be a version this server gave, such as \"3\"",
+                       {{"If-Match", "is not a version"}}};
+  return std::optional<int64_t>(version);
+}
+
 commands::Context command_context(const Ctx& ctx, const Principal* actor) {
   commands::Context c;
   if (actor) {
@@ -157,6 +172,55 @@ std::string user_json(const core::TenantId& tenant, const commands::UserState& u
                         {"created_at", created_at},
                         {"updated_at", created_at},
                         {"version", u.version}};
+  return core::to_json(o);
+}
+
+std::string tenant_json(const commands::TenantState& t) {
+  boost::json::object o{{"id", t.id.value},
+                        {"name", t.name},
+                        {"slug", t.slug},
+                        {"settings", commands::settings_json(t.settings)},
+                        {"created_at", t.created_at},
+                        {"updated_at", t.updated_at},
+                        {"version", t.version}};
+  return core::to_json(o);
+}
+
+namespace {
+boost::json::value field(simdjson::dom::element d, std::string_view key) {
+  simdjson::dom::element v;
+  if (d[key].get(v) != simdjson::SUCCESS) return nullptr;
+  return core::to_boost(v);
+}
+}  // namespace
+
+std::string transaction_json(const events::Envelope& e) {
+  auto doc = core::JsonDocument::parse(e.data);
+  auto d = doc->root();
+  boost::json::object o{{"id", field(d, "transaction_id")},
+                        {"user_id", field(d, "user_id")},
+                        {"type", e.type == events::types::wallet_credited ? "credit" : "debit"},
+                        {"amount", field(d, "amount")},
+                        {"balance_after", field(d, "balance_after")},
+                        {"currency", field(d, "currency")},
+                        {"reference", field(d, "reference")},
+                        {"description", field(d, "description")},
+                        {"activity_id", field(d, "activity_id")},
+                        {"created_at", e.time}};
+  return core::to_json(o);
+}
+
+std::string activity_json(const events::Envelope& e) {
+  auto doc = core::JsonDocument::parse(e.data);
+  auto d = doc->root();
+  boost::json::object o{{"id", field(d, "activity_id")},
+                        {"user_id", field(d, "user_id")},
+                        {"charged_user_id", field(d, "charged_user_id")},
+                        {"type", field(d, "type")},
+                        {"cost", field(d, "cost")},
+                        {"currency", field(d, "currency")},
+                        {"transaction_id", field(d, "transaction_id")},
+                        {"created_at", e.time}};
   return core::to_json(o);
 }
 

@@ -22,6 +22,9 @@ struct Principal {
   std::vector<std::string> roles;
   bool super_admin = false;
   bool has_any(std::initializer_list<std::string_view> roles) const;
+  // admin, manager and analyst read the whole tenant (users, wallets, activities, dashboard);
+  // everyone reads their own.
+  bool reads_tenant() const { return super_admin || has_any({"admin", "manager", "analyst"}); }
 };
 
 // Verifies the bearer token and that its user is still active; resolves the tenant a super_admin
@@ -35,6 +38,9 @@ core::Result<std::unique_ptr<core::JsonDocument>> json_body(const Request& req);
 // with an error instead (bad token, or still behind at the timeout).
 std::optional<Response> await_position(Ctx& ctx, const std::vector<std::string>& projections);
 
+// If-Match: "<version>" (or a bare number); nullopt when absent or "*"; 422 when malformed.
+core::Result<std::optional<int64_t>> if_match(const Request& req);
+
 commands::Context command_context(const Ctx& ctx, const Principal* actor);
 
 // argon2id on at most one hash per core at a time (Services::hashing_slots).
@@ -46,5 +52,12 @@ Response committed_response(int status, std::string body, const commands::Commit
 
 // A user as the API shows it, from the write side's state right after a command.
 std::string user_json(const core::TenantId& tenant, const commands::UserState& u, const std::string& created_at);
+
+std::string tenant_json(const commands::TenantState& t);
+
+// A transaction (from wallet.credited / wallet.debited) and an activity (from activity.recorded),
+// as the API shows them, straight from the events a command appended.
+std::string transaction_json(const events::Envelope& e);
+std::string activity_json(const events::Envelope& e);
 
 }  // namespace regent::api

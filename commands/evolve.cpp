@@ -8,17 +8,13 @@ namespace {
 namespace types = events::types;
 using simdjson::dom::element;
 
-std::string str(element obj, std::string_view key) {
-  return std::string(core::get_string(obj, key).value_or(""));
-}
-
 TenantState* tenant_of(PartitionState& s, const events::Envelope& e) {
   auto it = s.tenants.find(core::TenantId{e.tenant_id});
   return it == s.tenants.end() ? nullptr : &it->second;
 }
 
 void read_settings(TenantSettings& out, element settings) {
-  out.currency = str(settings, "currency");
+  out.currency = core::get_text(settings, "currency");
   out.max_users = core::get_int(settings, "max_users").value_or(out.max_users);
   simdjson::dom::object costs;
   if (settings["activity_costs"].get(costs) == simdjson::SUCCESS) {
@@ -29,9 +25,9 @@ void read_settings(TenantSettings& out, element settings) {
 
 void tenant_created(PartitionState& s, const events::Envelope& e, element d) {
   TenantState t;
-  t.id = core::TenantId{str(d, "tenant_id")};
-  t.name = str(d, "name");
-  t.slug = str(d, "slug");
+  t.id = core::TenantId{core::get_text(d, "tenant_id")};
+  t.name = core::get_text(d, "name");
+  t.slug = core::get_text(d, "slug");
   element settings;
   if (d["settings"].get(settings) == simdjson::SUCCESS) read_settings(t.settings, settings);
   t.version = e.sequence;
@@ -43,7 +39,7 @@ void tenant_created(PartitionState& s, const events::Envelope& e, element d) {
 
 void tenant_changed(TenantState& t, const events::Envelope& e, element d) {
   if (e.type == types::tenant_renamed) {
-    t.name = str(d, "name");
+    t.name = core::get_text(d, "name");
   } else {
     element settings;
     if (d["settings"].get(settings) == simdjson::SUCCESS) read_settings(t.settings, settings);
@@ -54,15 +50,15 @@ void tenant_changed(TenantState& t, const events::Envelope& e, element d) {
 
 void user_created(TenantState& t, const events::Envelope& e, element d) {
   UserState u;
-  u.id = core::UserId{str(d, "user_id")};
-  u.password_hash = str(d, "password_hash");
+  u.id = core::UserId{core::get_text(d, "user_id")};
+  u.password_hash = core::get_text(d, "password_hash");
   std::string_view parent;
   if (d["parent_user_id"].get(parent) == simdjson::SUCCESS) u.parent_user_id = std::string(parent);
   for (auto r : simdjson::dom::array(d["roles"])) u.roles.emplace_back(std::string_view(r));
   element personal;
   if (d["personal"].get(personal) == simdjson::SUCCESS) {
-    u.email = str(personal, "email");
-    u.full_name = str(personal, "full_name");
+    u.email = core::get_text(personal, "email");
+    u.full_name = core::get_text(personal, "full_name");
   }
   u.version = e.sequence;
   u.created_at = u.updated_at = u.wallet.updated_at = e.time;
@@ -73,7 +69,7 @@ void user_created(TenantState& t, const events::Envelope& e, element d) {
 
 // Balances move by the event's amount, so the tenant's totals and its balances cannot drift apart.
 void wallet_moved(TenantState& t, const events::Envelope& e, element d) {
-  auto it = t.users.find(core::UserId{str(d, "user_id")});
+  auto it = t.users.find(core::UserId{core::get_text(d, "user_id")});
   auto amount = core::get_int(d, "amount");
   if (it == t.users.end() || !amount) return;
   WalletState& w = it->second.wallet;

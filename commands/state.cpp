@@ -21,6 +21,18 @@ const UserState* TenantState::user_by(std::string_view email) const {
   return it == user_by_email.end() ? nullptr : user(it->second);
 }
 
+TenantState tenant_header(const TenantState& t) {
+  TenantState h;
+  h.id = t.id;
+  h.name = t.name;
+  h.slug = t.slug;
+  h.settings = t.settings;
+  h.version = t.version;
+  h.created_at = t.created_at;
+  h.updated_at = t.updated_at;
+  return h;
+}
+
 BigSum TenantState::total_balance() const {
   BigSum sum = 0;
   for (const auto& [id, u] : users) sum += u.wallet.balance;

@@ -75,4 +75,7 @@ struct PartitionState {
 
 std::string lower(std::string_view s);
 
+// A tenant's own fields without its users: enough to show it, cheap to copy.
+TenantState tenant_header(const TenantState& t);
+
 }  // namespace regent::commands

@@ -67,6 +67,10 @@ std::optional<std::string_view> get_string(simdjson::dom::element obj, std::stri
   return s;
 }
 
+std::string get_text(simdjson::dom::element obj, std::string_view key) {
+  return std::string(get_string(obj, key).value_or(""));
+}
+
 std::optional<int64_t> get_int(simdjson::dom::element obj, std::string_view key) {
   int64_t v;
   if (obj[key].get(v) != simdjson::SUCCESS) return std::nullopt;

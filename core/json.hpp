@@ -30,6 +30,7 @@ boost::json::value to_boost(simdjson::dom::element e);
 
 // Field access that never throws: nullopt when absent or of another type.
 std::optional<std::string_view> get_string(simdjson::dom::element obj, std::string_view key);
+std::string get_text(simdjson::dom::element obj, std::string_view key);  // "" when absent
 std::optional<int64_t> get_int(simdjson::dom::element obj, std::string_view key);
 
 }  // namespace regent::core

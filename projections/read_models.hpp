@@ -9,7 +9,11 @@
 namespace regent::projections {
 
 std::unique_ptr<Projection> make_tenants_projection();  // "tenants": tenants
-std::unique_ptr<Projection> make_users_projection();    // "users": users, user_roles
+std::unique_ptr<Projection> make_users_projection();    // "users": users, user_roles, user_counts, role_counts
+// "wallets": wallets, wallet_transactions, wallet_totals, revenue_daily
+std::unique_ptr<Projection> make_wallets_projection();
+// "activities": activities, activity_counts
+std::unique_ptr<Projection> make_activities_projection();
 
 std::vector<std::unique_ptr<Projection>> all_projections();
 

@@ -7,15 +7,26 @@
 namespace regent::projections {
 namespace {
 
+// The counters behind the dashboard move only with rows that were really inserted.
 constexpr const char* kInsertUser = R"(
-  INSERT INTO users (id, tenant_id, email, full_name, status, parent_user_id, created_at, updated_at, version)
-  VALUES ($1::uuid, $2::uuid, $3, $4, 'active', NULLIF($5, '')::uuid, $6::timestamptz, $6::timestamptz, $7)
-  ON CONFLICT (id) DO NOTHING)";
+  WITH inserted AS (
+    INSERT INTO users (id, tenant_id, email, full_name, status, parent_user_id, created_at, updated_at, version)
+    VALUES ($1::uuid, $2::uuid, $3, $4, 'active', NULLIF($5, '')::uuid, $6::timestamptz, $6::timestamptz, $7)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING tenant_id, status)
+  INSERT INTO user_counts (tenant_id, status, count)
+  SELECT tenant_id, status, 1 FROM inserted
+  ON CONFLICT (tenant_id, status) DO UPDATE SET count = user_counts.count + 1)";
 
 constexpr const char* kInsertRoles = R"(
-  INSERT INTO user_roles (tenant_id, user_id, role)
-  SELECT $1::uuid, $2::uuid, unnest($3::text[])
-  ON CONFLICT DO NOTHING)";
+  WITH inserted AS (
+    INSERT INTO user_roles (tenant_id, user_id, role)
+    SELECT $1::uuid, $2::uuid, unnest($3::text[])
+    ON CONFLICT DO NOTHING
+    RETURNING tenant_id, role)
+  INSERT INTO role_counts (tenant_id, role, count)
+  SELECT tenant_id, role, count(*) FROM inserted GROUP BY tenant_id, role
+  ON CONFLICT (tenant_id, role) DO UPDATE SET count = role_counts.count + EXCLUDED.count)";
 
 std::string pg_text_array(simdjson::dom::array items) {
   std::string out = "{";
@@ -45,8 +56,8 @@ class UsersProjection final : public Projection {
       std::string_view parent;
       if (d["parent_user_id"].get(parent) != simdjson::SUCCESS) parent = "";
       tx.exec_params(kInsertUser, user_id, e.tenant_id,
-                     std::string(core::get_string(personal.value(), "email").value_or("")),
-                     std::string(core::get_string(personal.value(), "full_name").value_or("")),
+                     core::get_text(personal.value(), "email"),
+                     core::get_text(personal.value(), "full_name"),
                      std::string(parent), e.time, e.sequence);
       tx.exec_params(kInsertRoles, e.tenant_id, user_id, pg_text_array(d["roles"].get_array().value()));
     }
@@ -57,11 +68,5 @@ class UsersProjection final : public Projection {
 
 std::unique_ptr<Projection> make_users_projection() { return std::make_unique<UsersProjection>(); }
 
-std::vector<std::unique_ptr<Projection>> all_projections() {
-  std::vector<std::unique_ptr<Projection>> all;
-  all.push_back(make_tenants_projection());
-  all.push_back(make_users_projection());
-  return all;
-}
 
 }  // namespace regent::projections

@@ -6,11 +6,21 @@ namespace regent::api::handlers {
 
 Response create_tenant(Ctx& ctx);  // POST /v1/tenants
 Response get_tenant(Ctx& ctx);     // GET /v1/tenant
+Response change_tenant(Ctx& ctx);  // PATCH /v1/tenant
 Response login(Ctx& ctx);          // POST /v1/auth/login
 Response create_user(Ctx& ctx);    // POST /v1/users
 Response get_user(Ctx& ctx);       // GET /v1/users/{id}
 Response list_users(Ctx& ctx);     // GET /v1/users
 Response me(Ctx& ctx);             // GET /v1/me
+Response get_wallet(Ctx& ctx);         // GET /v1/users/{id}/wallet
+Response list_transactions(Ctx& ctx);  // GET /v1/users/{id}/wallet/transactions
+Response credit_wallet(Ctx& ctx);      // POST /v1/users/{id}/wallet/credits
+Response debit_wallet(Ctx& ctx);       // POST /v1/users/{id}/wallet/debits
+Response record_activity(Ctx& ctx);    // POST /v1/activities
+Response list_activities(Ctx& ctx);    // GET /v1/activities
+Response dashboard_summary(Ctx& ctx);  // GET /v1/dashboard/summary
+Response dashboard_revenue(Ctx& ctx);  // GET /v1/dashboard/revenue
+Response admin_dashboard(Ctx& ctx);    // GET /v1/admin/dashboard
 Response healthz(Ctx& ctx);        // GET /healthz
 Response readyz(Ctx& ctx);         // GET /readyz
 Response metrics(Ctx& ctx);        // GET /metrics

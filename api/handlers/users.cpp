@@ -1,50 +1,28 @@
-#include <charconv>
-
 #include "api/handlers/handlers.hpp"
 #include "api/problem.hpp"
 #include "api/queries.hpp"
+#include "api/query_params.hpp"
 #include "api/support.hpp"
 #include "commands/validation.hpp"
 
 namespace regent::api::handlers {
 namespace {
 
-core::Error invalid_query(std::vector<core::FieldError> errors) {
-  return core::Error{core::errc::validation_failed, "the query parameters are invalid", std::move(errors)};
-}
-
 core::Result<UserFilter> parse_user_filter(const Request& req) {
+  QueryParams q(req);
   UserFilter f;
-  std::vector<core::FieldError> errors;
-  for (const auto& [k, v] : req.query) {
-    if (k == "limit") {
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), f.limit);
-      if (ec != std::errc{} || p != v.data() + v.size() || f.limit < 1 || f.limit > 500)
-        errors.push_back({"limit", "must be an integer from 1 to 500"});
-    } else if (k == "cursor") {
-      auto id = decode_cursor(v);
-      if (!id) errors.push_back({"cursor", "is not a cursor this server gave"});
-      else f.after_id = *id;
-    } else if (k == "status") {
-      if (v != "active" && v != "deactivated" && v != "erased")
-        errors.push_back({"status", "must be one of active, deactivated, erased"});
-      f.status = v;
-    } else if (k == "role") {
-      if (!commands::is_tenant_role(v) && v != "super_admin")
-        errors.push_back({"role", "must be one of admin, manager, analyst, viewer, super_admin"});
-      f.role = v;
-    } else if (k == "q") {
-      if (v.size() > 200) errors.push_back({"q", "must be at most 200 characters"});
-      f.q = v;
-    } else if (k != "tenant") {
-      errors.push_back({k, "is not a known parameter"});
-    }
+  f.limit = q.limit();
+  if (auto after = q.cursor('u')) {
+    if (core::is_uuid(*after)) f.after_id = *after;
+    else q.fail("cursor", "is not a cursor this list gave");
   }
-  if (!errors.empty()) return invalid_query(std::move(errors));
+  f.status = q.one_of("status", {"active", "deactivated", "erased"}).value_or("");
+  f.role = q.one_of("role", {"admin", "manager", "analyst", "viewer", "super_admin"}).value_or("");
+  f.q = q.text("q", 200).value_or("");
+  if (auto done = q.finish(); !done) return done.error();
   return f;
 }
 
-bool may_read_users(const Principal& p) { return p.super_admin || p.has_any({"admin", "manager", "analyst"}); }
 }  // namespace
 
 Response create_user(Ctx& ctx) {
@@ -85,7 +63,7 @@ Response get_user(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
   const std::string& id = ctx.params["id"];
-  if (!may_read_users(*p) && id != p->user_id.value)
+  if (!p->reads_tenant() && id != p->user_id.value)
     return problem(core::errc::forbidden, "reading users needs the admin, manager or analyst role", ctx.rid());
   if (auto wait = await_position(ctx, {"users"})) return *wait;
   auto user = find_user(ctx.svc.pg, p->tenant, id);
@@ -96,12 +74,13 @@ Response get_user(Ctx& ctx) {
 Response list_users(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
-  if (!may_read_users(*p))
+  if (!p->reads_tenant())
     return problem(core::errc::forbidden, "listing users needs the admin, manager or analyst role", ctx.rid());
   auto filter = parse_user_filter(ctx.req);
   if (!filter) return problem(filter.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"users"})) return *wait;
-  return json_response(200, page_json(api::list_users(ctx.svc.pg, p->tenant, filter.value())));
+  auto page = api::list_users(ctx.svc.pg, p->tenant, filter.value());
+  return json_response(200, page_json(page.items, 'u', page.next_key));
 }
 
 Response me(Ctx& ctx) {

@@ -12,31 +12,6 @@
 
 using namespace regent::test;
 
-namespace {
-int64_t log_end(const DevServer& dev) {
-  auto ends = dev.log_ends();
-  return std::accumulate(ends.begin(), ends.end(), int64_t{0});
-}
-
-void check_problem(const HttpResponse& r, int status, const std::string& code) {
-  CAPTURE(r.body);
-  CHECK(r.status == status);
-  CHECK(r.header("content-type") == "application/problem+json");
-  CHECK(r.str("code") == code);
-  CHECK(r.str("type") == "/problems/" + code);
-  CHECK_FALSE(r.str("title").empty());
-  CHECK(r.str("request_id") == r.header("request-id"));
-}
-
-std::vector<std::string> error_fields(const HttpResponse& r) {
-  std::vector<std::string> out;
-  auto doc = r.json();
-  simdjson::dom::array errors;
-  if (doc && doc->root()["errors"].get(errors) == simdjson::SUCCESS)
-    for (auto e : errors) out.emplace_back(regent::core::get_string(e, "field").value_or(""));
-  return out;
-}
-}  // namespace
 
 TEST_CASE("bad requests get problem+json and append nothing") {
   DevServer dev;

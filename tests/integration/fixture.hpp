@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <numeric>
 #include <string>
 
 #include "events/log_reader.hpp"
@@ -79,6 +80,49 @@ inline std::string create_users(int port, const std::string& token, const std::s
     position = r.header("regent-position");
   }
   return position;
+}
+
+// The sum of the partitions' end offsets: it moves iff something was appended.
+inline int64_t log_end(const DevServer& dev) {
+  auto ends = dev.log_ends();
+  return std::accumulate(ends.begin(), ends.end(), int64_t{0});
+}
+
+inline void check_problem(const HttpResponse& r, int status, const std::string& code) {
+  CAPTURE(r.body);
+  CHECK(r.status == status);
+  CHECK(r.header("content-type") == "application/problem+json");
+  CHECK(r.str("code") == code);
+  CHECK(r.str("type") == "/problems/" + code);
+  CHECK_FALSE(r.str("title").empty());
+  CHECK(r.str("request_id") == r.header("request-id"));
+}
+
+inline std::vector<std::string> error_fields(const HttpResponse& r) {
+  std::vector<std::string> out;
+  auto doc = r.json();
+  simdjson::dom::array errors;
+  if (doc && doc->root()["errors"].get(errors) == simdjson::SUCCESS)
+    for (auto e : errors) out.emplace_back(regent::core::get_string(e, "field").value_or(""));
+  return out;
+}
+
+// A number field of a JSON body, by a path of keys ("wallets", "total_balance").
+inline int64_t json_int(const HttpResponse& r, std::initializer_list<std::string_view> path) {
+  auto doc = r.json();
+  REQUIRE_MESSAGE(doc, r.body);
+  simdjson::dom::element e = doc->root();
+  for (auto key : path) {
+    std::string where = std::string(key) + " in " + r.body;
+    REQUIRE_MESSAGE(e[key].get(e) == simdjson::SUCCESS, where);
+  }
+  int64_t v = 0;
+  if (e.get(v) != simdjson::SUCCESS) {
+    double d = 0;
+    REQUIRE_MESSAGE(e.get(d) == simdjson::SUCCESS, r.body);
+    v = static_cast<int64_t>(d);
+  }
+  return v;
 }
 
 }  // namespace regent::test

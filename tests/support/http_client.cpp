@@ -51,11 +51,16 @@ HttpResponse get(int port, const std::string& target, const std::string& token,
   return http(port, {"GET", target, "", headers});
 }
 
-HttpResponse post(int port, const std::string& target, const std::string& json, const std::string& token,
-                  std::map<std::string, std::string> headers) {
+HttpResponse send(int port, const std::string& method, const std::string& target, const std::string& json,
+                  const std::string& token, std::map<std::string, std::string> headers) {
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
   if (!headers.count("Content-Type")) headers["Content-Type"] = "application/json";
-  return http(port, {"POST", target, json, headers});
+  return http(port, {method, target, json, headers});
+}
+
+HttpResponse post(int port, const std::string& target, const std::string& json, const std::string& token,
+                  std::map<std::string, std::string> headers) {
+  return send(port, "POST", target, json, token, std::move(headers));
 }
 
 }  // namespace regent::test

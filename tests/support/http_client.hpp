@@ -31,6 +31,8 @@ HttpResponse http(int port, const HttpRequest& req);
 // Shorthands: JSON bodies go with Content-Type: application/json.
 HttpResponse get(int port, const std::string& target, const std::string& token = "",
                  std::map<std::string, std::string> headers = {});
+HttpResponse send(int port, const std::string& method, const std::string& target, const std::string& json,
+                  const std::string& token = "", std::map<std::string, std::string> headers = {});
 HttpResponse post(int port, const std::string& target, const std::string& json, const std::string& token = "",
                   std::map<std::string, std::string> headers = {});
 

@@ -1,0 +1,60 @@
+#include "api/handlers/handlers.hpp"
+#include "api/problem.hpp"
+#include "api/query_params.hpp"
+#include "api/support.hpp"
+#include "api/wallet_queries.hpp"
+#include "commands/validation.hpp"
+
+namespace regent::api::handlers {
+
+Response record_activity(Ctx& ctx) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  auto body = json_body(ctx.req);
+  if (!body) return problem(body.error(), ctx.rid());
+  auto in = commands::parse_record_activity(body.value()->root());
+  if (!in) return problem(in.error(), ctx.rid());
+
+  commands::RecordActivity cmd;
+  cmd.tenant_id = p->tenant;
+  cmd.activity_id = core::uuid_v7();
+  cmd.transaction_id = core::uuid_v7();
+  cmd.type = in->type;
+  cmd.user_id = in->user_id.empty() ? p->user_id : core::UserId{in->user_id};
+  auto& proc = ctx.svc.processor;
+  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, command_context(ctx, &p.value()));
+  if (!done) return problem(done.error(), ctx.rid());
+  const auto& events = done->events;
+  std::string transaction = events.size() > 1 ? transaction_json(events.back()) : "null";
+  return committed_response(201, "{\"activity\":" + activity_json(events.front()) + ",\"transaction\":" + transaction + "}",
+                            done.value());
+}
+
+Response list_activities(Ctx& ctx) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  QueryParams q(ctx.req);
+  ActivityFilter f;
+  f.limit = q.limit();
+  if (auto key = q.cursor('a')) {
+    if (core::is_uuid(*key)) f.before_id = *key;
+    else q.fail("cursor", "is not a cursor this list gave");
+  }
+  f.user_id = q.uuid("user_id").value_or("");
+  f.type = q.one_of("type", {"report_generation", "form_download"}).value_or("");
+  f.from = q.time("from");
+  f.to = q.time("to");
+  if (auto done = q.finish(); !done) return problem(done.error(), ctx.rid());
+  if (!p->reads_tenant()) {
+    // Everyone sees their own activities; the tenant's need a reading role.
+    if (!f.user_id.empty() && f.user_id != p->user_id.value)
+      return problem(core::errc::forbidden, "reading another user's activities needs the admin, manager or analyst role",
+                     ctx.rid());
+    f.user_id = p->user_id.value;
+  }
+  if (auto wait = await_position(ctx, {"activities"})) return *wait;
+  auto page = api::list_activities(ctx.svc.pg, p->tenant, f);
+  return json_response(200, page_json(page.items, 'a', page.next_key));
+}
+
+}  // namespace regent::api::handlers

@@ -1,0 +1,82 @@
+#include "api/handlers/handlers.hpp"
+#include "api/problem.hpp"
+#include "api/query_params.hpp"
+#include "api/support.hpp"
+#include "api/wallet_queries.hpp"
+#include "commands/validation.hpp"
+
+namespace regent::api::handlers {
+namespace {
+
+// A credit or a debit: the same request, the same checks, a different command.
+template <class Command>
+Response move_money(Ctx& ctx) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  auto body = json_body(ctx.req);
+  if (!body) return problem(body.error(), ctx.rid());
+  auto in = commands::parse_wallet_movement(body.value()->root());
+  if (!in) return problem(in.error(), ctx.rid());
+  auto expected = if_match(ctx.req);
+  if (!expected) return problem(expected.error(), ctx.rid());
+
+  Command cmd;
+  cmd.tenant_id = p->tenant;
+  cmd.user_id = core::UserId{ctx.params["id"]};
+  cmd.transaction_id = core::uuid_v7();
+  cmd.amount = in->amount;
+  cmd.reference = in->reference;
+  cmd.description = in->description;
+  cmd.expected_version = expected.value();
+  auto& proc = ctx.svc.processor;
+  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, command_context(ctx, &p.value()));
+  if (!done) return problem(done.error(), ctx.rid());
+  return committed_response(201, transaction_json(done->events.back()), done.value());
+}
+
+bool may_read_wallet(const Principal& p, const std::string& user_id) {
+  return p.reads_tenant() || user_id == p.user_id.value;
+}
+}  // namespace
+
+Response credit_wallet(Ctx& ctx) { return move_money<commands::CreditWallet>(ctx); }
+Response debit_wallet(Ctx& ctx) { return move_money<commands::DebitWallet>(ctx); }
+
+Response get_wallet(Ctx& ctx) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  const std::string& id = ctx.params["id"];
+  if (!may_read_wallet(*p, id))
+    return problem(core::errc::forbidden, "reading another user's wallet needs the admin, manager or analyst role", ctx.rid());
+  if (auto wait = await_position(ctx, {"wallets"})) return *wait;
+  auto wallet = find_wallet(ctx.svc.pg, p->tenant, id);
+  if (!wallet) return problem(core::errc::not_found, "no such user", ctx.rid());
+  return json_response(200, *wallet);
+}
+
+Response list_transactions(Ctx& ctx) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  const std::string& id = ctx.params["id"];
+  if (!may_read_wallet(*p, id))
+    return problem(core::errc::forbidden, "reading another user's wallet needs the admin, manager or analyst role", ctx.rid());
+  QueryParams q(ctx.req);
+  int limit = q.limit();
+  int64_t before = 0;
+  if (auto key = q.cursor('t')) {
+    try {
+      size_t used = 0;
+      before = std::stoll(*key, &used);
+      if (used != key->size() || before < 2) throw std::invalid_argument("cursor");
+    } catch (const std::exception&) {
+      q.fail("cursor", "is not a cursor this list gave");
+    }
+  }
+  if (auto done = q.finish(); !done) return problem(done.error(), ctx.rid());
+  if (auto wait = await_position(ctx, {"wallets"})) return *wait;
+  if (!find_wallet(ctx.svc.pg, p->tenant, id)) return problem(core::errc::not_found, "no such user", ctx.rid());
+  auto page = api::list_transactions(ctx.svc.pg, p->tenant, id, before, limit);
+  return json_response(200, page_json(page.items, 't', page.next_key));
+}
+
+}  // namespace regent::api::handlers
