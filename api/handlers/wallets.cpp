@@ -1,3 +1,5 @@
+#include <charconv>
+
 #include "api/handlers/handlers.hpp"
 #include "api/problem.hpp"
 #include "api/query_params.hpp"
@@ -64,13 +66,9 @@ Response list_transactions(Ctx& ctx) {
   int limit = q.limit();
   int64_t before = 0;
   if (auto key = q.cursor('t')) {
-    try {
-      size_t used = 0;
-      before = std::stoll(*key, &used);
-      if (used != key->size() || before < 2) throw std::invalid_argument("cursor");
-    } catch (const std::exception&) {
+    auto [end, ec] = std::from_chars(key->data(), key->data() + key->size(), before);
+    if (ec != std::errc{} || end != key->data() + key->size() || before < 2)
       q.fail("cursor", "is not a cursor this list gave");
-    }
   }
   if (auto done = q.finish(); !done) return problem(done.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"wallets"})) return *wait;

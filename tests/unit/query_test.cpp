@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "api/http.hpp"
+#include "api/query_params.hpp"
 
 using regent::api::parse_query;
 
@@ -28,4 +29,26 @@ TEST_CASE("an empty query is no parameters") {
   CHECK(parse_query("", q));
   CHECK(parse_query("&&", q));
   CHECK(q.empty());
+}
+
+TEST_CASE("cursors are opaque and belong to one kind of list") {
+  std::string c = regent::api::encode_cursor('t', "42");
+  CHECK(regent::api::decode_cursor('t', c) == std::optional<std::string>("42"));
+  CHECK_FALSE(regent::api::decode_cursor('a', c).has_value());
+  CHECK_FALSE(regent::api::decode_cursor('t', "not base64url!").has_value());
+  CHECK(regent::api::page_json({"{}"}, 't', "") == R"({"items":[{}],"next_cursor":null})");
+}
+
+TEST_CASE("query parameters: each checked, unknown ones named, ?tenant= always allowed") {
+  regent::api::Request req;
+  req.query = {{"limit", "501"}, {"from", "2026-11-24"}, {"to", "tomorrow"}, {"tenant", "acme"}, {"colour", "red"}};
+  regent::api::QueryParams q(req);
+  CHECK(q.limit() == 50);
+  CHECK(q.time("from") == regent::core::parse_rfc3339("2026-11-24T00:00:00Z"));
+  CHECK_FALSE(q.time("to").has_value());
+  auto done = q.finish();
+  REQUIRE_FALSE(done.ok());
+  std::vector<std::string> fields;
+  for (const auto& e : done.error().errors) fields.push_back(e.field);
+  CHECK(fields == std::vector<std::string>{"limit", "to", "colour"});
 }
