@@ -1,8 +1,11 @@
 #include "commands/processor.hpp"
 
 #include <boost/json/object.hpp>
-#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "commands/evolve.hpp"
 #include "core/json.hpp"
@@ -19,28 +22,65 @@ namespace regent::commands {
 namespace {
 const core::Logger logger("commands");
 using Clock = std::chrono::steady_clock;
+
+core::Error unavailable(std::string detail) { return core::make_error(core::errc::unavailable, std::move(detail)); }
 }  // namespace
 
-// Two locks, so that reads never wait for a Kafka round trip: `writer` is held by the one command
-// being decided and appended; `state_mu` only while `state` changes (and by readers). Only holders
-// of `writer` change `state`, so deciding under `writer` alone reads a stable state.
-struct Processor::Slot {
-  std::mutex writer;
-  mutable std::mutex state_mu;
-  PartitionState state;
-  bool stale = false;  // an append failed: reload from the log before deciding again (under writer)
+// A command from the moment it is queued until it is answered. It lives on the stack of the
+// thread that waits for the answer.
+struct Processor::Pending {
+  const Context* ctx = nullptr;
+  Decider decide;
+  std::optional<core::Error> refusal;   // decided: no
+  std::vector<events::Envelope> events; // decided: these, at records [first_record, +size)
+  size_t first_record = 0;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<core::Result<Committed>> answer;
+
+  void reply(core::Result<Committed> r) {
+    std::lock_guard lock(mu);
+    answer.emplace(std::move(r));
+    cv.notify_one();
+  }
 };
 
-Processor::Processor(events::EventLog& log, std::string writer_id)
-    : log_(log), writer_id_(std::move(writer_id)) {
+struct Processor::Batch {
+  std::vector<Pending*> commands;
+  std::vector<events::Record> records;
+  size_t bytes = 0;
+  bool empty() const { return commands.empty(); }
+};
+
+// `mu` guards the queue and the hand-over of acknowledgements; `state_mu` guards `state` against
+// readers. Only the worker changes `state`, so it reads it without the lock.
+struct Processor::Slot {
+  int32_t partition = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Pending*> queue;
+  bool stopping = false;
+  std::optional<events::EventLog::Offsets> acked;
+
+  mutable std::mutex state_mu;
+  PartitionState state;  // everything decided, acknowledged or not; next_offset: acknowledged only
+  bool stale = false;    // an append failed: reload from the log before deciding again
+  Clock::time_point unavailable_until{};
+  std::thread worker;
+};
+
+Processor::Processor(events::EventLog& log, std::string writer_id, ProcessorOptions options)
+    : log_(log), writer_id_(std::move(writer_id)), options_(options) {
   for (int32_t p = 0; p < log_.partitions(); ++p) {
     slots_.push_back(std::make_unique<Slot>());
+    slots_.back()->partition = p;
     slots_.back()->state.partition = p;
   }
   reader_ = std::make_unique<events::LogReader>(log_.brokers(), log_.topic());
 }
 
-Processor::~Processor() = default;
+Processor::~Processor() { stop(); }
 
 int32_t Processor::partitions() const { return static_cast<int32_t>(slots_.size()); }
 
@@ -83,27 +123,20 @@ void Processor::catch_up(Slot& slot, int64_t until) {
   }
 }
 
-void Processor::load(std::vector<int32_t> partitions) {
-  auto started = Clock::now();
-  for (int32_t p : partitions) {
-    Slot& slot = *slots_[p];
-    std::lock_guard state_lock(slot.state_mu);
-    slot.state = PartitionState{};
-    slot.state.partition = p;
-    int64_t end;
-    {
-      std::lock_guard lock(reader_mu_);
-      end = reader_->end_offset(p, std::chrono::seconds(10));
-    }
-    catch_up(slot, end);
-    slot.stale = false;
+void Processor::load(Slot& slot) {
+  std::lock_guard state_lock(slot.state_mu);
+  slot.state = PartitionState{};
+  slot.state.partition = slot.partition;
+  int64_t end;
+  {
+    std::lock_guard lock(reader_mu_);
+    end = reader_->end_offset(slot.partition, std::chrono::seconds(10));
   }
-  double secs = std::chrono::duration<double>(Clock::now() - started).count();
-  core::Metrics::global().gauge_set("regent_command_state_load_seconds", {}, secs);
+  catch_up(slot, end);
 }
 
-void Processor::claim(int32_t partition) {
-  Slot& slot = *slots_[partition];
+void Processor::claim(Slot& slot) {
+  int32_t partition = slot.partition;
   int64_t epoch = slot.state.fence.epoch + 1;
   events::Envelope e;
   e.id = core::uuid_v7();
@@ -127,18 +160,33 @@ void Processor::claim(int32_t partition) {
 }
 
 void Processor::start() {
-  std::vector<int32_t> all;
-  for (int32_t p = 0; p < partitions(); ++p) all.push_back(p);
   auto started = Clock::now();
-  load(all);
-  for (int32_t p : all) claim(p);
+  for (auto& slot : slots_) {
+    load(*slot);
+    claim(*slot);
+  }
+  double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  core::Metrics::global().gauge_set("regent_command_state_load_seconds", {}, secs);
   size_t tenants = 0;
   for (auto& s : slots_) tenants += s->state.tenants.size();
+  for (auto& s : slots_) s->worker = std::thread([this, slot = s.get()] { run(*slot); });
   ready_ = true;
   logger.info("command state loaded",
-              {{"partitions", std::to_string(all.size())}, {"tenants", std::to_string(tenants)},
-               {"writer_id", writer_id_},
-               {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count())}});
+              {{"partitions", std::to_string(slots_.size())}, {"tenants", std::to_string(tenants)},
+               {"writer_id", writer_id_}, {"ms", std::to_string(static_cast<int64_t>(secs * 1000))}});
+}
+
+void Processor::stop() {
+  ready_ = false;
+  for (auto& s : slots_) {
+    {
+      std::lock_guard lock(s->mu);
+      s->stopping = true;
+    }
+    s->cv.notify_one();
+  }
+  for (auto& s : slots_)
+    if (s->worker.joinable()) s->worker.join();
 }
 
 void Processor::read(int32_t partition, const std::function<void(const PartitionState&)>& f) const {
@@ -167,55 +215,214 @@ std::string Processor::serialise(const Draft& d, const Context& ctx, events::Env
   return events::to_json(e);
 }
 
-core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx, const Decider& decide) {
-  if (!ready_) return core::make_error(core::errc::unavailable, "the command processor is starting");
+core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx, Decider decide) {
+  if (!ready_) return unavailable("the command processor is not running");
   Slot& slot = *slots_.at(partition);
-  std::lock_guard writer(slot.writer);
-  if (slot.stale) {
-    try {
-      load({partition});
-      claim(partition);
-    } catch (const std::exception& ex) {
-      logger.warn("partition reload failed", {{"partition", std::to_string(partition)}, {"error", ex.what()}});
-      return core::make_error(core::errc::unavailable, "the event log is unavailable");
+  Pending p;
+  p.ctx = &ctx;
+  p.decide = std::move(decide);
+  {
+    std::lock_guard lock(slot.mu);
+    if (slot.stopping) return unavailable("the server is shutting down");
+    if (Clock::now() < slot.unavailable_until) return unavailable("the event log is unavailable");
+    if (slot.queue.size() >= options_.max_queue) {
+      core::Metrics::global().counter_add("regent_commands_shed_total", {});
+      return unavailable("too many commands are waiting; retry shortly");
     }
+    slot.queue.push_back(&p);
   }
-  auto decision = decide(slot.state);
-  if (!decision) return decision.error();
-  if (decision.value().empty()) {
-    // Nothing changes; the position of what was decided so far still serves read-your-writes.
-    std::lock_guard state_lock(slot.state_mu);
-    return Committed{{}, Position{partition, slot.state.next_offset - 1}};
-  }
+  slot.cv.notify_one();
+  std::unique_lock lock(p.mu);
+  p.cv.wait(lock, [&] { return p.answer.has_value(); });
+  return std::move(*p.answer);
+}
 
-  Committed done;
-  std::vector<events::Record> records;
-  for (const auto& d : decision.value()) {
-    events::Envelope e;
-    std::string json = serialise(d, ctx, e, slot);
-    // A command that would append an invalid event is a bug: refuse it whole.
-    if (auto errors = events::validate_event_json(json); !errors.empty()) {
-      logger.error("event breaks its schema", {{"type", d.type}, {"field", errors.front().field},
-                                               {"problem", errors.front().message}});
-      return core::make_error(core::errc::internal, "internal error");
+void Processor::run(Slot& slot) {
+  Batch inflight;  // sent, not yet acknowledged: at most one per partition
+  Batch next;      // decided on top of it
+  auto room = [&] { return next.commands.size() < options_.max_batch_commands && next.bytes < options_.max_batch_bytes; };
+  for (;;) {
+    std::vector<Pending*> taken;
+    std::optional<events::EventLog::Offsets> acked;
+    bool stopping;
+    {
+      std::unique_lock lock(slot.mu);
+      slot.cv.wait(lock, [&] {
+        return slot.acked.has_value() || (slot.stopping && inflight.empty()) ||
+               (!slot.stopping && !slot.queue.empty() && room());
+      });
+      if (slot.acked) {
+        acked = std::move(slot.acked);
+        slot.acked.reset();
+      }
+      stopping = slot.stopping;
+      while (!stopping && !slot.queue.empty() && next.commands.size() + taken.size() < options_.max_batch_commands) {
+        taken.push_back(slot.queue.front());
+        slot.queue.pop_front();
+      }
+      core::Metrics::global().gauge_set("regent_command_queue_depth", {{"partition", std::to_string(slot.partition)}},
+                                        double(slot.queue.size()));
     }
-    records.push_back(events::make_record(d.tenant_id.value, e.type, e.id, e.tenant_id, std::move(json)));
-    done.events.push_back(std::move(e));
+    if (acked) {
+      complete(slot, inflight, *acked, next);
+      inflight = Batch{};
+    }
+    if (stopping) {
+      if (!inflight.empty()) continue;  // its acknowledgement always comes (message.timeout.ms)
+      answer_all(next, unavailable("the server is shutting down"));
+      std::lock_guard lock(slot.mu);
+      for (Pending* p : slot.queue) p->reply(unavailable("the server is shutting down"));
+      slot.queue.clear();
+      return;
+    }
+    if (!taken.empty()) decide_into(slot, taken, next);
+    if (inflight.empty() && !next.empty()) {
+      if (next.records.empty()) {
+        // Refusals and no-ops decided on acknowledged state only: answer now.
+        answer_unappended(slot, next);
+      } else {
+        inflight = std::move(next);
+        send(slot, inflight);
+      }
+      next = Batch{};
+    }
   }
-  auto offsets = log_.append(partition, records);
-  if (!offsets) {
-    // Some of the batch may be in the log: forget what we believe and read it back before the
-    // next decision. The client learns the real outcome by retrying with its Idempotency-Key.
+}
+
+void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next) {
+  if (slot.stale && !reload(slot)) {
+    for (Pending* p : taken) p->reply(unavailable("the event log is unavailable"));
+    return;
+  }
+  for (Pending* p : taken) {
+    next.commands.push_back(p);
+    auto decision = p->decide(slot.state);
+    if (!decision) {
+      p->refusal = decision.error();
+      continue;
+    }
+    std::vector<events::Record> records;
+    std::vector<events::Envelope> envelopes;
+    bool valid = true;
+    for (const auto& d : decision.value()) {
+      events::Envelope e;
+      std::string json = serialise(d, *p->ctx, e, slot);
+      // A command that would append an invalid event is a bug: refuse it whole.
+      if (auto errors = events::validate_event_json(json); !errors.empty()) {
+        logger.error("event breaks its schema", {{"type", d.type}, {"field", errors.front().field},
+                                                 {"problem", errors.front().message}});
+        valid = false;
+        break;
+      }
+      records.push_back(events::make_record(d.tenant_id.value, e.type, e.id, e.tenant_id, std::move(json)));
+      envelopes.push_back(std::move(e));
+    }
+    if (!valid) {
+      p->refusal = core::make_error(core::errc::internal, "internal error");
+      continue;
+    }
+    p->first_record = next.records.size();
+    for (auto& r : records) {
+      next.bytes += r.value.size();
+      next.records.push_back(std::move(r));
+    }
+    {
+      std::lock_guard state_lock(slot.state_mu);
+      for (const auto& e : envelopes) evolve(slot.state, e);
+    }
+    p->events = std::move(envelopes);
+  }
+}
+
+void Processor::send(Slot& slot, Batch& batch) {
+  core::Metrics::global().histogram_observe("regent_command_batch_commands", {}, double(batch.commands.size()));
+  log_.send(slot.partition, batch.records, [&slot](events::EventLog::Offsets offsets) {
+    {
+      std::lock_guard lock(slot.mu);
+      slot.acked.emplace(std::move(offsets));
+    }
+    slot.cv.notify_one();
+  });
+}
+
+void Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offsets& offsets, Batch& next) {
+  auto fail_with_next = [&](const core::Error& error) {
+    // The next batch was decided on top of this one: it fails too, and the state is re-read.
     slot.stale = true;
-    return offsets.error();
+    answer_all(batch, error);
+    answer_all(next, error);
+    next = Batch{};
+  };
+  if (!offsets) return fail_with_next(offsets.error());
+  const auto& o = offsets.value();
+  bool contiguous = true;
+  for (size_t i = 1; i < o.size(); ++i) contiguous = contiguous && o[i] == o[0] + static_cast<int64_t>(i);
+  // Landing right after the last event this writer knows of means nothing came between. Anything
+  // else is read back: a newer owner's marker before our events makes them invalid for every reader.
+  if (!contiguous || o[0] < slot.state.next_offset || (o[0] > slot.state.next_offset && !landed_valid(slot, o[0]))) {
+    logger.warn("a batch landed behind another writer's records; its commands are refused",
+                {{"partition", std::to_string(slot.partition)}, {"first_offset", std::to_string(o[0])}});
+    core::Metrics::global().counter_add("regent_command_batches_fenced_total", {});
+    return fail_with_next(unavailable("this server no longer owns the tenant's partition; retry"));
   }
   {
     std::lock_guard state_lock(slot.state_mu);
-    for (const auto& e : done.events) evolve(slot.state, e);
-    slot.state.next_offset = offsets.value().back() + 1;
+    slot.state.next_offset = o.back() + 1;
   }
-  done.position = Position{partition, offsets.value().back()};
-  return done;
+  for (Pending* p : batch.commands) {
+    if (p->refusal) {
+      p->reply(*p->refusal);
+    } else if (p->events.empty()) {
+      p->reply(Committed{{}, Position{slot.partition, o.back()}});
+    } else {
+      int64_t last = o[p->first_record + p->events.size() - 1];
+      p->reply(Committed{std::move(p->events), Position{slot.partition, last}});
+    }
+  }
+}
+
+bool Processor::landed_valid(Slot& slot, int64_t first) {
+  std::lock_guard lock(reader_mu_);
+  events::FenceState fence = slot.state.fence;
+  reader_->assign({{slot.partition, slot.state.next_offset}});
+  int64_t next = slot.state.next_offset;
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (next < first) {
+    if (Clock::now() > deadline) return false;
+    for (const auto& m : reader_->poll(1000, std::chrono::milliseconds(100))) {
+      if (m.partition != slot.partition || m.offset < next || m.offset >= first) continue;
+      auto e = events::parse_envelope(m.value);
+      if (e && events::admit(fence, *e) == events::Verdict::marker) return false;
+      next = m.offset + 1;
+    }
+  }
+  return true;
+}
+
+void Processor::answer_all(Batch& batch, const core::Error& error) {
+  for (Pending* p : batch.commands) p->reply(error);
+}
+
+void Processor::answer_unappended(Slot& slot, Batch& batch) {
+  for (Pending* p : batch.commands) {
+    if (p->refusal) p->reply(*p->refusal);
+    else p->reply(Committed{{}, Position{slot.partition, slot.state.next_offset - 1}});
+  }
+}
+
+bool Processor::reload(Slot& slot) {
+  if (Clock::now() < slot.unavailable_until) return false;
+  try {
+    load(slot);
+    claim(slot);
+    slot.stale = false;
+    return true;
+  } catch (const std::exception& ex) {
+    logger.warn("partition reload failed", {{"partition", std::to_string(slot.partition)}, {"error", ex.what()}});
+    std::lock_guard lock(slot.mu);
+    slot.unavailable_until = Clock::now() + options_.retry_after_failure;
+    return false;
+  }
 }
 
 }  // namespace regent::commands

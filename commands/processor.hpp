@@ -1,8 +1,16 @@
 #pragma once
 // The command processor (DESIGN.md decision 2): it owns partitions, keeps their tenants' state in
-// memory (rebuilt from the log at start), claims each with an owner.claimed marker, and decides one
-// command at a time per partition. A command is answered only after Kafka acknowledged its events;
-// reads of the state (authentication, lookups) never wait for that acknowledgement.
+// memory (rebuilt from the log at start), claims each with an owner.claimed marker, and decides
+// commands one at a time per partition.
+//
+// Each partition has a worker thread and a bounded queue. Commands are decided against the state
+// as it will be once everything already decided is appended (pipelining), and every command
+// decided while one batch is in flight goes into the next batch (group commit): one round trip to
+// the broker for many commands. A command is answered only after the broker acknowledged its
+// batch, and the batch landed right after the last one this writer knows of (or, if something came
+// between, only when no newer owner's marker did). If a batch fails, so does every command decided
+// on top of it, and the partition's state is reloaded from the log before it decides again.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -24,17 +32,27 @@ class LogReader;
 namespace regent::commands {
 
 struct Committed {
-  std::vector<events::Envelope> events;
-  Position position;  // of the last event
+  std::vector<events::Envelope> events;  // empty when the command changed nothing
+  Position position;                      // of the command's last event, or what it observed
+};
+
+struct ProcessorOptions {
+  size_t max_queue = 4096;            // commands waiting per partition; past it, 503 at once
+  size_t max_batch_commands = 1000;   // per append
+  size_t max_batch_bytes = 512 * 1024;
+  std::chrono::milliseconds retry_after_failure{1000};  // fail fast this long after the log failed
 };
 
 class Processor {
  public:
-  Processor(events::EventLog& log, std::string writer_id);
+  Processor(events::EventLog& log, std::string writer_id, ProcessorOptions options = {});
   ~Processor();
 
-  // Rebuilds every partition from the log, then claims it. Throws when the log is unreachable.
+  // Rebuilds every partition from the log, claims it, and starts its worker. Throws when the log
+  // is unreachable.
   void start();
+  // Answers what is queued with 503 and waits for the batches in flight. Idempotent.
+  void stop();
   bool ready() const { return ready_; }
 
   int32_t partitions() const;
@@ -45,8 +63,9 @@ class Processor {
   // then decided by one writer, which makes slugs unique across the whole log.
   core::TenantId new_tenant_id(std::string_view slug) const;
 
+  // Runs on the partition's worker, against its state; no I/O, and quick.
   using Decider = std::function<Decision(const PartitionState&)>;
-  core::Result<Committed> execute(int32_t partition, const Context& ctx, const Decider& decide);
+  core::Result<Committed> execute(int32_t partition, const Context& ctx, Decider decide);
 
   // decide(state, command) on the partition's state, then append: the usual way in.
   template <class Command>
@@ -54,18 +73,31 @@ class Processor {
     return execute(partition, ctx, [&](const PartitionState& s) { return decide(s, command, ctx); });
   }
 
-  // Runs `f` on a consistent view of a partition's state (short lookups only).
+  // Runs `f` on a consistent view of a partition's state (short lookups only). The view includes
+  // commands decided but not yet acknowledged; anything that depends on them is itself decided
+  // after them and fails with them.
   void read(int32_t partition, const std::function<void(const PartitionState&)>& f) const;
 
  private:
   struct Slot;
-  void load(std::vector<int32_t> partitions);
-  void claim(int32_t partition);
+  struct Pending;
+  struct Batch;
+  void run(Slot& slot);
+  void decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next);
+  void send(Slot& slot, Batch& batch);
+  void complete(Slot& slot, Batch& batch, const core::Result<std::vector<int64_t>>& offsets, Batch& next);
+  bool landed_valid(Slot& slot, int64_t first);
+  void answer_all(Batch& batch, const core::Error& error);
+  void answer_unappended(Slot& slot, Batch& batch);  // refusals and no-ops of a batch with no events
+  void load(Slot& slot);
+  void claim(Slot& slot);
   void catch_up(Slot& slot, int64_t until);
+  bool reload(Slot& slot);
   std::string serialise(const Draft& d, const Context& ctx, events::Envelope& out, const Slot& slot) const;
 
   events::EventLog& log_;
   std::string writer_id_;
+  ProcessorOptions options_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<events::LogReader> reader_;
   std::mutex reader_mu_;

@@ -1,6 +1,9 @@
 #include "events/event_log.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <filesystem>
 #include <stdexcept>
 
@@ -73,20 +76,36 @@ void EventLog::replay_wal() {
   logger.info("embedded log restored", {{"events", std::to_string(events)}, {"ms", std::to_string(ms.count())}});
 }
 
-core::Result<std::vector<int64_t>> EventLog::append(int32_t partition, const std::vector<Record>& records) {
+EventLog::Offsets EventLog::append(int32_t partition, const std::vector<Record>& records) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<Offsets> out;
+  send(partition, records, [&](Offsets r) {
+    std::lock_guard lock(mu);
+    out.emplace(std::move(r));
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return out.has_value(); });
+  return std::move(*out);
+}
+
+void EventLog::send(int32_t partition, const std::vector<Record>& records, std::function<void(Offsets)> on_done) {
+  // The write-ahead file first (fsynced): no reader may ever see an event the file lacks.
   uint64_t seq = wal_ ? wal_->write_batch(partition, records) : 0;
-  auto d = producer_->append(partition, records);
-  if (d.error.empty()) {
-    core::Metrics::global().counter_add("regent_events_appended_total", {}, double(records.size()));
-    return std::move(d.offsets);
-  }
-  if (wal_) {
-    std::vector<uint32_t> failed;
-    for (uint32_t i = 0; i < d.offsets.size(); ++i)
-      if (d.offsets[i] < 0) failed.push_back(i);
-    wal_->cancel(seq, failed);
-  }
-  return core::make_error(core::errc::unavailable, "the event log is unavailable");
+  producer_->send(partition, records, [this, seq, on_done = std::move(on_done)](const Producer::Delivery& d) {
+    if (d.error.empty()) {
+      core::Metrics::global().counter_add("regent_events_appended_total", {}, double(d.offsets.size()));
+      return on_done(d.offsets);
+    }
+    if (wal_) {
+      std::vector<uint32_t> failed;
+      for (uint32_t i = 0; i < d.offsets.size(); ++i)
+        if (d.offsets[i] < 0) failed.push_back(i);
+      wal_->cancel(seq, failed);
+    }
+    on_done(core::make_error(core::errc::unavailable, "the event log is unavailable"));
+  });
 }
 
 }  // namespace regent::events

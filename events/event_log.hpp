@@ -2,6 +2,7 @@
 // The event log as the rest of Regent sees it: append to a partition, learn the offsets. Against a
 // real cluster it is the idempotent producer; in embedded mode it also hosts the mock cluster and
 // writes each batch to the write-ahead file first.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,12 @@ class EventLog {
   explicit EventLog(const core::Config& config);
   ~EventLog();
 
-  core::Result<std::vector<int64_t>> append(int32_t partition, const std::vector<Record>& records);
+  using Offsets = core::Result<std::vector<int64_t>>;
+  // Appends `records` to `partition` and waits for the broker's acknowledgement.
+  Offsets append(int32_t partition, const std::vector<Record>& records);
+  // The same without waiting: `on_done` gets the outcome on the producer's thread (keep it short;
+  // it may also run before send returns, when the client refuses the records at once).
+  void send(int32_t partition, const std::vector<Record>& records, std::function<void(Offsets)> on_done);
 
   const std::string& brokers() const { return brokers_; }
   const std::string& topic() const { return topic_; }

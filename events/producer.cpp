@@ -12,29 +12,9 @@ namespace regent::events {
 namespace {
 const core::Logger logger("events");
 
-struct Batch {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t remaining = 0;
-  std::vector<int64_t> offsets;
-  std::string error;
-};
-
-struct Slot {
-  Batch* batch;
-  size_t index;
-};
-
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
-  auto* slot = static_cast<Slot*>(msg->_private);
-  Batch& b = *slot->batch;
-  std::lock_guard lock(b.mu);
-  if (msg->err) {
-    if (b.error.empty()) b.error = rd_kafka_err2str(msg->err);
-  } else {
-    b.offsets[slot->index] = msg->offset;
-  }
-  if (--b.remaining == 0) b.cv.notify_all();
+  const char* error = msg->err ? rd_kafka_err2str(msg->err) : nullptr;
+  InFlight::on_delivery(*static_cast<const InFlight::Slot*>(msg->_private), msg->offset, error);
 }
 }  // namespace
 
@@ -74,16 +54,57 @@ bool Producer::reachable(int timeout_ms) {
   return ok;
 }
 
-Producer::Delivery Producer::append(int32_t partition,
-                                                    const std::vector<Record>& records) {
-  Batch batch;
-  batch.remaining = records.size();
-  batch.offsets.assign(records.size(), -1);
-  std::vector<Slot> slots(records.size());
+bool InFlight::done() const {
+  std::lock_guard lock(mu_);
+  return remaining_ == 0;
+}
+
+void InFlight::wait() const {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return remaining_ == 0; });
+}
+
+const InFlight::Delivery& InFlight::delivery() const { return delivery_; }
+
+void InFlight::on_delivery(const Slot& slot, int64_t offset, const char* error) {
+  InFlight& b = *slot.batch;
+  std::shared_ptr<InFlight> keep;
+  {
+    std::lock_guard lock(b.mu_);
+    if (error) {
+      if (b.delivery_.error.empty()) b.delivery_.error = error;
+    } else {
+      b.delivery_.offsets[slot.index] = offset;
+    }
+    if (--b.remaining_ != 0) return;
+    keep = std::move(b.self_);
+  }
+  if (!b.delivery_.error.empty()) {
+    logger.warn("append failed", {{"error", b.delivery_.error}});
+    core::Metrics::global().counter_add("regent_kafka_append_failures_total", {});
+  }
+  if (b.on_done_) b.on_done_(b.delivery_);
+  b.cv_.notify_all();
+}
+
+Producer::Delivery Producer::append(int32_t partition, const std::vector<Record>& records) {
+  auto batch = send(partition, records);
+  batch->wait();
+  return batch->delivery();
+}
+
+std::shared_ptr<InFlight> Producer::send(int32_t partition, const std::vector<Record>& records,
+                                         std::function<void(const Delivery&)> on_done) {
+  auto batch = std::make_shared<InFlight>();
+  batch->delivery_.offsets.assign(records.size(), -1);
+  batch->slots_.resize(records.size());
+  batch->on_done_ = std::move(on_done);
+  batch->remaining_ = records.size();
+  batch->self_ = batch;
   size_t produced = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i];
-    slots[i] = {&batch, i};
+    batch->slots_[i] = {batch.get(), i};
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(r.headers.size());
     for (const auto& [k, v] : r.headers)
       rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
@@ -93,27 +114,23 @@ Producer::Delivery Producer::append(int32_t partition,
         RD_KAFKA_V_KEY(const_cast<char*>(r.key.data()), r.key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(&slots[i]), RD_KAFKA_V_END);
+        RD_KAFKA_V_OPAQUE(&batch->slots_[i]), RD_KAFKA_V_END);
     if (err) {
       rd_kafka_headers_destroy(hdrs);
-      std::lock_guard lock(batch.mu);
-      batch.error = rd_kafka_err2str(err);
-      batch.remaining -= records.size() - i;
+      // The records never handed over get their (failed) reports here, in order.
+      for (size_t j = i; j < records.size(); ++j) InFlight::on_delivery(batch->slots_[j], -1, rd_kafka_err2str(err));
       break;
     }
     ++produced;
   }
-  std::unique_lock lock(batch.mu);
-  // The delivery report always arrives (message.timeout.ms bounds it); the batch lives on this
-  // stack until then, so we must not leave early.
-  batch.cv.wait(lock, [&] { return batch.remaining == 0; });
-  if (!batch.error.empty()) {
-    logger.warn("append failed", {{"partition", std::to_string(partition)},
-                                  {"produced", std::to_string(produced)},
-                                  {"error", batch.error}});
-    core::Metrics::global().counter_add("regent_kafka_append_failures_total", {});
+  if (produced < records.size())
+    logger.warn("append refused by the client", {{"partition", std::to_string(partition)},
+                                                 {"produced", std::to_string(produced)}});
+  if (records.empty() && batch->on_done_) {
+    batch->self_.reset();
+    batch->on_done_(batch->delivery_);
   }
-  return Delivery{std::move(batch.offsets), std::move(batch.error)};
+  return batch;
 }
 
 }  // namespace regent::events

@@ -75,6 +75,7 @@ void ServerApp::start() {
 void ServerApp::stop() {
   if (server_) server_->shutdown(std::chrono::seconds(10));
   server_.reset();
+  if (processor_) processor_->stop();
   if (log_) log_->flush(static_cast<int>(config_.kafka_timeout_ms));
   if (engine_) engine_->stop();
   engine_.reset();
