@@ -109,7 +109,7 @@ void Processor::catch_up(Slot& slot, int64_t until) {
   while (s.next_offset < until) {
     auto batch = reader_->poll(2000, std::chrono::milliseconds(100));
     if (batch.empty()) {
-      if (Clock::now() - last_progress > std::chrono::seconds(30))
+      if (Clock::now() - last_progress > std::chrono::seconds(10))
         throw std::runtime_error("reading partition " + std::to_string(s.partition) + " stalled");
       continue;
     }
@@ -335,7 +335,9 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
 }
 
 void Processor::send(Slot& slot, Batch& batch) {
-  core::Metrics::global().histogram_observe("regent_command_batch_commands", {}, double(batch.commands.size()));
+  auto& metrics = core::Metrics::global();
+  metrics.counter_add("regent_command_batches_total", {});
+  metrics.counter_add("regent_command_batched_commands_total", {}, double(batch.commands.size()));
   log_.send(slot.partition, batch.records, [&slot](events::EventLog::Offsets offsets) {
     {
       std::lock_guard lock(slot.mu);
@@ -412,15 +414,24 @@ void Processor::answer_unappended(Slot& slot, Batch& batch) {
 
 bool Processor::reload(Slot& slot) {
   if (Clock::now() < slot.unavailable_until) return false;
+  auto set_unavailable_until = [&](Clock::time_point until) {
+    std::lock_guard lock(slot.mu);
+    slot.unavailable_until = until;
+  };
+  // New commands are refused at once while the state is re-read, rather than queued behind it.
+  set_unavailable_until(Clock::time_point::max());
   try {
+    // Ask the broker first: reading a partition from an unreachable log only waits and fails.
+    if (!log_.reachable(1000)) throw std::runtime_error("the event log is unreachable");
     load(slot);
     claim(slot);
     slot.stale = false;
+    set_unavailable_until({});
     return true;
   } catch (const std::exception& ex) {
     logger.warn("partition reload failed", {{"partition", std::to_string(slot.partition)}, {"error", ex.what()}});
-    std::lock_guard lock(slot.mu);
-    slot.unavailable_until = Clock::now() + options_.retry_after_failure;
+    core::Metrics::global().counter_add("regent_command_reload_failures_total", {});
+    set_unavailable_until(Clock::now() + options_.retry_after_failure);
     return false;
   }
 }

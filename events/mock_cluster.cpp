@@ -4,7 +4,7 @@
 
 namespace regent::events {
 
-MockCluster::MockCluster(int brokers) {
+MockCluster::MockCluster(int brokers) : brokers_(brokers) {
   auto conf = make_conf({{"client.id", "regent-mock-host"}});
   char err[512];
   host_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
@@ -19,6 +19,14 @@ MockCluster::~MockCluster() {
 }
 
 std::string MockCluster::bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+
+void MockCluster::set_down(bool down) {
+  // Broker ids run from 1; the count is what the cluster was created with.
+  for (int32_t id = 1; id <= brokers_; ++id) {
+    if (down) rd_kafka_mock_broker_set_down(cluster_, id);
+    else rd_kafka_mock_broker_set_up(cluster_, id);
+  }
+}
 
 void MockCluster::create_topic(const std::string& topic, int partitions, int replication) {
   if (auto err = rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, replication))

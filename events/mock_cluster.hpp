@@ -22,9 +22,13 @@ class MockCluster {
   void create_topic(const std::string& topic, int partitions, int replication);
   rd_kafka_mock_cluster_t* get() { return cluster_; }
 
+  // Faults, for tests: every broker down (connections refused) or back up.
+  void set_down(bool down);
+
  private:
   KafkaHandle host_;  // the mock cluster lives on this handle's threads
   rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  int brokers_ = 1;
 };
 
 // Creates `topic` on a real cluster through the Admin API; an existing topic is fine.

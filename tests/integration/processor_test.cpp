@@ -1,0 +1,179 @@
+// The command processor against the Kafka protocol (a mock cluster hosted by the test): what a
+// success stands on when the log fails under load, and what it costs to get one.
+#include <atomic>
+#include <condition_variable>
+#include <set>
+#include <thread>
+
+#include "commands/processor.hpp"
+#include "core/metrics.hpp"
+#include "events/event_log.hpp"
+#include "events/mock_cluster.hpp"
+#include "tests/unit/domain_helpers.hpp"
+
+using namespace regent;
+using namespace std::chrono_literals;
+
+namespace {
+struct Kafka {
+  events::MockCluster cluster{1};
+  core::Config config;
+  std::unique_ptr<events::EventLog> log;
+
+  explicit Kafka(int partitions = 1) {
+    cluster.create_topic("regent.events", partitions, 1);
+    config.kafka_brokers = cluster.bootstraps();
+    config.kafka_partitions = partitions;
+    config.kafka_timeout_ms = 1500;
+    log = std::make_unique<events::EventLog>(config);
+  }
+};
+
+commands::Context now(commands::Context ctx) {
+  ctx.now = core::now_millis();
+  return ctx;
+}
+
+double counter(const std::string& name) {
+  std::string text = core::Metrics::global().render();
+  auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + name.size() + 2));
+}
+
+std::set<std::string> user_ids(const commands::Processor& p, const core::TenantId& tenant) {
+  std::set<std::string> ids;
+  p.read(p.partition_of(tenant), [&](const commands::PartitionState& s) {
+    for (const auto& [id, u] : s.tenant(tenant)->users) ids.insert(id.value);
+  });
+  return ids;
+}
+
+// Threads that stop and are joined however the test ends.
+struct Threads {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> all;
+  template <class F>
+  void spawn(F f) { all.emplace_back(std::move(f)); }
+  void join() {
+    stop = true;
+    for (auto& t : all)
+      if (t.joinable()) t.join();
+  }
+  ~Threads() { join(); }
+};
+
+// Counts outcomes from many threads and lets the test wait for a condition on them.
+struct Outcomes {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> acknowledged;
+  int unavailable = 0;
+  std::vector<std::string> unexpected;
+
+  void add(const core::Result<commands::Committed>& r, const std::string& id) {
+    std::lock_guard lock(mu);
+    if (r) acknowledged.push_back(id);
+    else if (r.error().code == core::errc::unavailable) ++unavailable;
+    else unexpected.push_back(r.error().detail);
+    cv.notify_all();
+  }
+  template <class Pred>
+  bool wait_for(Pred pred, std::chrono::seconds timeout = 60s) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return pred(*this); });
+  }
+};
+}  // namespace
+
+TEST_CASE("while the log is down commands fail with 503, every success is in the log, and it recovers by itself") {
+  Kafka kafka;
+  commands::ProcessorOptions options;
+  options.retry_after_failure = 300ms;
+  commands::Processor proc(*kafka.log, "writer-a", options);
+  proc.start();
+  auto tenant = testing::acme();
+  REQUIRE(proc.submit(0, tenant, now({})).ok());
+
+  Outcomes out;
+  Threads threads;
+  for (int t = 0; t < 8; ++t)
+    threads.spawn([&, t] {
+      for (int i = 0; !threads.stop; ++i) {
+        auto c = testing::user(tenant.tenant_id, "u" + std::to_string(t) + "-" + std::to_string(i) + "@acme.test");
+        out.add(proc.submit(0, c, now(testing::admin_ctx())), c.user_id.value);
+      }
+    });
+  REQUIRE(out.wait_for([](Outcomes& o) { return o.acknowledged.size() >= 50; }));
+  kafka.cluster.set_down(true);
+  REQUIRE(out.wait_for([](Outcomes& o) { return o.unavailable >= 20; }));
+  size_t before_recovery;
+  {
+    std::lock_guard lock(out.mu);
+    before_recovery = out.acknowledged.size();
+  }
+  kafka.cluster.set_down(false);
+  // Nobody restarts anything: the partition reloads and claims itself again.
+  REQUIRE(out.wait_for([&](Outcomes& o) { return o.acknowledged.size() >= before_recovery + 50; }));
+  threads.join();
+  CHECK(out.unexpected.empty());
+
+  // A writer that rebuilds from the log finds every acknowledged user, and exactly the state the
+  // first writer holds after reloading: nothing acknowledged is missing, nothing is there twice.
+  commands::Processor fresh(*kafka.log, "writer-b");
+  fresh.start();
+  auto in_log = user_ids(fresh, tenant.tenant_id);
+  for (const auto& id : out.acknowledged) CHECK(in_log.count(id) == 1);
+  CHECK(in_log == user_ids(proc, tenant.tenant_id));
+}
+
+TEST_CASE("past the queue's bound a command is refused at once rather than held") {
+  Kafka kafka;
+  commands::ProcessorOptions options;
+  options.max_queue = 4;
+  commands::Processor proc(*kafka.log, "writer-a", options);
+  proc.start();
+  auto tenant = testing::acme();
+  REQUIRE(proc.submit(0, tenant, now({})).ok());
+  kafka.cluster.set_down(true);  // batches now take message.timeout.ms to fail: the queue fills
+
+  Outcomes out;
+  Threads threads;
+  for (int t = 0; t < 40; ++t)
+    threads.spawn([&, t] {
+      auto c = testing::user(tenant.tenant_id, "q" + std::to_string(t) + "@acme.test");
+      out.add(proc.submit(0, c, now(testing::admin_ctx())), c.user_id.value);
+    });
+  threads.join();
+  CHECK(out.unavailable == 40);
+  CHECK(out.unexpected.empty());
+  kafka.cluster.set_down(false);
+}
+
+TEST_CASE("commands decided while a batch is in flight share the next append") {
+  Kafka kafka;
+  commands::Processor proc(*kafka.log, "writer-a");
+  proc.start();
+  auto tenant = testing::acme();
+  REQUIRE(proc.submit(0, tenant, now({})).ok());
+  double batches_before = counter("regent_command_batches_total");
+  double commands_before = counter("regent_command_batched_commands_total");
+
+  Outcomes out;
+  Threads threads;
+  for (int t = 0; t < 64; ++t)
+    threads.spawn([&, t] {
+      auto c = testing::user(tenant.tenant_id, "g" + std::to_string(t) + "@acme.test");
+      out.add(proc.submit(0, c, now(testing::admin_ctx())), c.user_id.value);
+    });
+  threads.join();
+  REQUIRE(out.acknowledged.size() == 64);
+  // Each acknowledged command got the offset of its own event, each a different one.
+  std::set<std::string> ids(out.acknowledged.begin(), out.acknowledged.end());
+  CHECK(ids.size() == 64);
+  CHECK(user_ids(proc, tenant.tenant_id).size() == 65);
+  double batches = counter("regent_command_batches_total") - batches_before;
+  double commands = counter("regent_command_batched_commands_total") - commands_before;
+  CHECK(commands == 64);
+  CHECK(batches < commands);  // some appends carried several commands
+  MESSAGE("64 concurrent commands went out in " << batches << " appends");
+}
