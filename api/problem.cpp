@@ -52,7 +52,9 @@ Response problem(const core::Error& error, const std::string& request_id) {
   r.status = kind.status;
   r.content_type = "application/problem+json";
   r.body = core::to_json(body);
-  if (kind.status == 503 || kind.status == 429) r.headers.emplace_back("Retry-After", "1");
+  if (error.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  if (error.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  else if (kind.status == 503 || kind.status == 429) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

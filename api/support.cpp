@@ -7,7 +7,9 @@
 
 #include "api/jwt.hpp"
 #include "api/problem.hpp"
+#include "commands/evolve.hpp"
 #include "commands/position.hpp"
+#include "core/crypto.hpp"
 #include "core/password.hpp"
 #include "events/event_types.hpp"
 #include "projections/checkpoints.hpp"
@@ -105,7 +107,7 @@ core::Result<std::optional<int64_t>> if_match(const Request& req) {
   return std::optional<int64_t>(version);
 }
 
-commands::Context command_context(const Ctx& ctx, const Principal* actor) {
+core::Result<commands::Context> command_context(const Ctx& ctx, const Principal* actor, std::string scope) {
   commands::Context c;
   if (actor) {
     c.actor_id = actor->user_id.value;
@@ -113,10 +115,24 @@ commands::Context command_context(const Ctx& ctx, const Principal* actor) {
     c.actor_roles = actor->roles;
   }
   c.request_id = ctx.req.request_id;
-  c.idempotency_key = ctx.req.header("idempotency-key").value_or("");
   c.ip = ctx.req.remote_ip;
   c.user_agent = ctx.req.header("user-agent").value_or("").substr(0, 512);
   c.now = core::now_millis();
+  if (auto key = ctx.req.header("idempotency-key")) {
+    bool printable = std::all_of(key->begin(), key->end(), [](unsigned char ch) { return ch >= 0x20 && ch < 0x7f; });
+    if (key->empty() || key->size() > 255 || !printable)
+      return core::Error{core::errc::validation_failed, "Idempotency-Key must be 1 to 255 printable characters",
+                         {{"Idempotency-Key", "must be 1 to 255 printable ASCII characters"}}};
+    c.idempotency_key = *key;
+    c.idempotency_scope = std::move(scope);
+    // What makes two requests "the same": who, where, what. Keyed, so that the hash in the event
+    // reveals nothing of the body (which may hold a password).
+    std::string request = c.idempotency_scope + "\n" + c.actor_id + "\n" + ctx.req.method + " " + ctx.req.path + "\n";
+    for (const auto& [k, v] : ctx.req.query) request += k + "=" + v + "&";
+    request += "\n" + ctx.req.body;
+    std::string key_for_hashes = core::hmac_sha256(ctx.svc.config.jwt_secret, "regent idempotency v1");
+    c.request_hash = core::base64url_encode(core::hmac_sha256(key_for_hashes, request));
+  }
   return c;
 }
 
@@ -153,6 +169,7 @@ Response json_response(int status, std::string body) {
 Response committed_response(int status, std::string body, const commands::Committed& done) {
   Response r = json_response(status, std::move(body));
   r.headers.emplace_back("Regent-Position", commands::format_position(done.position));
+  if (done.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   return r;
 }
 
@@ -184,6 +201,21 @@ std::string tenant_json(const commands::TenantState& t) {
                         {"updated_at", t.updated_at},
                         {"version", t.version}};
   return core::to_json(o);
+}
+
+commands::UserState user_from_event(const events::Envelope& e) {
+  commands::PartitionState scratch;
+  core::TenantId tenant{e.tenant_id};
+  scratch.tenants[tenant].id = tenant;
+  commands::evolve(scratch, e);
+  auto& users = scratch.tenants[tenant].users;
+  return users.empty() ? commands::UserState{} : users.begin()->second;
+}
+
+commands::TenantState tenant_from_event(const events::Envelope& e) {
+  commands::PartitionState scratch;
+  commands::evolve(scratch, e);
+  return scratch.tenants.empty() ? commands::TenantState{} : scratch.tenants.begin()->second;
 }
 
 namespace {

@@ -41,19 +41,27 @@ std::optional<Response> await_position(Ctx& ctx, const std::vector<std::string>&
 // If-Match: "<version>" (or a bare number); nullopt when absent or "*"; 422 when malformed.
 core::Result<std::optional<int64_t>> if_match(const Request& req);
 
-commands::Context command_context(const Ctx& ctx, const Principal* actor);
+// Who asks and the request's traces, for the command. `scope` is where an Idempotency-Key lives: the
+// caller's tenant id, or "" for sign-ups. A malformed Idempotency-Key is 422.
+core::Result<commands::Context> command_context(const Ctx& ctx, const Principal* actor, std::string scope);
 
 // argon2id on at most one hash per core at a time (Services::hashing_slots).
 std::string hash_password_bounded(Services& svc, std::string_view password);
 bool verify_password_bounded(Services& svc, std::string_view encoded_hash, std::string_view password);
 
 Response json_response(int status, std::string body);
+// With Regent-Position, and Idempotent-Replayed when the answer is an earlier one's.
 Response committed_response(int status, std::string body, const commands::Committed& done);
 
 // A user as the API shows it, from the write side's state right after a command.
 std::string user_json(const core::TenantId& tenant, const commands::UserState& u, const std::string& created_at);
 
 std::string tenant_json(const commands::TenantState& t);
+
+// The write side's view of what a command's events created: what a response shows, and shows again
+// to a retry with the same Idempotency-Key.
+commands::UserState user_from_event(const events::Envelope& user_created);
+commands::TenantState tenant_from_event(const events::Envelope& tenant_created);
 
 // A transaction (from wallet.credited / wallet.debited) and an activity (from activity.recorded),
 // as the API shows them, straight from the events a command appended.

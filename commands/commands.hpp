@@ -18,6 +18,8 @@ struct Context {
   std::vector<std::string> actor_roles;
   std::string request_id;
   std::string idempotency_key;
+  std::string idempotency_scope;  // the caller's tenant id; "" for sign-ups
+  std::string request_hash;       // keyed hash of the request, set with idempotency_key
   std::string ip;
   std::string user_agent;
   core::UnixMillis now = 0;

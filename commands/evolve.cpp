@@ -100,4 +100,41 @@ void evolve(PartitionState& s, const events::Envelope& e) {
   else wallet_moved(*t, e, doc->root());
 }
 
+IdempotencyRecord* find_key(PartitionState& s, const std::string& scope, const std::string& key, core::UnixMillis now) {
+  if (scope.empty()) return s.signups.find(key, now);
+  auto it = s.tenants.find(core::TenantId{scope});
+  return it == s.tenants.end() ? nullptr : it->second.idempotency.find(key, now);
+}
+
+void remember_key(PartitionState& s, const events::Envelope& e, std::optional<Position> at) {
+  if (e.idempotency_key.empty()) return;
+  core::UnixMillis time = core::parse_rfc3339(e.time).value_or(0);
+  // The events of one command share their key, request hash and time: they join one record.
+  auto same_command = [&](const IdempotencyRecord* r) {
+    return r && r->request_hash == e.request_hash && r->at == time && r->tenant_id == e.tenant_id;
+  };
+  IdempotencyIndex* index = nullptr;
+  IdempotencyRecord* record = nullptr;
+  if (e.type == types::tenant_created) {
+    index = &s.signups;
+  } else if (auto* r = s.signups.find(e.idempotency_key, time); same_command(r)) {
+    record = r;  // the admin created with a new tenant
+  } else {
+    auto it = s.tenants.find(core::TenantId{e.tenant_id});
+    if (it == s.tenants.end()) return;
+    index = &it->second.idempotency;
+    if (auto* r2 = index->find(e.idempotency_key, time); same_command(r2)) record = r2;
+  }
+  if (!record) {
+    IdempotencyRecord fresh;
+    fresh.request_hash = e.request_hash;
+    fresh.at = time;
+    fresh.tenant_id = e.tenant_id;
+    record = &index->add(e.idempotency_key, std::move(fresh));
+  }
+  record->events.push_back(e);
+  record->pending = !at.has_value();
+  if (at) record->position = *at;
+}
+
 }  // namespace regent::commands

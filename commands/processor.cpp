@@ -11,6 +11,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "commands/idempotency.hpp"
 #include "events/event_log.hpp"
 #include "events/event_types.hpp"
 #include "events/fence.hpp"
@@ -117,7 +118,10 @@ void Processor::catch_up(Slot& slot, int64_t until) {
     for (const auto& m : batch) {
       if (m.partition != s.partition || m.offset < s.next_offset) continue;
       auto e = events::parse_envelope(m.value);
-      if (e && events::admit(s.fence, *e) == events::Verdict::valid) evolve(s, *e);
+      if (e && events::admit(s.fence, *e) == events::Verdict::valid) {
+        evolve(s, *e);
+        remember_key(s, *e, Position{s.partition, m.offset});
+      }
       s.next_offset = m.offset + 1;
     }
   }
@@ -210,6 +214,7 @@ std::string Processor::serialise(const Draft& d, const Context& ctx, events::Env
   e.request_id = ctx.request_id;
   e.correlation_id = ctx.request_id;
   e.idempotency_key = ctx.idempotency_key;
+  if (!ctx.idempotency_key.empty()) e.request_hash = ctx.request_hash;
   e.writer_id = slot.state.fence.writer_id;
   e.writer_epoch = slot.state.fence.epoch;
   return events::to_json(e);
@@ -295,10 +300,23 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
     return;
   }
   for (Pending* p : taken) {
+    if (answered_by_key(slot, *p)) continue;
     next.commands.push_back(p);
     auto decision = p->decide(slot.state);
     if (!decision) {
       p->refusal = decision.error();
+      if (!p->ctx->idempotency_key.empty()) {
+        // Remembered in memory only: a refusal appended nothing, so deciding again is safe.
+        IdempotencyRecord r;
+        r.request_hash = p->ctx->request_hash;
+        r.at = p->ctx->now;
+        r.refusal = p->refusal;
+        r.pending = true;  // until the batch it was decided in is settled
+        std::lock_guard state_lock(slot.state_mu);
+        if (p->ctx->idempotency_scope.empty()) slot.state.signups.add(p->ctx->idempotency_key, std::move(r));
+        else if (auto t = slot.state.tenants.find(core::TenantId{p->ctx->idempotency_scope}); t != slot.state.tenants.end())
+          t->second.idempotency.add(p->ctx->idempotency_key, std::move(r));
+      }
       continue;
     }
     std::vector<events::Record> records;
@@ -328,7 +346,10 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
     }
     {
       std::lock_guard state_lock(slot.state_mu);
-      for (const auto& e : envelopes) evolve(slot.state, e);
+      for (const auto& e : envelopes) {
+        evolve(slot.state, e);
+        remember_key(slot.state, e, std::nullopt);
+      }
     }
     p->events = std::move(envelopes);
   }
@@ -371,6 +392,7 @@ void Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offse
     std::lock_guard state_lock(slot.state_mu);
     slot.state.next_offset = o.back() + 1;
   }
+  settle_keys(slot, batch, &o);
   for (Pending* p : batch.commands) {
     if (p->refusal) {
       p->reply(*p->refusal);
@@ -381,6 +403,47 @@ void Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offse
       p->reply(Committed{std::move(p->events), Position{slot.partition, last}});
     }
   }
+}
+
+// The records of the batch's keys are no longer in flight: later requests with them are answered.
+void Processor::settle_keys(Slot& slot, Batch& batch, const std::vector<int64_t>* offsets) {
+  std::lock_guard state_lock(slot.state_mu);
+  for (Pending* p : batch.commands) {
+    if (p->ctx->idempotency_key.empty()) continue;
+    auto* r = find_key(slot.state, p->ctx->idempotency_scope, p->ctx->idempotency_key, p->ctx->now);
+    if (!r || !r->pending) continue;
+    r->pending = false;
+    if (offsets && !p->events.empty()) r->position = Position{slot.partition, (*offsets)[p->first_record + p->events.size() - 1]};
+  }
+}
+
+// A command whose key was seen before is answered from the record, never decided again.
+bool Processor::answered_by_key(Slot& slot, Pending& p) {
+  const Context& ctx = *p.ctx;
+  if (ctx.idempotency_key.empty()) return false;
+  std::optional<core::Result<Committed>> answer;
+  {
+    std::lock_guard state_lock(slot.state_mu);
+    auto* r = find_key(slot.state, ctx.idempotency_scope, ctx.idempotency_key, ctx.now);
+    if (!r) return false;
+    if (r->request_hash != ctx.request_hash) {
+      answer.emplace(core::make_error(core::errc::idempotency_key_reused,
+                                      "this Idempotency-Key was used for a different request"));
+    } else if (r->pending) {
+      core::Error busy = core::make_error(core::errc::conflict, "the first request with this Idempotency-Key is still in flight");
+      busy.retry_after_s = 1;
+      answer.emplace(std::move(busy));
+    } else if (r->refusal) {
+      core::Error again = *r->refusal;
+      again.replayed = true;
+      answer.emplace(std::move(again));
+    } else {
+      answer.emplace(Committed{r->events, r->position, true});
+    }
+  }
+  core::Metrics::global().counter_add("regent_idempotent_replays_total", {});
+  p.reply(std::move(*answer));
+  return true;
 }
 
 bool Processor::landed_valid(Slot& slot, int64_t first) {
@@ -406,6 +469,7 @@ void Processor::answer_all(Batch& batch, const core::Error& error) {
 }
 
 void Processor::answer_unappended(Slot& slot, Batch& batch) {
+  settle_keys(slot, batch, nullptr);
   for (Pending* p : batch.commands) {
     if (p->refusal) p->reply(*p->refusal);
     else p->reply(Committed{{}, Position{slot.partition, slot.state.next_offset - 1}});

@@ -34,6 +34,7 @@ namespace regent::commands {
 struct Committed {
   std::vector<events::Envelope> events;  // empty when the command changed nothing
   Position position;                      // of the command's last event, or what it observed
+  bool replayed = false;                  // the answer to an earlier request with the same key
 };
 
 struct ProcessorOptions {
@@ -84,6 +85,8 @@ class Processor {
   struct Batch;
   void run(Slot& slot);
   void decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next);
+  bool answered_by_key(Slot& slot, Pending& p);
+  void settle_keys(Slot& slot, Batch& batch, const std::vector<int64_t>* offsets);
   void send(Slot& slot, Batch& batch);
   void complete(Slot& slot, Batch& batch, const core::Result<std::vector<int64_t>>& offsets, Batch& next);
   bool landed_valid(Slot& slot, int64_t first);

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commands/idempotency.hpp"
 #include "commands/money.hpp"
 #include "core/ids.hpp"
 #include "events/fence.hpp"
@@ -54,6 +55,7 @@ struct TenantState {
   BigSum credited = 0;
   BigSum debited = 0;
   int64_t transactions = 0;
+  IdempotencyIndex idempotency;
   std::unordered_map<core::UserId, UserState> users;
   std::unordered_map<std::string, core::UserId> user_by_email;  // lower-cased email
 
@@ -68,6 +70,7 @@ struct PartitionState {
   events::FenceState fence;
   std::unordered_map<core::TenantId, TenantState> tenants;
   std::unordered_map<std::string, core::TenantId> tenant_by_slug;
+  IdempotencyIndex signups;  // keys of tenant creations: they have no tenant to be scoped to yet
 
   const TenantState* tenant(const core::TenantId& id) const;
   const TenantState* tenant_by(std::string_view slug) const;

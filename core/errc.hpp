@@ -43,6 +43,8 @@ struct Error {
   errc code;
   std::string detail;
   std::vector<FieldError> errors;
+  int retry_after_s = 0;  // when the client should try again (Retry-After), if it should
+  bool replayed = false;  // the answer to an earlier request with the same Idempotency-Key
 };
 
 inline Error make_error(errc code, std::string detail) { return Error{code, std::move(detail), {}}; }

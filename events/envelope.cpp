@@ -29,6 +29,7 @@ std::string to_json(const Envelope& e) {
   opt("causationid", e.causation_id);
   opt("requestid", e.request_id);
   opt("idempotencykey", e.idempotency_key);
+  opt("requesthash", e.request_hash);
   o["writerid"] = e.writer_id;
   o["writerepoch"] = e.writer_epoch;
   return boost::json::serialize(o);
@@ -60,6 +61,7 @@ core::Result<Envelope> parse_envelope(std::string_view json) {
   str("causationid", e.causation_id, false);
   str("requestid", e.request_id, false);
   str("idempotencykey", e.idempotency_key, false);
+  str("requesthash", e.request_hash, false);
   str("writerid", e.writer_id, false);
   e.sequence = core::get_int(root, "sequence").value_or(0);
   e.writer_epoch = core::get_int(root, "writerepoch").value_or(0);

@@ -24,6 +24,7 @@ struct Envelope {
   std::string causation_id;
   std::string request_id;
   std::string idempotency_key;
+  std::string request_hash;  // keyed hash of the request that carried the idempotency key
   std::string writer_id;
   int64_t writer_epoch = 0;
 };

@@ -14,6 +14,8 @@ Response record_activity(Ctx& ctx) {
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_record_activity(body.value()->root());
   if (!in) return problem(in.error(), ctx.rid());
+  auto cctx = command_context(ctx, &p.value(), p->tenant.value);
+  if (!cctx) return problem(cctx.error(), ctx.rid());
 
   commands::RecordActivity cmd;
   cmd.tenant_id = p->tenant;
@@ -22,7 +24,7 @@ Response record_activity(Ctx& ctx) {
   cmd.type = in->type;
   cmd.user_id = in->user_id.empty() ? p->user_id : core::UserId{in->user_id};
   auto& proc = ctx.svc.processor;
-  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, command_context(ctx, &p.value()));
+  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
   const auto& events = done->events;
   std::string transaction = events.size() > 1 ? transaction_json(events.back()) : "null";

@@ -37,20 +37,25 @@ Response login(Ctx& ctx) {
   ctx.actor_id = found->user.value;
 
   commands::RecordLogin cmd{found->tenant, found->user, core::uuid_v7()};
-  auto cctx = command_context(ctx, nullptr);
-  cctx.actor_id = found->user.value;
-  cctx.actor_type = "user";
-  auto done = proc.submit(proc.partition_of(found->tenant), cmd, cctx);
+  auto cctx = command_context(ctx, nullptr, found->tenant.value);
+  if (!cctx) return problem(cctx.error(), ctx.rid());
+  cctx->actor_id = found->user.value;
+  cctx->actor_type = "user";
+  auto done = proc.submit(proc.partition_of(found->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
 
+  // The token is the session's, as user.logged_in recorded it: a retry with the same
+  // Idempotency-Key gets the same session back, never a second one.
+  const auto& session = done->events.front();
+  auto data = core::JsonDocument::parse(session.data);
   Claims c;
   c.iss = c.aud = ctx.svc.config.jwt_issuer;
   c.sub = found->user.value;
   c.tid = found->tenant.value;
   c.roles = found->roles;
-  c.iat = cctx.now / 1000;
+  c.iat = core::parse_rfc3339(session.time).value_or(cctx->now) / 1000;
   c.exp = c.iat + ctx.svc.config.access_token_ttl_s;
-  c.jti = cmd.session_id;
+  c.jti = core::get_text(data->root(), "session_id");
   boost::json::object out{{"access_token", sign_jwt(c, ctx.svc.config.jwt_secret)},
                           {"token_type", "Bearer"},
                           {"expires_in", ctx.svc.config.access_token_ttl_s}};

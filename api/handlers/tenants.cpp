@@ -23,6 +23,10 @@ Response create_tenant(Ctx& ctx) {
   auto in = commands::parse_create_tenant(body.value()->root());
   if (!in) return problem(in.error(), ctx.rid());
 
+  // Sign-ups have no tenant yet: their keys live with their partition's sign-ups.
+  auto cctx = command_context(ctx, actor ? &*actor : nullptr, "");
+  if (!cctx) return problem(cctx.error(), ctx.rid());
+
   auto& proc = ctx.svc.processor;
   commands::CreateTenant cmd;
   cmd.tenant_id = proc.new_tenant_id(in->slug);
@@ -32,26 +36,15 @@ Response create_tenant(Ctx& ctx) {
   cmd.admin_email = in->admin_email;
   cmd.admin_full_name = in->admin_full_name;
   cmd.admin_password_hash = hash_password_bounded(ctx.svc, in->admin_password);
-  auto cctx = command_context(ctx, actor ? &*actor : nullptr);
-  auto done = proc.submit(proc.partition_of_slug(cmd.slug), cmd, cctx);
+  auto done = proc.submit(proc.partition_of_slug(cmd.slug), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
-  ctx.tenant_id = cmd.tenant_id.value;
 
-  std::string at = core::format_rfc3339(cctx.now);
-  commands::TenantState tenant;
-  tenant.id = cmd.tenant_id;
-  tenant.name = cmd.name;
-  tenant.slug = cmd.slug;
-  tenant.created_at = tenant.updated_at = at;
-  tenant.version = 1;
-  commands::UserState admin;
-  admin.id = cmd.admin_id;
-  admin.email = cmd.admin_email;
-  admin.full_name = cmd.admin_full_name;
-  admin.roles = cmd.admin_roles;
-  admin.version = 1;
+  const auto& events = done->events;  // tenant.created, then the admin's user.created
+  auto tenant = tenant_from_event(events.front());
+  auto admin = user_from_event(events.back());
+  ctx.tenant_id = tenant.id.value;
   std::string body_json = "{\"tenant\":" + tenant_json(tenant) +
-                          ",\"admin_user\":" + user_json(cmd.tenant_id, admin, at) + "}";
+                          ",\"admin_user\":" + user_json(tenant.id, admin, events.back().time) + "}";
   auto resp = committed_response(201, std::move(body_json), done.value());
   resp.headers.emplace_back("Location", "/v1/tenant");
   return resp;
@@ -76,6 +69,9 @@ Response change_tenant(Ctx& ctx) {
   auto expected = if_match(ctx.req);
   if (!expected) return problem(expected.error(), ctx.rid());
 
+  auto cctx = command_context(ctx, &p.value(), p->tenant.value);
+  if (!cctx) return problem(cctx.error(), ctx.rid());
+
   commands::ChangeTenant cmd;
   cmd.tenant_id = p->tenant;
   cmd.name = in->name;
@@ -83,16 +79,24 @@ Response change_tenant(Ctx& ctx) {
   cmd.activity_costs = in->activity_costs;
   cmd.max_users = in->max_users;
   cmd.expected_version = expected.value();
-  auto cctx = command_context(ctx, &p.value());
   auto& proc = ctx.svc.processor;
   // The answer is the tenant as the decision left it: the state it was decided on, plus its events.
-  commands::PartitionState after;
-  auto done = proc.execute(proc.partition_of(cmd.tenant_id), cctx, [&](const commands::PartitionState& s) {
-    auto decision = commands::decide(s, cmd, cctx);
-    if (decision) after.tenants[cmd.tenant_id] = commands::tenant_header(*s.tenant(cmd.tenant_id));
+  std::optional<commands::TenantState> before;
+  auto done = proc.execute(proc.partition_of(cmd.tenant_id), cctx.value(), [&](const commands::PartitionState& s) {
+    auto decision = commands::decide(s, cmd, cctx.value());
+    if (decision) before = commands::tenant_header(*s.tenant(cmd.tenant_id));
     return decision;
   });
   if (!done) return problem(done.error(), ctx.rid());
+  if (!before) {
+    // A replay: nothing was decided now. The tenant's own fields are today's; what the request
+    // changed comes from its events.
+    proc.read(proc.partition_of(cmd.tenant_id), [&](const commands::PartitionState& s) {
+      before = commands::tenant_header(*s.tenant(cmd.tenant_id));
+    });
+  }
+  commands::PartitionState after;
+  after.tenants[cmd.tenant_id] = std::move(*before);
   for (const auto& e : done->events) commands::evolve(after, e);
   return committed_response(200, tenant_json(after.tenants[cmd.tenant_id]), done.value());
 }

@@ -35,6 +35,9 @@ Response create_user(Ctx& ctx) {
   auto in = commands::parse_create_user(body.value()->root());
   if (!in) return problem(in.error(), ctx.rid());
 
+  auto cctx = command_context(ctx, &p.value(), p->tenant.value);
+  if (!cctx) return problem(cctx.error(), ctx.rid());
+
   commands::CreateUser cmd;
   cmd.tenant_id = p->tenant;
   cmd.user_id = core::UserId{core::uuid_v7()};
@@ -43,19 +46,13 @@ Response create_user(Ctx& ctx) {
   cmd.roles = in->roles;
   cmd.parent_user_id = in->parent_user_id;
   cmd.password_hash = hash_password_bounded(ctx.svc, in->password);
-  auto cctx = command_context(ctx, &p.value());
   auto& proc = ctx.svc.processor;
-  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx);
+  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
-  commands::UserState u;
-  u.id = cmd.user_id;
-  u.email = cmd.email;
-  u.full_name = cmd.full_name;
-  u.roles = cmd.roles;
-  u.parent_user_id = cmd.parent_user_id;
-  u.version = 1;
-  auto resp = committed_response(201, user_json(cmd.tenant_id, u, core::format_rfc3339(cctx.now)), done.value());
-  resp.headers.emplace_back("Location", "/v1/users/" + cmd.user_id.value);
+  const auto& created = done->events.front();
+  auto user = user_from_event(created);
+  auto resp = committed_response(201, user_json(cmd.tenant_id, user, created.time), done.value());
+  resp.headers.emplace_back("Location", "/v1/users/" + user.id.value);
   return resp;
 }
 

@@ -21,6 +21,8 @@ Response move_money(Ctx& ctx) {
   if (!in) return problem(in.error(), ctx.rid());
   auto expected = if_match(ctx.req);
   if (!expected) return problem(expected.error(), ctx.rid());
+  auto cctx = command_context(ctx, &p.value(), p->tenant.value);
+  if (!cctx) return problem(cctx.error(), ctx.rid());
 
   Command cmd;
   cmd.tenant_id = p->tenant;
@@ -31,7 +33,7 @@ Response move_money(Ctx& ctx) {
   cmd.description = in->description;
   cmd.expected_version = expected.value();
   auto& proc = ctx.svc.processor;
-  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, command_context(ctx, &p.value()));
+  auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
   return committed_response(201, transaction_json(done->events.back()), done.value());
 }

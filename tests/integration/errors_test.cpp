@@ -126,23 +126,3 @@ TEST_CASE("Request-Id is echoed when the client sends one, and made up when not"
   auto made = get(dev.port(), "/healthz");
   CHECK(regent::core::is_uuid(made.header("request-id")));
 }
-
-TEST_CASE("of simultaneous creations of one email exactly one succeeds") {
-  DevServer dev;
-  int port = dev.port();
-  signup(port, "race", "admin@race.test");
-  std::string token = login(port, "race", "admin@race.test");
-  std::vector<std::thread> threads;
-  std::atomic<int> created{0}, taken{0}, other{0};
-  for (int i = 0; i < 20; ++i)
-    threads.emplace_back([&] {
-      auto r = post(port, "/v1/users", user_body("same@race.test"), token);
-      if (r.status == 201) ++created;
-      else if (r.status == 409 && r.str("code") == "email_taken") ++taken;
-      else ++other;
-    });
-  for (auto& t : threads) t.join();
-  CHECK(created == 1);
-  CHECK(taken == 19);
-  CHECK(other == 0);
-}
