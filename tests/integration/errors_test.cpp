@@ -1,8 +1,6 @@
 // Every error row of API.md: a clear problem+json, and nothing left behind in the log.
-#include <atomic>
 #include <fstream>
 #include <numeric>
-#include <thread>
 
 #include "api/jwt.hpp"
 #include "core/clock.hpp"
