@@ -11,6 +11,7 @@ LogReader::LogReader(const std::string& brokers, std::string topic) : topic_(std
                          {"enable.auto.offset.store", "false"},
                          {"auto.offset.reset", "earliest"},
                          {"fetch.wait.max.ms", "10"},
+                         {"socket.nagle.disable", "true"},
                          {"fetch.error.backoff.ms", "50"},
                          {"enable.partition.eof", "false"},
                          {"client.id", "regent-reader"}});

@@ -24,6 +24,7 @@ Producer::Producer(const std::string& brokers, std::string topic, int64_t timeou
                          {"enable.idempotence", "true"},
                          {"acks", "all"},
                          {"linger.ms", "1"},
+                         {"socket.nagle.disable", "true"},
                          {"message.timeout.ms", std::to_string(timeout_ms)},
                          {"socket.timeout.ms", std::to_string(std::max<int64_t>(timeout_ms, 10))},
                          {"client.id", "regent-producer"}});

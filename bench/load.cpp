@@ -1,0 +1,211 @@
+// A load generator for Regent's command side: wallet debits spread over many users, from many
+// keep-alive connections at once, through the real HTTP API. Prints throughput and latency
+// percentiles; asserts nothing.
+//
+//   regent_load --port 8080 --connections 64 --seconds 10 --tenants 10 --users 100
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/json.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::string port = "8080";
+  int connections = 64;
+  int seconds = 10;
+  int tenants = 10;
+  int users = 100;  // per tenant
+};
+
+// One keep-alive HTTP/1.1 connection, reopened when the server closes it.
+class Connection {
+ public:
+  explicit Connection(const Options& o) : o_(o), socket_(io_) {}
+
+  http::response<http::string_body> send(http::verb method, const std::string& target, const std::string& body,
+                                         const std::string& token) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!socket_.is_open()) {
+          asio::ip::tcp::resolver resolver(io_);
+          asio::connect(socket_, resolver.resolve(o_.host, o_.port));
+          socket_.set_option(asio::ip::tcp::no_delay(true));
+        }
+        http::request<http::string_body> req{method, target, 11};
+        req.set(http::field::host, o_.host);
+        req.set(http::field::content_type, "application/json");
+        if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+        req.body() = body;
+        req.prepare_payload();
+        http::write(socket_, req);
+        beast::flat_buffer buffer;
+        http::response<http::string_body> res;
+        http::read(socket_, buffer, res);
+        if (!res.keep_alive()) socket_.close();
+        return res;
+      } catch (const std::exception&) {
+        beast::error_code ignored;
+        socket_.close(ignored);
+        if (attempt == 2) throw;
+      }
+    }
+  }
+
+ private:
+  const Options& o_;
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+};
+
+std::string field(const std::string& json, std::initializer_list<std::string_view> path) {
+  auto doc = regent::core::JsonDocument::parse(json);
+  if (!doc) return {};
+  simdjson::dom::element e = doc->root();
+  for (auto key : path)
+    if (e[key].get(e) != simdjson::SUCCESS) return {};
+  std::string_view s;
+  return e.get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
+}
+
+struct Tenant {
+  std::string token;
+  std::vector<std::string> users;
+};
+
+void must(bool ok, const std::string& what) {
+  if (!ok) {
+    std::fprintf(stderr, "setup failed: %s\n", what.c_str());
+    std::exit(1);
+  }
+}
+
+// Tenants, their admins' tokens, their users, each credited enough for the whole run.
+std::vector<Tenant> set_up(const Options& o) {
+  std::vector<Tenant> tenants(o.tenants);
+  std::string run = std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+  std::mutex mu;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < o.tenants; ++t)
+    workers.emplace_back([&, t] {
+      Connection c(o);
+      std::string slug = "bench-" + run + "-" + std::to_string(t);
+      std::string email = "admin@" + slug + ".test";
+      auto signup = c.send(http::verb::post, "/v1/tenants",
+                           R"({"name":"Bench","slug":")" + slug + R"(","admin":{"email":")" + email +
+                               R"(","password":"bench password 123","full_name":"Bench"}})",
+                           "");
+      must(signup.result_int() == 201, "sign-up: " + signup.body());
+      auto login = c.send(http::verb::post, "/v1/auth/login",
+                          R"({"tenant":")" + slug + R"(","email":")" + email + R"(","password":"bench password 123"})", "");
+      must(login.result_int() == 200, "login: " + login.body());
+      Tenant tenant;
+      tenant.token = field(login.body(), {"access_token"});
+      auto limit = c.send(http::verb::patch, "/v1/tenant", R"({"settings":{"max_users":100000}})", tenant.token);
+      must(limit.result_int() == 200, "settings: " + limit.body());
+      for (int u = 0; u < o.users; ++u) {
+        auto user = c.send(http::verb::post, "/v1/users",
+                           R"({"email":"u)" + std::to_string(u) + "@" + slug +
+                               R"(.test","full_name":"U","password":"bench password 123"})",
+                           tenant.token);
+        must(user.result_int() == 201, "user: " + user.body());
+        std::string id = field(user.body(), {"id"});
+        auto credit = c.send(http::verb::post, "/v1/users/" + id + "/wallet/credits", R"({"amount":1000000000})",
+                             tenant.token);
+        must(credit.result_int() == 201, "credit: " + credit.body());
+        tenant.users.push_back(id);
+      }
+      std::lock_guard lock(mu);
+      tenants[t] = std::move(tenant);
+    });
+  for (auto& w : workers) w.join();
+  return tenants;
+}
+
+double percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1));
+  return sorted[i];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--host") o.host = v;
+    else if (k == "--port") o.port = v;
+    else if (k == "--connections") o.connections = std::atoi(v.c_str());
+    else if (k == "--seconds") o.seconds = std::atoi(v.c_str());
+    else if (k == "--tenants") o.tenants = std::atoi(v.c_str());
+    else if (k == "--users") o.users = std::atoi(v.c_str());
+    else must(false, "unknown option " + k);
+  }
+  auto setup_started = Clock::now();
+  auto tenants = set_up(o);
+  double setup_s = std::chrono::duration<double>(Clock::now() - setup_started).count();
+
+  std::atomic<bool> go{false}, stop{false};
+  std::mutex mu;
+  std::vector<double> latencies_ms;
+  std::map<int, long> statuses;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < o.connections; ++c)
+    clients.emplace_back([&, c] {
+      Connection conn(o);
+      std::mt19937 rng(static_cast<unsigned>(c) * 7919u + 1);
+      std::vector<double> mine;
+      std::map<int, long> counts;
+      while (!go) std::this_thread::yield();
+      while (!stop) {
+        const Tenant& t = tenants[rng() % tenants.size()];
+        const std::string& user = t.users[rng() % t.users.size()];
+        auto started = Clock::now();
+        auto res = conn.send(http::verb::post, "/v1/users/" + user + "/wallet/debits", R"({"amount":1})", t.token);
+        mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+        ++counts[res.result_int()];
+      }
+      std::lock_guard lock(mu);
+      latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());
+      for (auto [s, n] : counts) statuses[s] += n;
+    });
+  auto started = Clock::now();
+  go = true;
+  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  stop = true;
+  for (auto& c : clients) c.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  long ok = statuses[201];
+  std::printf("setup: %d tenants x %d users, each credited, in %.1f s\n", o.tenants, o.users, setup_s);
+  std::printf("wallet debits: %d connections, %.1f s\n", o.connections, elapsed);
+  std::printf("  commands/s (201): %.0f\n", static_cast<double>(ok) / elapsed);
+  std::printf("  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", percentile(latencies_ms, 0.50),
+              percentile(latencies_ms, 0.90), percentile(latencies_ms, 0.99),
+              latencies_ms.empty() ? 0.0 : latencies_ms.back());
+  std::printf("  statuses:");
+  for (auto [s, n] : statuses) std::printf(" %d x %ld", s, n);
+  std::printf("\n");
+  return 0;
+}
