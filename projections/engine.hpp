@@ -3,6 +3,7 @@
 // its checkpoints, keep the events the fence admits, apply a batch and move the checkpoints in one
 // Postgres transaction, then announce the new checkpoints (NOTIFY regent_checkpoints).
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@ struct EngineOptions {
   std::string topic;
   int32_t partitions = 0;
   size_t max_batch = 1000;
+  std::chrono::milliseconds linger{5};  // how long a batch may wait for more events
 };
 
 class Engine {
