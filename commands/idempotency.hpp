@@ -36,6 +36,7 @@ class IdempotencyIndex {
   IdempotencyRecord* find(const std::string& key, core::UnixMillis now);
   IdempotencyRecord& add(const std::string& key, IdempotencyRecord record);
   size_t size() const { return records_.size(); }
+  const std::unordered_map<std::string, IdempotencyRecord>& records() const { return records_; }
 
  private:
   void expire(core::UnixMillis now);

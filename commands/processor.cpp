@@ -12,6 +12,8 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "commands/idempotency.hpp"
+#include "commands/snapshot.hpp"
+#include "commands/snapshot_store.hpp"
 #include "events/event_log.hpp"
 #include "events/event_types.hpp"
 #include "events/fence.hpp"
@@ -50,6 +52,7 @@ struct Processor::Pending {
 struct Processor::Batch {
   std::vector<Pending*> commands;
   std::vector<events::Record> records;
+  std::string last_event_id;
   size_t bytes = 0;
   bool empty() const { return commands.empty(); }
 };
@@ -68,6 +71,7 @@ struct Processor::Slot {
   PartitionState state;  // everything decided, acknowledged or not; next_offset: acknowledged only
   bool stale = false;    // an append failed: reload from the log before deciding again
   Clock::time_point unavailable_until{};
+  int64_t snapshot_offset = 0;  // next_offset of the latest snapshot saved or loaded
   std::thread worker;
 };
 
@@ -123,20 +127,84 @@ void Processor::catch_up(Slot& slot, int64_t until) {
         remember_key(s, *e, Position{s.partition, m.offset});
       }
       s.next_offset = m.offset + 1;
+      s.last_event_id = e ? e->id : std::string();
     }
   }
 }
 
 void Processor::load(Slot& slot) {
   std::lock_guard state_lock(slot.state_mu);
-  slot.state = PartitionState{};
-  slot.state.partition = slot.partition;
   int64_t end;
   {
     std::lock_guard lock(reader_mu_);
     end = reader_->end_offset(slot.partition, std::chrono::seconds(10));
   }
+  if (!load_snapshot(slot, end)) {
+    slot.state = PartitionState{};
+    slot.state.partition = slot.partition;
+    slot.snapshot_offset = 0;
+  }
   catch_up(slot, end);
+}
+
+// The caller holds slot.state_mu. A snapshot counts only if the log still holds, at the offset
+// before its position, the very event it was taken after.
+bool Processor::load_snapshot(Slot& slot, int64_t end) {
+  if (!options_.snapshots) return false;
+  try {
+    auto stored = options_.snapshots->load(slot.partition);
+    if (!stored || stored->next_offset > end || stored->next_offset < 1) return false;
+    if (!log_has(slot.partition, stored->next_offset - 1, stored->last_event_id)) {
+      logger.warn("a snapshot does not match the log; reading from the start",
+                  {{"partition", std::to_string(slot.partition)}, {"offset", std::to_string(stored->next_offset)}});
+      return false;
+    }
+    auto state = decode_snapshot(stored->state);
+    if (!state || state->partition != slot.partition || state->next_offset != stored->next_offset) {
+      logger.warn("a snapshot cannot be read; reading from the start", {{"partition", std::to_string(slot.partition)}});
+      return false;
+    }
+    slot.state = std::move(state.value());
+    slot.snapshot_offset = slot.state.next_offset;
+    return true;
+  } catch (const std::exception& ex) {
+    logger.warn("snapshots unavailable; reading from the start", {{"error", ex.what()}});
+    return false;
+  }
+}
+
+bool Processor::log_has(int32_t partition, int64_t offset, const std::string& event_id) {
+  std::lock_guard lock(reader_mu_);
+  reader_->assign({{partition, offset}});
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline) {
+    for (const auto& m : reader_->poll(1, std::chrono::milliseconds(100))) {
+      if (m.partition != partition || m.offset != offset) continue;
+      auto e = events::parse_envelope(m.value);
+      return e && e->id == event_id;
+    }
+  }
+  return false;
+}
+
+// Only acknowledged state is saved: callers make sure nothing is decided on top of it.
+void Processor::maybe_snapshot(Slot& slot, bool force) {
+  if (!options_.snapshots || slot.stale) return;
+  int64_t behind = slot.state.next_offset - slot.snapshot_offset;
+  if (behind <= 0 || (!force && behind < options_.snapshot_every)) return;
+  try {
+    auto started = Clock::now();
+    StoredSnapshot stored{slot.state.next_offset, slot.state.last_event_id, encode_snapshot(slot.state)};
+    options_.snapshots->save(slot.partition, stored);
+    slot.snapshot_offset = stored.next_offset;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    core::Metrics::global().counter_add("regent_command_snapshots_total", {});
+    logger.info("snapshot saved", {{"partition", std::to_string(slot.partition)},
+                                   {"offset", std::to_string(stored.next_offset)},
+                                   {"bytes", std::to_string(stored.state.size())}, {"ms", std::to_string(ms)}});
+  } catch (const std::exception& ex) {
+    logger.warn("snapshot not saved", {{"partition", std::to_string(slot.partition)}, {"error", ex.what()}});
+  }
 }
 
 void Processor::claim(Slot& slot) {
@@ -165,19 +233,25 @@ void Processor::claim(Slot& slot) {
 
 void Processor::start() {
   auto started = Clock::now();
+  int64_t events = 0;
   for (auto& slot : slots_) {
     load(*slot);
+    events += slot->state.next_offset - slot->snapshot_offset;
     claim(*slot);
+    maybe_snapshot(*slot, false);
   }
   double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  events_read_at_start_ = events;
   core::Metrics::global().gauge_set("regent_command_state_load_seconds", {}, secs);
+  core::Metrics::global().gauge_set("regent_command_state_load_events", {}, double(events));
   size_t tenants = 0;
   for (auto& s : slots_) tenants += s->state.tenants.size();
   for (auto& s : slots_) s->worker = std::thread([this, slot = s.get()] { run(*slot); });
   ready_ = true;
   logger.info("command state loaded",
               {{"partitions", std::to_string(slots_.size())}, {"tenants", std::to_string(tenants)},
-               {"writer_id", writer_id_}, {"ms", std::to_string(static_cast<int64_t>(secs * 1000))}});
+               {"writer_id", writer_id_}, {"events_read", std::to_string(events)},
+               {"ms", std::to_string(static_cast<int64_t>(secs * 1000))}});
 }
 
 void Processor::stop() {
@@ -189,8 +263,11 @@ void Processor::stop() {
     }
     s->cv.notify_one();
   }
-  for (auto& s : slots_)
-    if (s->worker.joinable()) s->worker.join();
+  for (auto& s : slots_) {
+    if (!s->worker.joinable()) continue;
+    s->worker.join();
+    maybe_snapshot(*s, true);  // the next start reads only what comes after
+  }
 }
 
 void Processor::read(int32_t partition, const std::function<void(const PartitionState&)>& f) const {
@@ -281,6 +358,7 @@ void Processor::run(Slot& slot) {
       return;
     }
     if (!taken.empty()) decide_into(slot, taken, next);
+    if (inflight.empty() && next.empty()) maybe_snapshot(slot, false);  // all decided is acknowledged
     if (inflight.empty() && !next.empty()) {
       if (next.records.empty()) {
         // Refusals and no-ops decided on acknowledged state only: answer now.
@@ -340,6 +418,7 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
       continue;
     }
     p->first_record = next.records.size();
+    next.last_event_id = envelopes.back().id;
     for (auto& r : records) {
       next.bytes += r.value.size();
       next.records.push_back(std::move(r));
@@ -391,6 +470,7 @@ void Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offse
   {
     std::lock_guard state_lock(slot.state_mu);
     slot.state.next_offset = o.back() + 1;
+    slot.state.last_event_id = batch.last_event_id;
   }
   settle_keys(slot, batch, &o);
   for (Pending* p : batch.commands) {

@@ -31,6 +31,8 @@ class LogReader;
 
 namespace regent::commands {
 
+class SnapshotStore;
+
 struct Committed {
   std::vector<events::Envelope> events;  // empty when the command changed nothing
   Position position;                      // of the command's last event, or what it observed
@@ -42,6 +44,8 @@ struct ProcessorOptions {
   size_t max_batch_commands = 1000;   // per append
   size_t max_batch_bytes = 512 * 1024;
   std::chrono::milliseconds retry_after_failure{1000};  // fail fast this long after the log failed
+  SnapshotStore* snapshots = nullptr;  // where partitions' states are saved, if anywhere
+  int64_t snapshot_every = 100'000;    // events between two snapshots of a partition
 };
 
 class Processor {
@@ -55,6 +59,7 @@ class Processor {
   // Answers what is queued with 503 and waits for the batches in flight. Idempotent.
   void stop();
   bool ready() const { return ready_; }
+  int64_t events_read_at_start() const { return events_read_at_start_; }  // beyond any snapshot
 
   int32_t partitions() const;
   int32_t partition_of(const core::TenantId& tenant) const;
@@ -93,6 +98,9 @@ class Processor {
   void answer_all(Batch& batch, const core::Error& error);
   void answer_unappended(Slot& slot, Batch& batch);  // refusals and no-ops of a batch with no events
   void load(Slot& slot);
+  bool load_snapshot(Slot& slot, int64_t end);
+  bool log_has(int32_t partition, int64_t offset, const std::string& event_id);
+  void maybe_snapshot(Slot& slot, bool force);
   void claim(Slot& slot);
   void catch_up(Slot& slot, int64_t until);
   bool reload(Slot& slot);
@@ -105,6 +113,7 @@ class Processor {
   std::unique_ptr<events::LogReader> reader_;
   std::mutex reader_mu_;
   bool ready_ = false;
+  int64_t events_read_at_start_ = 0;
 };
 
 }  // namespace regent::commands

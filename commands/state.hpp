@@ -67,6 +67,7 @@ struct TenantState {
 struct PartitionState {
   int32_t partition = 0;
   int64_t next_offset = 0;  // the offset of the next event this state has not seen
+  std::string last_event_id;  // of the record at next_offset - 1: ties a snapshot to its log
   events::FenceState fence;
   std::unordered_map<core::TenantId, TenantState> tenants;
   std::unordered_map<std::string, core::TenantId> tenant_by_slug;

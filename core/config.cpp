@@ -85,6 +85,8 @@ const std::vector<Option>& options() {
       {"REGENT_JWT_SECRET", "HS256 key for access tokens (dev keeps a generated one)",
        REGENT_SECRET(jwt_secret)},
       {"REGENT_JWT_ISSUER", "iss and aud of access tokens", REGENT_STR(jwt_issuer)},
+      {"REGENT_SNAPSHOT_EVERY", "events of a partition between two snapshots of its command state (0: none)",
+       REGENT_INT(snapshot_every, 0, 1000000000)},
       {"REGENT_HANDLER_THREADS", "threads that run request handlers (a command holds one until its events are acknowledged)",
        REGENT_INT(handler_threads, 1, 1024)},
   };

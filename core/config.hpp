@@ -31,6 +31,7 @@ struct Config {
   std::string jwt_secret;  // HS256 key; `dev` keeps a generated one in the data directory
   std::string jwt_issuer = "regent";
   int64_t access_token_ttl_s = 900;
+  int snapshot_every = 100000;  // events; 0 turns snapshots off
   int handler_threads = 64;  // a command holds one while it waits for the broker
   int64_t max_body_bytes = 1 << 20;
 };

@@ -9,6 +9,7 @@
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "commands/processor.hpp"
+#include "commands/snapshot_store.hpp"
 #include "commands/validation.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -44,7 +45,13 @@ int ServerApp::http_port() const { return server_ ? server_->port() : 0; }
 void ServerApp::start() {
   projections::migrate(config_.pg_url);
   log_ = std::make_unique<events::EventLog>(config_);
-  processor_ = std::make_unique<commands::Processor>(*log_, new_writer_id());
+  commands::ProcessorOptions options;
+  if (config_.snapshot_every > 0) {
+    snapshots_ = std::make_unique<commands::SnapshotStore>(config_.pg_url, config_.kafka_topic);
+    options.snapshots = snapshots_.get();
+    options.snapshot_every = config_.snapshot_every;
+  }
+  processor_ = std::make_unique<commands::Processor>(*log_, new_writer_id(), options);
   processor_->start();
   bootstrap_super_admin();
 

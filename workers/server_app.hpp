@@ -14,7 +14,8 @@ class EventLog;
 }
 namespace regent::commands {
 class Processor;
-}
+class SnapshotStore;
+}  // namespace regent::commands
 namespace regent::projections {
 class CheckpointWatcher;
 class Engine;
@@ -41,6 +42,7 @@ class ServerApp {
   core::Config config_;
   bool with_projections_;
   std::unique_ptr<events::EventLog> log_;
+  std::unique_ptr<commands::SnapshotStore> snapshots_;
   std::unique_ptr<commands::Processor> processor_;
   std::unique_ptr<core::PgPool> pg_;
   std::unique_ptr<projections::CheckpointWatcher> watcher_;

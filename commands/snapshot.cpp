@@ -1,0 +1,204 @@
+#include "commands/snapshot.hpp"
+
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "commands/decide.hpp"
+#include "core/json.hpp"
+
+namespace regent::commands {
+namespace {
+using boost::json::array;
+using boost::json::object;
+using simdjson::dom::element;
+
+std::string big_to_string(BigSum v) {
+  if (v == 0) return "0";
+  bool negative = v < 0;
+  std::string out;
+  while (v != 0) {
+    int digit = static_cast<int>(v % 10);
+    out += static_cast<char>('0' + (negative ? -digit : digit));
+    v /= 10;
+  }
+  if (negative) out += '-';
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+BigSum big_from_string(std::string_view s) {
+  BigSum v = 0;
+  bool negative = !s.empty() && s[0] == '-';
+  for (char c : s.substr(negative ? 1 : 0)) v = v * 10 + (c - '0');
+  return negative ? -v : v;
+}
+
+template <class Map>
+std::vector<typename Map::key_type> sorted_keys(const Map& m) {
+  std::vector<typename Map::key_type> keys;
+  for (const auto& [k, v] : m) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+array records_json(const IdempotencyIndex& index) {
+  array out;
+  for (const auto& key : sorted_keys(index.records())) {
+    const auto& r = index.records().at(key);
+    if (r.refusal || r.pending) continue;
+    array events;
+    for (const auto& e : r.events) events.emplace_back(events::to_json(e));
+    out.push_back(object{{"key", key},
+                         {"request_hash", r.request_hash},
+                         {"at", r.at},
+                         {"tenant_id", r.tenant_id},
+                         {"offset", r.position.offset},
+                         {"events", events}});
+  }
+  return out;
+}
+
+object user_json(const UserState& u) {
+  array roles;
+  for (const auto& r : u.roles) roles.emplace_back(r);
+  return {{"id", u.id.value},
+          {"email", u.email},
+          {"full_name", u.full_name},
+          {"roles", roles},
+          {"status", u.status},
+          {"parent_user_id", u.parent_user_id},
+          {"password_hash", u.password_hash},
+          {"version", u.version},
+          {"created_at", u.created_at},
+          {"updated_at", u.updated_at},
+          {"wallet", object{{"balance", u.wallet.balance}, {"version", u.wallet.version}, {"updated_at", u.wallet.updated_at}}}};
+}
+
+object tenant_json(const TenantState& t) {
+  array users;
+  for (const auto& id : sorted_keys(t.users)) users.push_back(user_json(t.users.at(id)));
+  return {{"id", t.id.value},
+          {"name", t.name},
+          {"slug", t.slug},
+          {"settings", settings_json(t.settings)},
+          {"version", t.version},
+          {"created_at", t.created_at},
+          {"updated_at", t.updated_at},
+          {"credited", big_to_string(t.credited)},
+          {"debited", big_to_string(t.debited)},
+          {"transactions", t.transactions},
+          {"users", users},
+          {"idempotency", records_json(t.idempotency)}};
+}
+
+// Fails (as an exception, caught once below) on any field that is missing or of another type.
+std::string text(element e, std::string_view key) { return std::string(std::string_view(e[key])); }
+int64_t number(element e, std::string_view key) { return int64_t(e[key]); }
+
+void read_records(element list, int32_t partition, IdempotencyIndex& index) {
+  std::vector<std::pair<std::string, IdempotencyRecord>> records;
+  for (element r : simdjson::dom::array(list)) {
+    IdempotencyRecord rec;
+    rec.request_hash = text(r, "request_hash");
+    rec.at = number(r, "at");
+    rec.tenant_id = text(r, "tenant_id");
+    rec.position = Position{partition, number(r, "offset")};
+    for (element e : simdjson::dom::array(r["events"])) {
+      auto env = events::parse_envelope(std::string_view(e));
+      if (!env) throw std::runtime_error("a remembered event does not parse");
+      rec.events.push_back(std::move(env.value()));
+    }
+    records.emplace_back(text(r, "key"), std::move(rec));
+  }
+  // Oldest first, so that expiry finds them in order.
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
+  for (auto& [key, rec] : records) index.add(key, std::move(rec));
+}
+
+UserState read_user(element u) {
+  UserState out;
+  out.id = core::UserId{text(u, "id")};
+  out.email = text(u, "email");
+  out.full_name = text(u, "full_name");
+  for (element r : simdjson::dom::array(u["roles"])) out.roles.emplace_back(std::string_view(r));
+  out.status = text(u, "status");
+  out.parent_user_id = text(u, "parent_user_id");
+  out.password_hash = text(u, "password_hash");
+  out.version = number(u, "version");
+  out.created_at = text(u, "created_at");
+  out.updated_at = text(u, "updated_at");
+  element w = u["wallet"];
+  out.wallet.balance = number(w, "balance");
+  out.wallet.version = number(w, "version");
+  out.wallet.updated_at = text(w, "updated_at");
+  return out;
+}
+
+TenantState read_tenant(element t, int32_t partition) {
+  TenantState out;
+  out.id = core::TenantId{text(t, "id")};
+  out.name = text(t, "name");
+  out.slug = text(t, "slug");
+  element settings = t["settings"];
+  out.settings.currency = text(settings, "currency");
+  out.settings.max_users = number(settings, "max_users");
+  out.settings.activity_costs.clear();
+  for (auto kv : simdjson::dom::object(settings["activity_costs"])) out.settings.activity_costs[std::string(kv.key)] = int64_t(kv.value);
+  out.version = number(t, "version");
+  out.created_at = text(t, "created_at");
+  out.updated_at = text(t, "updated_at");
+  out.credited = big_from_string(text(t, "credited"));
+  out.debited = big_from_string(text(t, "debited"));
+  out.transactions = number(t, "transactions");
+  for (element u : simdjson::dom::array(t["users"])) {
+    UserState user = read_user(u);
+    out.user_by_email[lower(user.email)] = user.id;
+    auto id = user.id;
+    out.users[id] = std::move(user);
+  }
+  read_records(t["idempotency"], partition, out.idempotency);
+  return out;
+}
+}  // namespace
+
+std::string encode_snapshot(const PartitionState& s) {
+  array tenants;
+  for (const auto& id : sorted_keys(s.tenants)) tenants.push_back(tenant_json(s.tenants.at(id)));
+  object doc{{"format", kSnapshotFormat},
+             {"partition", s.partition},
+             {"next_offset", s.next_offset},
+             {"last_event_id", s.last_event_id},
+             {"fence", object{{"writer_id", s.fence.writer_id}, {"epoch", s.fence.epoch}}},
+             {"tenants", tenants},
+             {"signups", records_json(s.signups)}};
+  return core::to_json(doc);
+}
+
+core::Result<PartitionState> decode_snapshot(std::string_view text_in) {
+  auto doc = core::JsonDocument::parse(text_in);
+  if (!doc) return core::make_error(core::errc::invalid_json, "the snapshot is not JSON");
+  try {
+    element root = doc->root();
+    if (number(root, "format") != kSnapshotFormat)
+      return core::make_error(core::errc::validation_failed, "the snapshot's format is not this version's");
+    PartitionState s;
+    s.partition = static_cast<int32_t>(number(root, "partition"));
+    s.next_offset = number(root, "next_offset");
+    s.last_event_id = text(root, "last_event_id");
+    s.fence.writer_id = text(root["fence"], "writer_id");
+    s.fence.epoch = number(root["fence"], "epoch");
+    for (element t : simdjson::dom::array(root["tenants"])) {
+      TenantState tenant = read_tenant(t, s.partition);
+      s.tenant_by_slug[tenant.slug] = tenant.id;
+      auto id = tenant.id;
+      s.tenants[id] = std::move(tenant);
+    }
+    read_records(root["signups"], s.partition, s.signups);
+    return s;
+  } catch (const std::exception& ex) {
+    return core::make_error(core::errc::validation_failed, std::string("the snapshot is damaged: ") + ex.what());
+  }
+}
+
+}  // namespace regent::commands
