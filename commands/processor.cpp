@@ -82,7 +82,7 @@ Processor::Processor(events::EventLog& log, std::string writer_id, ProcessorOpti
     slots_.back()->partition = p;
     slots_.back()->state.partition = p;
   }
-  reader_ = std::make_unique<events::LogReader>(log_.brokers(), log_.topic());
+  reader_ = std::make_unique<events::LogReader>(log_.brokers(), log_.topic(), log_.history());
 }
 
 Processor::~Processor() { stop(); }
@@ -418,7 +418,7 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
       continue;
     }
     p->first_record = next.records.size();
-    next.last_event_id = envelopes.back().id;
+    if (!envelopes.empty()) next.last_event_id = envelopes.back().id;
     for (auto& r : records) {
       next.bytes += r.value.size();
       next.records.push_back(std::move(r));

@@ -9,6 +9,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "events/history.hpp"
 #include "events/log_reader.hpp"
 #include "events/mock_cluster.hpp"
 #include "events/producer.hpp"
@@ -50,7 +51,10 @@ EventLog::EventLog(const core::Config& config) : topic_(config.kafka_topic) {
   LogReader probe(brokers_, topic_);
   partitions_ = probe.partition_count(std::chrono::seconds(10));
   if (partitions_ <= 0) throw std::runtime_error("the event topic has no partitions");
-  if (wal_) replay_wal();
+  if (wal_) {
+    history_ = std::make_unique<History>(partitions_);
+    replay_wal();
+  }
 }
 
 EventLog::~EventLog() = default;
@@ -70,6 +74,7 @@ void EventLog::replay_wal() {
       throw std::runtime_error("replaying the embedded log failed at partition " +
                                std::to_string(batch.partition));
     expected[batch.partition] += static_cast<int64_t>(batch.records.size());
+    history_->add(batch.partition, batch.records, d.offsets);
     events += batch.records.size();
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -93,7 +98,11 @@ EventLog::Offsets EventLog::append(int32_t partition, const std::vector<Record>&
 void EventLog::send(int32_t partition, const std::vector<Record>& records, std::function<void(Offsets)> on_done) {
   // The write-ahead file first (fsynced): no reader may ever see an event the file lacks.
   uint64_t seq = wal_ ? wal_->write_batch(partition, records) : 0;
-  producer_->send(partition, records, [this, seq, on_done = std::move(on_done)](const Producer::Delivery& d) {
+  // The records are needed again once acknowledged, for the mirror of the embedded log.
+  std::shared_ptr<const std::vector<Record>> kept;
+  if (history_) kept = std::make_shared<const std::vector<Record>>(records);
+  producer_->send(partition, records, [this, seq, partition, kept, on_done = std::move(on_done)](const Producer::Delivery& d) {
+    if (history_) history_->add(partition, *kept, d.offsets);
     if (d.error.empty()) {
       core::Metrics::global().counter_add("regent_events_appended_total", {}, double(d.offsets.size()));
       return on_done(d.offsets);

@@ -13,6 +13,7 @@
 
 namespace regent::events {
 
+class History;
 class MockCluster;
 class Producer;
 class Wal;
@@ -36,6 +37,8 @@ class EventLog {
   int32_t partitions() const { return partitions_; }
   void flush(int timeout_ms);
   bool reachable(int timeout_ms);  // for /readyz
+  // Everything appended, for readers of the embedded log (the mock cluster forgets); else null.
+  const History* history() const { return history_.get(); }
 
  private:
   void replay_wal();
@@ -44,6 +47,7 @@ class EventLog {
   int32_t partitions_ = 0;
   std::unique_ptr<MockCluster> mock_;
   std::unique_ptr<Wal> wal_;
+  std::unique_ptr<History> history_;
   std::unique_ptr<Producer> producer_;
 };
 

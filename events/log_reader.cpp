@@ -1,15 +1,20 @@
 #include "events/log_reader.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+
+#include "events/history.hpp"
 
 namespace regent::events {
 
-LogReader::LogReader(const std::string& brokers, std::string topic) : topic_(std::move(topic)) {
+LogReader::LogReader(const std::string& brokers, std::string topic, const History* history)
+    : topic_(std::move(topic)), history_(history) {
   auto conf = make_conf({{"bootstrap.servers", brokers},
                          {"group.id", "regent-reader"},
                          {"enable.auto.commit", "false"},
                          {"enable.auto.offset.store", "false"},
-                         {"auto.offset.reset", "earliest"},
+                         // Never jump silently: an offset the broker no longer has is an error.
+                         {"auto.offset.reset", "error"},
                          {"fetch.wait.max.ms", "10"},
                          {"socket.nagle.disable", "true"},
                          {"fetch.error.backoff.ms", "50"},
@@ -23,14 +28,53 @@ LogReader::LogReader(const std::string& brokers, std::string topic) : topic_(std
 }
 
 void LogReader::assign(const std::map<int32_t, int64_t>& next_offsets) {
-  PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
-  for (const auto& [p, off] : next_offsets)
-    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = off;
+  position_ = next_offsets;
+  from_history_.clear();
+  if (history_)
+    for (const auto& [p, off] : next_offsets)
+      if (off < history_->size(p)) from_history_.insert(p);
+  assign_consumer();
+}
+
+// The consumer reads the partitions the history does not serve, each from its position.
+void LogReader::assign_consumer() {
+  PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(position_.size())));
+  for (const auto& [p, off] : position_)
+    if (!from_history_.count(p)) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = off;
   if (auto err = rd_kafka_assign(rk_.get(), list.get()))
     throw std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(err));
 }
 
+std::vector<Message> LogReader::from_history(size_t max) {
+  std::vector<Message> out;
+  bool caught_up = false;
+  for (auto it = from_history_.begin(); it != from_history_.end() && out.size() < max;) {
+    int32_t p = *it;
+    int64_t& pos = position_[p];
+    while (out.size() < max) {
+      auto m = history_->at(p, pos);
+      if (!m) break;
+      out.push_back(std::move(*m));
+      ++pos;
+    }
+    // At the history's end the partition goes back to the consumer: what follows is recent, and
+    // the mock cluster has it.
+    if (pos >= history_->size(p)) {
+      it = from_history_.erase(it);
+      caught_up = true;
+    } else {
+      ++it;
+    }
+  }
+  if (caught_up) assign_consumer();
+  return out;
+}
+
 std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait) {
+  if (!from_history_.empty()) {
+    auto out = from_history(max);
+    if (!out.empty()) return out;
+  }
   std::vector<Message> out;
   int timeout = static_cast<int>(wait.count());
   while (out.size() < max) {
@@ -39,8 +83,16 @@ std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait)
     timeout = 0;  // drain what is already here, then return
     if (m->err) {
       std::string what = rd_kafka_message_errstr(m);
-      bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE;
+      int32_t partition = m->partition;
+      bool out_of_range = m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE || m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET;
+      bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL || out_of_range;
       rd_kafka_message_destroy(m);
+      if (out_of_range && history_ && position_.count(partition) && position_[partition] < history_->size(partition)) {
+        // The mock cluster dropped what this reader still needs: read it from the history.
+        from_history_.insert(partition);
+        assign_consumer();
+        break;
+      }
       if (fatal) throw std::runtime_error("kafka read: " + what);
       continue;  // transient: librdkafka retries by itself
     }
@@ -50,6 +102,7 @@ std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait)
     if (m->key) msg.key.assign(static_cast<const char*>(m->key), m->key_len);
     if (m->payload) msg.value.assign(static_cast<const char*>(m->payload), m->len);
     rd_kafka_message_destroy(m);
+    if (position_.count(msg.partition)) position_[msg.partition] = msg.offset + 1;
     out.push_back(std::move(msg));
   }
   return out;
@@ -65,7 +118,9 @@ int64_t LogReader::end_offset(int32_t partition, std::chrono::milliseconds timeo
 
 int64_t LogReader::cached_end_offset(int32_t partition) {
   int64_t low = -1, high = -1;
-  if (rd_kafka_get_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high)) return -1;
+  if (rd_kafka_get_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high)) high = -1;
+  // The history holds every acknowledged record: its end is the log's, whatever was fetched.
+  if (history_) high = std::max(high, history_->size(partition));
   return high;
 }
 

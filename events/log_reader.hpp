@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,9 +12,13 @@
 
 namespace regent::events {
 
+class History;
+
 class LogReader {
  public:
-  LogReader(const std::string& brokers, std::string topic);
+  // With `history` (the embedded log's), offsets the mock cluster no longer holds are read from
+  // it; without, asking for them is an error, never a silent skip.
+  LogReader(const std::string& brokers, std::string topic, const History* history = nullptr);
 
   void assign(const std::map<int32_t, int64_t>& next_offsets);
 
@@ -30,8 +35,14 @@ class LogReader {
   int32_t partition_count(std::chrono::milliseconds timeout);
 
  private:
+  void assign_consumer();
+  std::vector<Message> from_history(size_t max);
+
   std::string topic_;
   KafkaHandle rk_;
+  const History* history_ = nullptr;
+  std::map<int32_t, int64_t> position_;  // the next offset to hand out, per assigned partition
+  std::set<int32_t> from_history_;       // partitions read from the history for now
 };
 
 }  // namespace regent::events

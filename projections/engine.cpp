@@ -73,7 +73,7 @@ void Engine::run(Projection& projection) {
       // every batch buys nothing.
       pqxx::nontransaction(conn).exec("SET synchronous_commit = off");
       auto cursors = load_checkpoints(conn, name, options_.partitions);
-      events::LogReader reader(options_.brokers, options_.topic);
+      events::LogReader reader(options_.brokers, options_.topic, options_.history);
       std::map<int32_t, int64_t> from;
       for (const auto& [p, c] : cursors) from[p] = c.next_offset;
       reader.assign(from);

@@ -11,6 +11,10 @@
 
 #include "projections/projection.hpp"
 
+namespace regent::events {
+class History;
+}
+
 namespace regent::projections {
 
 struct EngineOptions {
@@ -20,6 +24,7 @@ struct EngineOptions {
   int32_t partitions = 0;
   size_t max_batch = 1000;
   std::chrono::milliseconds linger{5};  // how long a batch may wait for more events
+  const events::History* history = nullptr;  // the embedded log's, when the engine runs beside it
 };
 
 class Engine {

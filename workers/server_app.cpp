@@ -60,7 +60,8 @@ void ServerApp::start() {
   watcher_->start();
   if (with_projections_) {
     engine_ = std::make_unique<projections::Engine>(
-        projections::EngineOptions{config_.pg_url, log_->brokers(), log_->topic(), log_->partitions(), 1000},
+        projections::EngineOptions{config_.pg_url, log_->brokers(), log_->topic(), log_->partitions(), 1000,
+                                   std::chrono::milliseconds(5), log_->history()},
         projections::all_projections());
     engine_->start();
   }

@@ -10,6 +10,7 @@
 #include "commands/snapshot_store.hpp"
 #include "core/metrics.hpp"
 #include "events/event_log.hpp"
+#include "events/log_reader.hpp"
 #include "events/mock_cluster.hpp"
 #include "projections/migrations.hpp"
 #include "tests/support/test_database.hpp"
@@ -289,4 +290,63 @@ TEST_CASE("a snapshot of another log is recognised and ignored") {
     CHECK(s.tenants.size() == 3);
   });
   CHECK(p.events_read_at_start() > 0);
+}
+
+TEST_CASE("the embedded log keeps its whole history, beyond what the mock cluster retains") {
+  test::TempDir dir;
+  core::Config config;
+  config.kafka_brokers = "embedded";
+  config.kafka_partitions = 1;
+  config.data_dir = dir.path();
+  auto tenant = testing::acme();
+  auto bob = testing::user(tenant.tenant_id, "bob@acme.test");
+  int64_t credited = 0;
+  std::string total_before;
+  {
+    events::EventLog log(config);
+    commands::Processor proc(log, "writer-a");
+    proc.start();
+    REQUIRE(proc.submit(0, tenant, now({})).ok());
+    REQUIRE(proc.submit(0, bob, now(testing::admin_ctx())).ok());
+    // About 7 MB in one partition: librdkafka's mock keeps 5 MB and drops the oldest.
+    Threads threads;
+    std::atomic<int64_t> sum{0};
+    for (int t = 0; t < 8; ++t)
+      threads.spawn([&, t] {
+        for (int i = 0; i < 600; ++i) {
+          commands::CreditWallet c;
+          c.tenant_id = tenant.tenant_id;
+          c.user_id = bob.user_id;
+          c.transaction_id = core::uuid_v7();
+          c.amount = 1 + t;
+          c.description = std::string(1000, static_cast<char>('a' + t));
+          REQUIRE(proc.submit(0, c, now(testing::admin_ctx())).ok());
+          sum += c.amount;
+        }
+      });
+    threads.join();
+    credited = sum;
+    // The mock itself no longer starts at offset 0: a plain reader is told so, loudly.
+    events::LogReader plain(log.brokers(), log.topic());
+    plain.assign({{0, 0}});
+    CHECK_THROWS(plain.poll(10, std::chrono::seconds(5)));
+
+    commands::Processor again(log, "writer-b");
+    again.start();
+    again.read(0, [&](const commands::PartitionState& s) {
+      const auto* t = s.tenant(tenant.tenant_id);
+      REQUIRE(t != nullptr);  // tenant.created is among the events the mock dropped
+      CHECK(t->user(bob.user_id)->wallet.balance == credited);
+      CHECK(t->transactions == 4800);
+    });
+  }
+  // After a restart the write-ahead file is produced back: the same again.
+  events::EventLog log(config);
+  commands::Processor restarted(log, "writer-c");
+  restarted.start();
+  restarted.read(0, [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(tenant.tenant_id);
+    REQUIRE(t != nullptr);
+    CHECK(t->user(bob.user_id)->wallet.balance == credited);
+  });
 }
