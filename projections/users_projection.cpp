@@ -3,6 +3,7 @@
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 #include "projections/read_models.hpp"
+#include "projections/sql_arrays.hpp"
 
 namespace regent::projections {
 namespace {
@@ -28,20 +29,6 @@ constexpr const char* kInsertRoles = R"(
   SELECT tenant_id, role, count(*) FROM inserted GROUP BY tenant_id, role
   ON CONFLICT (tenant_id, role) DO UPDATE SET count = role_counts.count + EXCLUDED.count)";
 
-std::string pg_text_array(simdjson::dom::array items) {
-  std::string out = "{";
-  for (auto item : items) {
-    if (out.size() > 1) out += ",";
-    out += "\"";
-    for (char c : std::string_view(item)) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
-}
-
 class UsersProjection final : public Projection {
  public:
   std::string name() const override { return "users"; }
@@ -59,7 +46,11 @@ class UsersProjection final : public Projection {
                      core::get_text(personal.value(), "email"),
                      core::get_text(personal.value(), "full_name"),
                      std::string(parent), e.time, e.sequence);
-      tx.exec_params(kInsertRoles, e.tenant_id, user_id, pg_text_array(d["roles"].get_array().value()));
+      PgArray roles;
+      simdjson::dom::array listed;
+      if (d["roles"].get(listed) == simdjson::SUCCESS)
+        for (auto r : listed) roles.add(std::string_view(r));
+      tx.exec_params(kInsertRoles, e.tenant_id, user_id, roles.literal());
     }
   }
 };

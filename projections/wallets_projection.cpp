@@ -3,6 +3,7 @@
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 #include "projections/read_models.hpp"
+#include "projections/sql_arrays.hpp"
 
 namespace regent::projections {
 namespace {
@@ -21,62 +22,104 @@ constexpr const char* kChangeCurrency = R"(
   WITH w AS (UPDATE wallets SET currency = $2 WHERE tenant_id = $1::uuid AND currency <> $2)
   UPDATE wallet_totals SET currency = $2 WHERE tenant_id = $1::uuid)";
 
-// A credit or a debit in one round trip: the wallet, its transaction, the tenant's totals and, for
-// a debit, the day's revenue. $6 is the signed change of the balance.
-constexpr const char* kMove = R"(
-  WITH w AS (
-    UPDATE wallets SET balance = balance + $6, version = $5, updated_at = $12::timestamptz
-    WHERE user_id = $3::uuid),
+// Consecutive credits and debits in one statement, whatever their number: their transactions,
+// each wallet's balance moved by the sum of its amounts (the version and time of its last one),
+// each tenant's totals, and the days' revenue.
+constexpr const char* kMoves = R"(
+  WITH moves AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[],
+                         $8::text[], $9::text[], $10::text[], $11::uuid[], $12::timestamptz[])
+      AS m(id, tenant_id, user_id, seq, type, amount, balance_after, currency, reference, description, activity_id, created_at)),
   t AS (
     INSERT INTO wallet_transactions
       (id, tenant_id, user_id, seq, type, amount, balance_after, currency, reference, description, activity_id, created_at)
-    VALUES ($1::uuid, $2::uuid, $3::uuid, $5, $4, abs($6), $7, $8, $9, $10, NULLIF($11, '')::uuid, $12::timestamptz)),
+    SELECT id, tenant_id, user_id, seq, type, amount, balance_after, currency, reference, description, activity_id, created_at
+    FROM moves),
+  w AS (
+    UPDATE wallets SET balance = wallets.balance + d.delta, version = d.version, updated_at = d.at
+    FROM (SELECT user_id, sum(CASE type WHEN 'credit' THEN amount ELSE -amount END) AS delta,
+                 max(seq) AS version, max(created_at) AS at
+          FROM moves GROUP BY user_id) d
+    WHERE wallets.user_id = d.user_id),
   tot AS (
-    UPDATE wallet_totals SET total_balance = total_balance + $6,
-      credited = credited + CASE WHEN $4 = 'credit' THEN abs($6) ELSE 0 END,
-      debited = debited + CASE WHEN $4 = 'debit' THEN abs($6) ELSE 0 END,
-      credits = credits + CASE WHEN $4 = 'credit' THEN 1 ELSE 0 END,
-      debits = debits + CASE WHEN $4 = 'debit' THEN 1 ELSE 0 END
-    WHERE tenant_id = $2::uuid)
+    UPDATE wallet_totals SET total_balance = wallet_totals.total_balance + d.delta,
+      credited = wallet_totals.credited + d.credited, debited = wallet_totals.debited + d.debited,
+      credits = wallet_totals.credits + d.credits, debits = wallet_totals.debits + d.debits
+    FROM (SELECT tenant_id, sum(CASE type WHEN 'credit' THEN amount ELSE -amount END) AS delta,
+                 COALESCE(sum(amount) FILTER (WHERE type = 'credit'), 0) AS credited,
+                 COALESCE(sum(amount) FILTER (WHERE type = 'debit'), 0) AS debited,
+                 count(*) FILTER (WHERE type = 'credit') AS credits,
+                 count(*) FILTER (WHERE type = 'debit') AS debits
+          FROM moves GROUP BY tenant_id) d
+    WHERE wallet_totals.tenant_id = d.tenant_id)
   INSERT INTO revenue_daily (tenant_id, day, currency, amount, count)
-  SELECT $2::uuid, ($12::timestamptz AT TIME ZONE 'UTC')::date, $8, abs($6), 1 WHERE $4 = 'debit'
+  SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, min(currency), sum(amount), count(*)
+  FROM moves WHERE type = 'debit' GROUP BY 1, 2
   ON CONFLICT (tenant_id, day) DO UPDATE
-    SET amount = revenue_daily.amount + EXCLUDED.amount, count = revenue_daily.count + 1)";
+    SET amount = revenue_daily.amount + EXCLUDED.amount, count = revenue_daily.count + EXCLUDED.count)";
 
-std::optional<std::string> optional_text(simdjson::dom::element d, std::string_view key) {
-  auto s = core::get_string(d, key);
-  return s ? std::optional<std::string>(*s) : std::nullopt;
-}
+// The columns of kMoves, gathered event by event.
+struct Moves {
+  PgArray id, tenant_id, user_id, seq, type, amount, balance_after, currency, reference, description, activity_id, at;
+
+  void add(const events::Envelope& e, simdjson::dom::element d) {
+    bool credit = e.type == types::wallet_credited;
+    auto text = [&](std::string_view key) { return core::get_string(d, key); };
+    id.add(text("transaction_id"));
+    tenant_id.add(std::string_view(e.tenant_id));
+    user_id.add(text("user_id"));
+    seq.add(e.sequence);
+    type.add(std::string_view(credit ? "credit" : "debit"));
+    amount.add(core::get_int(d, "amount").value_or(0));
+    balance_after.add(core::get_int(d, "balance_after").value_or(0));
+    currency.add(text("currency"));
+    reference.add(text("reference"));
+    description.add(text("description"));
+    activity_id.add(text("activity_id"));
+    at.add(std::string_view(e.time));
+  }
+
+  void flush(pqxx::work& tx) {
+    if (id.size() == 0) return;
+    tx.exec_params(kMoves, id.literal(), tenant_id.literal(), user_id.literal(), seq.literal(), type.literal(),
+                   amount.literal(), balance_after.literal(), currency.literal(), reference.literal(),
+                   description.literal(), activity_id.literal(), at.literal());
+    *this = Moves{};
+  }
+};
 
 class WalletsProjection final : public Projection {
  public:
   std::string name() const override { return "wallets"; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
+    Moves moves;
     for (const auto& e : batch) {
-      bool credit = e.type == types::wallet_credited;
-      if (!credit && e.type != types::wallet_debited && e.type != types::user_created &&
-          e.type != types::tenant_created && e.type != types::tenant_settings_changed)
+      bool money = e.type == types::wallet_credited || e.type == types::wallet_debited;
+      if (!money && e.type != types::user_created && e.type != types::tenant_created &&
+          e.type != types::tenant_settings_changed)
         continue;
       auto doc = core::JsonDocument::parse(e.data);
       auto d = doc->root();
+      if (money) {
+        moves.add(e, d);
+        continue;
+      }
+      // Anything else may concern the wallets moved so far (a currency change, a new wallet): the
+      // moves gathered until now go first, in log order.
+      moves.flush(tx);
       if (e.type == types::tenant_created) {
         tx.exec_params(kOpenTotals, e.tenant_id, core::get_text(d["settings"].value(), "currency"));
       } else if (e.type == types::tenant_settings_changed) {
         tx.exec_params(kChangeCurrency, e.tenant_id, core::get_text(d["settings"].value(), "currency"));
-      } else if (e.type == types::user_created) {
+      } else {
         // user.created events written before wallets existed carry no currency: USD, the only one then.
         simdjson::dom::element wallet;
         std::string currency = d["wallet"].get(wallet) == simdjson::SUCCESS ? core::get_text(wallet, "currency") : "USD";
         tx.exec_params(kOpenWallet, core::get_text(d, "user_id"), e.tenant_id, currency, e.time);
-      } else {
-        int64_t amount = core::get_int(d, "amount").value_or(0);
-        tx.exec_params(kMove, core::get_text(d, "transaction_id"), e.tenant_id, core::get_text(d, "user_id"), credit ? "credit" : "debit",
-                       e.sequence, credit ? amount : -amount, core::get_int(d, "balance_after").value_or(0),
-                       core::get_text(d, "currency"), optional_text(d, "reference"), optional_text(d, "description"),
-                       core::get_text(d, "activity_id"), e.time);
       }
     }
+    moves.flush(tx);
   }
 };
 
