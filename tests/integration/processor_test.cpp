@@ -46,6 +46,11 @@ double counter(const std::string& name) {
   return at == std::string::npos ? 0 : std::stod(text.substr(at + name.size() + 2));
 }
 
+int64_t log_end(events::EventLog& log, int32_t partition = 0) {
+  events::LogReader reader(log.brokers(), log.topic());
+  return reader.end_offset(partition, std::chrono::seconds(5));
+}
+
 std::set<std::string> user_ids(const commands::Processor& p, const core::TenantId& tenant) {
   std::set<std::string> ids;
   p.read(p.partition_of(tenant), [&](const commands::PartitionState& s) {
@@ -349,4 +354,30 @@ TEST_CASE("the embedded log keeps its whole history, beyond what the mock cluste
     REQUIRE(t != nullptr);
     CHECK(t->user(bob.user_id)->wallet.balance == credited);
   });
+}
+
+TEST_CASE("a writer whose partition was claimed by another gets no write accepted, and its late events count for nobody") {
+  Kafka kafka;
+  auto tenant = testing::acme();
+  commands::Processor old_owner(*kafka.log, "writer-old");
+  old_owner.start();
+  REQUIRE(old_owner.submit(0, tenant, now({})).ok());
+
+  commands::Processor new_owner(*kafka.log, "writer-new");  // claims the partition: a newer epoch
+  new_owner.start();
+  auto before = log_end(*kafka.log);
+
+  // The old owner still believes it owns the partition: its command is decided and appended, but
+  // lands after the new owner's marker. It must not be told it succeeded.
+  auto late = testing::user(tenant.tenant_id, "late@acme.test");
+  auto answer = old_owner.submit(0, late, now(testing::admin_ctx()));
+  REQUIRE_FALSE(answer.ok());
+  CHECK(answer.error().code == core::errc::unavailable);
+  CHECK(log_end(*kafka.log) == before + 1);  // the event is in the log ...
+
+  // ... and every reader skips it: a writer rebuilding from the log does not know that user.
+  commands::Processor reader(*kafka.log, "writer-reader");
+  reader.start();
+  CHECK(user_ids(reader, tenant.tenant_id).count(late.user_id.value) == 0);
+  CHECK(user_ids(reader, tenant.tenant_id).size() == 1);  // the admin
 }
