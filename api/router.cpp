@@ -1,5 +1,6 @@
 #include "api/router.hpp"
 
+#include <atomic>
 #include <chrono>
 
 #include "api/problem.hpp"
@@ -37,9 +38,23 @@ bool match(std::string_view pattern, std::string_view path, std::map<std::string
   params = std::move(found);
   return true;
 }
+
+// Requests being handled right now (regent_http_requests_in_flight): what a graceful stop waits for.
+class InFlight {
+ public:
+  InFlight() { publish(++count_); }
+  ~InFlight() { publish(--count_); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  static void publish(int n) { core::Metrics::global().gauge_set("regent_http_requests_in_flight", {}, n); }
+  static inline std::atomic<int> count_{0};
+};
 }  // namespace
 
 Response Router::dispatch(Request& req, Services& svc) const {
+  InFlight in_flight;
   auto started = std::chrono::steady_clock::now();
   Ctx ctx{req, svc, {}, {}, {}};
   const Route* route = nullptr;

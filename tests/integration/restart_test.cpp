@@ -1,4 +1,7 @@
 // `regent dev` keeps everything across restarts, even kill -9, and applies nothing twice.
+#include <mutex>
+#include <thread>
+
 #include "tests/integration/fixture.hpp"
 
 using namespace regent::test;
@@ -58,4 +61,42 @@ TEST_CASE("a graceful stop exits 0 and a restart serves the same data") {
   dev.start();
   std::string token = login(dev.port(), "graceful", "g@graceful.test");
   CHECK(get(dev.port(), "/v1/tenant", token).str("slug") == "graceful");
+}
+
+TEST_CASE("requests in flight when SIGTERM arrives are answered before the process exits") {
+  DevServer dev;
+  int port = dev.port();
+  signup(port, "inflight", "i@inflight.test");
+  std::string token = login(port, "inflight", "i@inflight.test");
+  // Queries that wait for a position the log will not reach: in flight for the whole consistency
+  // timeout, then answered 503.
+  constexpr int kSlow = 4;
+  std::mutex mu;
+  std::vector<std::string> answers;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSlow; ++i)
+    threads.emplace_back([&] {
+      std::string outcome;
+      try {
+        auto r = get(port, "/v1/users", token, {{"Regent-Min-Position", "0.999999999"}});
+        outcome = std::to_string(r.status) + " " + r.str("code");
+      } catch (const std::exception& ex) {
+        outcome = std::string("no answer: ") + ex.what();
+      }
+      std::lock_guard lock(mu);
+      answers.push_back(outcome);
+    });
+  // Until the server says they are all being handled (the metrics request itself is one more).
+  bool all_in = false;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+       !all_in && std::chrono::steady_clock::now() < until;) {
+    auto metrics = get(port, "/metrics").body;
+    auto at = metrics.find("\nregent_http_requests_in_flight ");
+    all_in = at != std::string::npos && std::stoi(metrics.substr(at + 32)) >= kSlow + 1;
+  }
+  REQUIRE(all_in);
+  CHECK(dev.proc->terminate() == 0);
+  for (auto& t : threads) t.join();
+  REQUIRE(answers.size() == kSlow);
+  for (const auto& a : answers) CHECK(a == "503 projection_lagging");
 }
