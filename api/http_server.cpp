@@ -1,5 +1,6 @@
 #include "api/http_server.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -94,6 +95,17 @@ struct HttpServer::Impl {
                             "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes", rid);
         auto out = to_beast(resp, rid, parser.get().version(), false);
         co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+        // The client may still be sending the body. Closing now would reset the connection and
+        // could destroy the answer before it is read: stop sending, and drain for a while first.
+        boost::system::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(std::chrono::seconds(2));
+        std::array<char, 16 * 1024> scratch{};
+        for (size_t drained = 0; drained < 16 * 1024 * 1024;) {
+          auto [rec, got] = co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+          if (rec) break;
+          drained += got;
+        }
         break;
       }
       if (ec) break;  // closed, timed out or malformed: nothing more to say on this connection

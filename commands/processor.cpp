@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <condition_variable>
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -50,6 +51,7 @@ struct Processor::Pending {
 };
 
 struct Processor::Batch {
+  bool abandoned = false;  // an earlier batch failed: its commands were answered already
   std::vector<Pending*> commands;
   std::vector<events::Record> records;
   std::string last_event_id;
@@ -65,13 +67,14 @@ struct Processor::Slot {
   std::condition_variable cv;
   std::deque<Pending*> queue;
   bool stopping = false;
-  std::optional<events::EventLog::Offsets> acked;
+  std::deque<events::EventLog::Offsets> acked;  // in the order the batches were sent
 
   mutable std::mutex state_mu;
   PartitionState state;  // everything decided, acknowledged or not; next_offset: acknowledged only
   bool stale = false;    // an append failed: reload from the log before deciding again
   Clock::time_point unavailable_until{};
   int64_t snapshot_offset = 0;  // next_offset of the latest snapshot saved or loaded
+  std::string chain;            // id of the last record decided by this writer: the next event's writerprev
   std::thread worker;
 };
 
@@ -229,6 +232,7 @@ void Processor::claim(Slot& slot) {
   catch_up(slot, offsets.value().back() + 1);
   if (slot.state.fence.writer_id != writer_id_ || slot.state.fence.epoch != epoch)
     throw std::runtime_error("partition " + std::to_string(partition) + " was claimed by another writer");
+  slot.chain = slot.state.fence.last_id;  // our marker: the first link of our events
 }
 
 void Processor::start() {
@@ -276,8 +280,7 @@ void Processor::read(int32_t partition, const std::function<void(const Partition
   f(slot.state);
 }
 
-std::string Processor::serialise(const Draft& d, const Context& ctx, events::Envelope& e,
-                                 const Slot& slot) const {
+std::string Processor::serialise(const Draft& d, const Context& ctx, events::Envelope& e, Slot& slot) const {
   e.id = core::uuid_v7();
   e.source = "/tenants/" + d.tenant_id.value;
   e.type = d.type;
@@ -294,6 +297,8 @@ std::string Processor::serialise(const Draft& d, const Context& ctx, events::Env
   if (!ctx.idempotency_key.empty()) e.request_hash = ctx.request_hash;
   e.writer_id = slot.state.fence.writer_id;
   e.writer_epoch = slot.state.fence.epoch;
+  e.writer_prev = slot.chain;
+  slot.chain = e.id;
   return events::to_json(e);
 }
 
@@ -320,23 +325,23 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
 }
 
 void Processor::run(Slot& slot) {
-  Batch inflight;  // sent, not yet acknowledged: at most one per partition
-  Batch next;      // decided on top of it
+  std::deque<Batch> inflight;  // sent, in log order; their acknowledgements come back in that order
+  Batch next;                  // decided on top of them
   auto room = [&] { return next.commands.size() < options_.max_batch_commands && next.bytes < options_.max_batch_bytes; };
+  auto live = [&] {
+    return std::count_if(inflight.begin(), inflight.end(), [](const Batch& b) { return !b.abandoned; });
+  };
   for (;;) {
     std::vector<Pending*> taken;
-    std::optional<events::EventLog::Offsets> acked;
+    std::deque<events::EventLog::Offsets> acks;
     bool stopping;
     {
       std::unique_lock lock(slot.mu);
       slot.cv.wait(lock, [&] {
-        return slot.acked.has_value() || (slot.stopping && inflight.empty()) ||
+        return !slot.acked.empty() || (slot.stopping && inflight.empty()) ||
                (!slot.stopping && !slot.queue.empty() && room());
       });
-      if (slot.acked) {
-        acked = std::move(slot.acked);
-        slot.acked.reset();
-      }
+      acks.swap(slot.acked);
       stopping = slot.stopping;
       while (!stopping && !slot.queue.empty() && next.commands.size() + taken.size() < options_.max_batch_commands) {
         taken.push_back(slot.queue.front());
@@ -345,12 +350,25 @@ void Processor::run(Slot& slot) {
       core::Metrics::global().gauge_set("regent_command_queue_depth", {{"partition", std::to_string(slot.partition)}},
                                         double(slot.queue.size()));
     }
-    if (acked) {
-      complete(slot, inflight, *acked, next);
-      inflight = Batch{};
+    for (auto& offsets : acks) {
+      Batch done = std::move(inflight.front());
+      inflight.pop_front();
+      if (done.abandoned || complete(slot, done, offsets)) continue;
+      // Everything decided on top of the failed batch fails with it; what of it still lands names a
+      // predecessor the log lacks, so no reader applies it. The state is re-read before the next
+      // decision.
+      core::Error error = offsets ? unavailable("this server no longer owns the tenant's partition; retry")
+                                  : offsets.error();
+      for (auto& b : inflight) {
+        if (!b.abandoned) answer_all(b, error);
+        b.abandoned = true;
+      }
+      answer_all(next, error);
+      next = Batch{};
+      slot.stale = true;
     }
     if (stopping) {
-      if (!inflight.empty()) continue;  // its acknowledgement always comes (message.timeout.ms)
+      if (!inflight.empty()) continue;  // their acknowledgements always come (message.timeout.ms)
       answer_all(next, unavailable("the server is shutting down"));
       std::lock_guard lock(slot.mu);
       for (Pending* p : slot.queue) p->reply(unavailable("the server is shutting down"));
@@ -359,15 +377,17 @@ void Processor::run(Slot& slot) {
     }
     if (!taken.empty()) decide_into(slot, taken, next);
     if (inflight.empty() && next.empty()) maybe_snapshot(slot, false);  // all decided is acknowledged
-    if (inflight.empty() && !next.empty()) {
-      if (next.records.empty()) {
-        // Refusals and no-ops decided on acknowledged state only: answer now.
+    if (next.empty()) continue;
+    if (next.records.empty()) {
+      // Refusals and no-ops: once nothing they were decided on is still in flight, answer them.
+      if (live() == 0) {
         answer_unappended(slot, next);
-      } else {
-        inflight = std::move(next);
-        send(slot, inflight);
+        next = Batch{};
       }
+    } else if (static_cast<size_t>(live()) < options_.max_in_flight) {
+      inflight.push_back(std::move(next));
       next = Batch{};
+      send(slot, inflight.back());
     }
   }
 }
@@ -399,6 +419,7 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
     }
     std::vector<events::Record> records;
     std::vector<events::Envelope> envelopes;
+    std::string chain_before = slot.chain;  // a refused command must leave no link behind
     bool valid = true;
     for (const auto& d : decision.value()) {
       events::Envelope e;
@@ -414,6 +435,7 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
       envelopes.push_back(std::move(e));
     }
     if (!valid) {
+      slot.chain = chain_before;
       p->refusal = core::make_error(core::errc::internal, "internal error");
       continue;
     }
@@ -441,21 +463,17 @@ void Processor::send(Slot& slot, Batch& batch) {
   log_.send(slot.partition, batch.records, [&slot](events::EventLog::Offsets offsets) {
     {
       std::lock_guard lock(slot.mu);
-      slot.acked.emplace(std::move(offsets));
+      slot.acked.push_back(std::move(offsets));
     }
     slot.cv.notify_one();
   });
 }
 
-void Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offsets& offsets, Batch& next) {
-  auto fail_with_next = [&](const core::Error& error) {
-    // The next batch was decided on top of this one: it fails too, and the state is re-read.
-    slot.stale = true;
-    answer_all(batch, error);
-    answer_all(next, error);
-    next = Batch{};
-  };
-  if (!offsets) return fail_with_next(offsets.error());
+bool Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offsets& offsets) {
+  if (!offsets) {
+    answer_all(batch, offsets.error());
+    return false;
+  }
   const auto& o = offsets.value();
   bool contiguous = true;
   for (size_t i = 1; i < o.size(); ++i) contiguous = contiguous && o[i] == o[0] + static_cast<int64_t>(i);
@@ -465,12 +483,14 @@ void Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offse
     logger.warn("a batch landed behind another writer's records; its commands are refused",
                 {{"partition", std::to_string(slot.partition)}, {"first_offset", std::to_string(o[0])}});
     core::Metrics::global().counter_add("regent_command_batches_fenced_total", {});
-    return fail_with_next(unavailable("this server no longer owns the tenant's partition; retry"));
+    answer_all(batch, unavailable("this server no longer owns the tenant's partition; retry"));
+    return false;
   }
   {
     std::lock_guard state_lock(slot.state_mu);
     slot.state.next_offset = o.back() + 1;
     slot.state.last_event_id = batch.last_event_id;
+    slot.state.fence.last_id = batch.last_event_id;
   }
   settle_keys(slot, batch, &o);
   for (Pending* p : batch.commands) {
@@ -483,6 +503,7 @@ void Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offse
       p->reply(Committed{std::move(p->events), Position{slot.partition, last}});
     }
   }
+  return true;
 }
 
 // The records of the batch's keys are no longer in flight: later requests with them are answered.

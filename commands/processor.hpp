@@ -4,9 +4,11 @@
 // commands one at a time per partition.
 //
 // Each partition has a worker thread and a bounded queue. Commands are decided against the state
-// as it will be once everything already decided is appended (pipelining), and every command
-// decided while one batch is in flight goes into the next batch (group commit): one round trip to
-// the broker for many commands. A command is answered only after the broker acknowledged its
+// as it will be once everything already decided is appended (pipelining): several batches may be
+// in flight, and every command decided meanwhile goes into the next one (group commit), so one
+// round trip to the broker carries many commands. Each event names the writer's previous one
+// (events/fence.hpp), so if a batch fails, whatever of the later ones still lands is rejected by
+// every reader. A command is answered only after the broker acknowledged its
 // batch, and the batch landed right after the last one this writer knows of (or, if something came
 // between, only when no newer owner's marker did). If a batch fails, so does every command decided
 // on top of it, and the partition's state is reloaded from the log before it decides again.
@@ -43,6 +45,7 @@ struct ProcessorOptions {
   size_t max_queue = 4096;            // commands waiting per partition; past it, 503 at once
   size_t max_batch_commands = 1000;   // per append
   size_t max_batch_bytes = 512 * 1024;
+  size_t max_in_flight = 8;           // appends in flight per partition (each event names its predecessor)
   std::chrono::milliseconds retry_after_failure{1000};  // fail fast this long after the log failed
   SnapshotStore* snapshots = nullptr;  // where partitions' states are saved, if anywhere
   int64_t snapshot_every = 100'000;    // events between two snapshots of a partition
@@ -93,7 +96,9 @@ class Processor {
   bool answered_by_key(Slot& slot, Pending& p);
   void settle_keys(Slot& slot, Batch& batch, const std::vector<int64_t>* offsets);
   void send(Slot& slot, Batch& batch);
-  void complete(Slot& slot, Batch& batch, const core::Result<std::vector<int64_t>>& offsets, Batch& next);
+  // Answers a batch from its acknowledgement; false when it failed or cannot stand (the caller then
+  // fails everything decided on top of it).
+  bool complete(Slot& slot, Batch& batch, const core::Result<std::vector<int64_t>>& offsets);
   bool landed_valid(Slot& slot, int64_t first);
   void answer_all(Batch& batch, const core::Error& error);
   void answer_unappended(Slot& slot, Batch& batch);  // refusals and no-ops of a batch with no events
@@ -104,7 +109,7 @@ class Processor {
   void claim(Slot& slot);
   void catch_up(Slot& slot, int64_t until);
   bool reload(Slot& slot);
-  std::string serialise(const Draft& d, const Context& ctx, events::Envelope& out, const Slot& slot) const;
+  std::string serialise(const Draft& d, const Context& ctx, events::Envelope& out, Slot& slot) const;
 
   events::EventLog& log_;
   std::string writer_id_;

@@ -32,6 +32,7 @@ std::string to_json(const Envelope& e) {
   opt("requesthash", e.request_hash);
   o["writerid"] = e.writer_id;
   o["writerepoch"] = e.writer_epoch;
+  opt("writerprev", e.writer_prev);
   return boost::json::serialize(o);
 }
 
@@ -63,6 +64,7 @@ core::Result<Envelope> parse_envelope(std::string_view json) {
   str("idempotencykey", e.idempotency_key, false);
   str("requesthash", e.request_hash, false);
   str("writerid", e.writer_id, false);
+  str("writerprev", e.writer_prev, false);
   e.sequence = core::get_int(root, "sequence").value_or(0);
   e.writer_epoch = core::get_int(root, "writerepoch").value_or(0);
   e.data = simdjson::to_string(data);

@@ -27,6 +27,7 @@ struct Envelope {
   std::string request_hash;  // keyed hash of the request that carried the idempotency key
   std::string writer_id;
   int64_t writer_epoch = 0;
+  std::string writer_prev;  // id of the writer's previous record in this partition (the chain)
 };
 
 std::string to_json(const Envelope& e);

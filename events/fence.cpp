@@ -23,10 +23,14 @@ Verdict admit(FenceState& fence, const Envelope& e) {
     if (!marker_claim(e, writer, epoch) || epoch <= fence.epoch) return Verdict::invalid;
     fence.writer_id = std::move(writer);
     fence.epoch = epoch;
+    fence.last_id = e.id;
     return Verdict::marker;
   }
   if (fence.epoch == 0 || e.writer_epoch != fence.epoch || e.writer_id != fence.writer_id)
     return Verdict::invalid;
+  // Events written before the chain existed carry no link; a broken link is a gap.
+  if (!e.writer_prev.empty() && !fence.last_id.empty() && e.writer_prev != fence.last_id) return Verdict::invalid;
+  fence.last_id = e.id;
   return Verdict::valid;
 }
 

@@ -20,13 +20,14 @@ struct PartitionCursor {
 };
 
 constexpr const char* kLoadCheckpoints =
-    "SELECT partition, next_offset, writer_id, writer_epoch, skipped_invalid "
+    "SELECT partition, next_offset, writer_id, writer_epoch, skipped_invalid, writer_last_id "
     "FROM projection_checkpoints WHERE projection = $1";
 constexpr const char* kSaveCheckpoint = R"(
-  INSERT INTO projection_checkpoints (projection, partition, next_offset, writer_id, writer_epoch, skipped_invalid, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, now())
+  INSERT INTO projection_checkpoints
+    (projection, partition, next_offset, writer_id, writer_epoch, skipped_invalid, writer_last_id, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, now())
   ON CONFLICT (projection, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,
-    writer_id = EXCLUDED.writer_id, writer_epoch = EXCLUDED.writer_epoch,
+    writer_id = EXCLUDED.writer_id, writer_epoch = EXCLUDED.writer_epoch, writer_last_id = EXCLUDED.writer_last_id,
     skipped_invalid = EXCLUDED.skipped_invalid, updated_at = now())";
 
 std::map<int32_t, PartitionCursor> load_checkpoints(pqxx::connection& conn, const std::string& name,
@@ -40,6 +41,7 @@ std::map<int32_t, PartitionCursor> load_checkpoints(pqxx::connection& conn, cons
     c.fence.writer_id = row[2].as<std::string>();
     c.fence.epoch = row[3].as<int64_t>();
     c.skipped = row[4].as<int64_t>();
+    c.fence.last_id = row[5].as<std::string>();
   }
   return out;
 }
@@ -110,7 +112,8 @@ void Engine::run(Projection& projection) {
         if (!valid.empty()) projection.apply(tx, valid);
         for (const auto& [p, c] : next) {
           if (c.next_offset == cursors[p].next_offset) continue;
-          tx.exec_params(kSaveCheckpoint, name, p, c.next_offset, c.fence.writer_id, c.fence.epoch, c.skipped);
+          tx.exec_params(kSaveCheckpoint, name, p, c.next_offset, c.fence.writer_id, c.fence.epoch, c.skipped,
+                         c.fence.last_id);
         }
         tx.exec("NOTIFY regent_checkpoints");
         tx.commit();

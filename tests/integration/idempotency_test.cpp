@@ -26,7 +26,7 @@ struct Acme {
 };
 }  // namespace
 
-TEST_CASE("the same key and request get the first answer again; another request with it is refused") {
+TEST_CASE("the same key and request get the first answer again, and another request with it is refused") {
   DevServer dev;
   Acme acme(dev);
   int port = acme.port;

@@ -25,13 +25,15 @@ HttpResponse http(int port, const HttpRequest& req) {
   for (const auto& [k, v] : req.headers) msg.set(k, v);
   msg.body() = req.body;
   msg.prepare_payload();
-  http_ns::write(socket, msg);
+  // A server may answer before the whole request is sent (413): read the answer even then.
+  beast::error_code write_ec;
+  http_ns::write(socket, msg, write_ec);
   beast::flat_buffer buffer;
   http_ns::response_parser<http_ns::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   beast::error_code ec;
   http_ns::read(socket, buffer, parser, ec);
-  if (ec) throw std::runtime_error("http read: " + ec.message());
+  if (ec) throw std::runtime_error("http read: " + ec.message() + (write_ec ? " (write: " + write_ec.message() + ")" : ""));
   HttpResponse out;
   auto& res = parser.get();
   out.status = res.result_int();

@@ -6,7 +6,7 @@
 
 using namespace regent::core;
 
-TEST_CASE("dev defaults to the embedded broker and open sign-up; serve to neither") {
+TEST_CASE("dev defaults to the embedded broker and open sign-up, serve to neither") {
   auto dev = parse_config(Role::dev, {});
   REQUIRE(dev.ok());
   CHECK(dev->config.kafka_brokers == "embedded");

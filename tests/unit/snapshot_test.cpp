@@ -11,7 +11,7 @@ using namespace regent::commands;
 TEST_CASE("a partition's state survives encode and decode, keys, balances and all") {
   PartitionState s;
   s.partition = 2;
-  s.fence = {"writer-a", 7};
+  s.fence = {"writer-a", 7, "marker-id"};
   auto t = testing::acme();
   testing::apply_drafts(s, decide(s, t, Context{}).value());
   auto bob = testing::user(t.tenant_id, "Bob@Acme.test", {"manager", "viewer"});
@@ -57,5 +57,5 @@ TEST_CASE("a partition's state survives encode and decode, keys, balances and al
 TEST_CASE("a damaged or foreign snapshot is refused, not half-read") {
   CHECK_FALSE(decode_snapshot("not json").ok());
   CHECK_FALSE(decode_snapshot(R"({"format":99})").ok());
-  CHECK_FALSE(decode_snapshot(R"({"format":1,"partition":0,"next_offset":5})").ok());
+  CHECK_FALSE(decode_snapshot(R"({"format":2,"partition":0,"next_offset":5})").ok());
 }

@@ -84,7 +84,7 @@ TEST_CASE("parent_user_id must be a user id") {
   CHECK(r.error().errors[0].message == "must be a user id");
 }
 
-TEST_CASE("an amount is a positive integer of minor units, bounded; every other shape is named") {
+TEST_CASE("an amount is a positive integer of minor units, bounded, and every other shape is named") {
   struct Case {
     const char* body;
     const char* message;

@@ -75,7 +75,7 @@ TEST_CASE("every user's wallet opens empty, in the tenant's currency, at version
   CHECK(core::get_string(doc->root()["wallet"].value(), "currency") == std::optional<std::string_view>("USD"));
 }
 
-TEST_CASE("a credit raises the balance and the wallet's version; its event says the balance after") {
+TEST_CASE("a credit raises the balance and the wallet's version, and its event says the balance after") {
   Tenant x;
   auto bob = x.add_user("bob@acme.test");
   auto d = x.credit(bob, 700, x.admin);
@@ -132,7 +132,7 @@ TEST_CASE("a balance never exceeds its maximum, so no sum can overflow") {
   CHECK(x.conserved());
 }
 
-TEST_CASE("only an admin credits; anyone debits their own wallet, only an admin another's") {
+TEST_CASE("only an admin credits, anyone debits their own wallet, only an admin another's") {
   Tenant x;
   auto bob = x.add_user("bob@acme.test", {"manager"});
   auto eve = x.add_user("eve@acme.test", {"viewer"});
