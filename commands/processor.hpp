@@ -45,7 +45,7 @@ struct ProcessorOptions {
   size_t max_queue = 4096;            // commands waiting per partition; past it, 503 at once
   size_t max_batch_commands = 1000;   // per append
   size_t max_batch_bytes = 512 * 1024;
-  size_t max_in_flight = 8;           // appends in flight per partition (each event names its predecessor)
+  size_t max_in_flight = 2;           // appends in flight per partition (each event names its predecessor)
   std::chrono::milliseconds retry_after_failure{1000};  // fail fast this long after the log failed
   SnapshotStore* snapshots = nullptr;  // where partitions' states are saved, if anywhere
   int64_t snapshot_every = 100'000;    // events between two snapshots of a partition
