@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -51,6 +52,7 @@ struct Processor::Pending {
 };
 
 struct Processor::Batch {
+  uint64_t serial = 0;
   bool abandoned = false;  // an earlier batch failed: its commands were answered already
   std::vector<Pending*> commands;
   std::vector<events::Record> records;
@@ -67,7 +69,9 @@ struct Processor::Slot {
   std::condition_variable cv;
   std::deque<Pending*> queue;
   bool stopping = false;
-  std::deque<events::EventLog::Offsets> acked;  // in the order the batches were sent
+  // Acknowledgements by batch serial: matched to their batch, whatever order they come in.
+  std::deque<std::pair<uint64_t, events::EventLog::Offsets>> acked;
+  uint64_t next_serial = 0;  // the worker's only
 
   mutable std::mutex state_mu;
   PartitionState state;  // everything decided, acknowledged or not; next_offset: acknowledged only
@@ -325,7 +329,8 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
 }
 
 void Processor::run(Slot& slot) {
-  std::deque<Batch> inflight;  // sent, in log order; their acknowledgements come back in that order
+  std::deque<Batch> inflight;  // sent, in the order they were sent
+  std::map<uint64_t, events::EventLog::Offsets> arrived;  // acknowledgements not yet settled
   Batch next;                  // decided on top of them
   auto room = [&] { return next.commands.size() < options_.max_batch_commands && next.bytes < options_.max_batch_bytes; };
   auto live = [&] {
@@ -333,7 +338,7 @@ void Processor::run(Slot& slot) {
   };
   for (;;) {
     std::vector<Pending*> taken;
-    std::deque<events::EventLog::Offsets> acks;
+    std::deque<std::pair<uint64_t, events::EventLog::Offsets>> acks;
     bool stopping;
     {
       std::unique_lock lock(slot.mu);
@@ -350,9 +355,14 @@ void Processor::run(Slot& slot) {
       core::Metrics::global().gauge_set("regent_command_queue_depth", {{"partition", std::to_string(slot.partition)}},
                                         double(slot.queue.size()));
     }
-    for (auto& offsets : acks) {
+    for (auto& [serial, offsets] : acks) arrived.emplace(serial, std::move(offsets));
+    // Batches are settled in the order they were sent: an acknowledgement that comes early waits
+    // for those before it (and fails with them if one of them fails).
+    while (!inflight.empty() && arrived.count(inflight.front().serial)) {
       Batch done = std::move(inflight.front());
       inflight.pop_front();
+      auto offsets = std::move(arrived.at(done.serial));
+      arrived.erase(done.serial);
       if (done.abandoned || complete(slot, done, offsets)) continue;
       // Everything decided on top of the failed batch fails with it; what of it still lands names a
       // predecessor the log lacks, so no reader applies it. The state is re-read before the next
@@ -385,6 +395,7 @@ void Processor::run(Slot& slot) {
         next = Batch{};
       }
     } else if (static_cast<size_t>(live()) < options_.max_in_flight) {
+      next.serial = slot.next_serial++;
       inflight.push_back(std::move(next));
       next = Batch{};
       send(slot, inflight.back());
@@ -460,10 +471,10 @@ void Processor::send(Slot& slot, Batch& batch) {
   auto& metrics = core::Metrics::global();
   metrics.counter_add("regent_command_batches_total", {});
   metrics.counter_add("regent_command_batched_commands_total", {}, double(batch.commands.size()));
-  log_.send(slot.partition, batch.records, [&slot](events::EventLog::Offsets offsets) {
+  log_.send(slot.partition, batch.records, [&slot, serial = batch.serial](events::EventLog::Offsets offsets) {
     {
       std::lock_guard lock(slot.mu);
-      slot.acked.push_back(std::move(offsets));
+      slot.acked.emplace_back(serial, std::move(offsets));
     }
     slot.cv.notify_one();
   });
