@@ -32,12 +32,13 @@ int QueryParams::limit() {
   return limit;
 }
 
-std::optional<std::string> QueryParams::cursor(char kind) {
+std::optional<std::string> QueryParams::cursor(char kind, bool (*valid)(std::string_view)) {
   const std::string* v = find("cursor");
   if (!v) return std::nullopt;
   auto key = decode_cursor(kind, *v);
-  if (!key) fail("cursor", "is not a cursor this list gave");
-  return key;
+  if (key && valid(*key)) return key;
+  fail("cursor", "is not a cursor this list gave");
+  return std::nullopt;
 }
 
 std::optional<std::string> QueryParams::text(std::string_view name, size_t max_length) {

@@ -19,8 +19,9 @@ class QueryParams {
   explicit QueryParams(const Request& req);
 
   int limit();  // ?limit= 1..500, default 50
-  // The key inside ?cursor= when it is one of `kind`, else nullopt (and an error if present).
-  std::optional<std::string> cursor(char kind);
+  // The key inside ?cursor= when it is one of `kind` and `valid` accepts it, else nullopt (and an
+  // error if a cursor was given).
+  std::optional<std::string> cursor(char kind, bool (*valid)(std::string_view));
   std::optional<std::string> text(std::string_view name, size_t max_length);
   std::optional<std::string> uuid(std::string_view name);
   std::optional<std::string> one_of(std::string_view name, std::initializer_list<std::string_view> allowed);

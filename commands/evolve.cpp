@@ -100,10 +100,15 @@ void evolve(PartitionState& s, const events::Envelope& e) {
   else wallet_moved(*t, e, doc->root());
 }
 
-IdempotencyRecord* find_key(PartitionState& s, const std::string& scope, const std::string& key, core::UnixMillis now) {
-  if (scope.empty()) return s.signups.find(key, now);
+IdempotencyIndex* key_index(PartitionState& s, const std::string& scope) {
+  if (scope.empty()) return &s.signups;
   auto it = s.tenants.find(core::TenantId{scope});
-  return it == s.tenants.end() ? nullptr : it->second.idempotency.find(key, now);
+  return it == s.tenants.end() ? nullptr : &it->second.idempotency;
+}
+
+IdempotencyRecord* find_key(PartitionState& s, const std::string& scope, const std::string& key, core::UnixMillis now) {
+  IdempotencyIndex* index = key_index(s, scope);
+  return index ? index->find(key, now) : nullptr;
 }
 
 void remember_key(PartitionState& s, const events::Envelope& e, std::optional<Position> at) {

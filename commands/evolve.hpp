@@ -15,7 +15,10 @@ void evolve(PartitionState& s, const events::Envelope& e);
 // known (acknowledged, or read from the log); until then its command's record is pending.
 void remember_key(PartitionState& s, const events::Envelope& e, std::optional<Position> at);
 
-// The record of `key` in `scope` (a tenant id, or "" for sign-ups), if younger than 24 h at `now`.
+// The keys of `scope`: a tenant id, or "" for sign-ups; null for a tenant the partition lacks.
+IdempotencyIndex* key_index(PartitionState& s, const std::string& scope);
+
+// The record of `key` in `scope`, if younger than 24 h at `now`.
 IdempotencyRecord* find_key(PartitionState& s, const std::string& scope, const std::string& key, core::UnixMillis now);
 
 }  // namespace regent::commands

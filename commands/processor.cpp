@@ -1,8 +1,8 @@
 #include "commands/processor.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <condition_variable>
-#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -10,12 +10,12 @@
 #include <thread>
 
 #include "commands/evolve.hpp"
-#include "core/json.hpp"
-#include "core/log.hpp"
-#include "core/metrics.hpp"
 #include "commands/idempotency.hpp"
 #include "commands/snapshot.hpp"
 #include "commands/snapshot_store.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "events/event_log.hpp"
 #include "events/event_types.hpp"
 #include "events/fence.hpp"
@@ -39,6 +39,7 @@ struct Processor::Pending {
   std::optional<core::Error> refusal;   // decided: no
   std::vector<events::Envelope> events; // decided: these, at records [first_record, +size)
   size_t first_record = 0;
+  Position position;  // settled: of its last event, or what it observed
 
   std::mutex mu;
   std::condition_variable cv;
@@ -340,6 +341,7 @@ void Processor::run(Slot& slot) {
     std::vector<Pending*> taken;
     std::deque<std::pair<uint64_t, events::EventLog::Offsets>> acks;
     bool stopping;
+    size_t waiting;
     {
       std::unique_lock lock(slot.mu);
       slot.cv.wait(lock, [&] {
@@ -352,9 +354,10 @@ void Processor::run(Slot& slot) {
         taken.push_back(slot.queue.front());
         slot.queue.pop_front();
       }
-      core::Metrics::global().gauge_set("regent_command_queue_depth", {{"partition", std::to_string(slot.partition)}},
-                                        double(slot.queue.size()));
+      waiting = slot.queue.size();
     }
+    core::Metrics::global().gauge_set("regent_command_queue_depth", {{"partition", std::to_string(slot.partition)}},
+                                      double(waiting));
     for (auto& [serial, offsets] : acks) arrived.emplace(serial, std::move(offsets));
     // Batches are settled in the order they were sent: an acknowledgement that comes early waits
     // for those before it (and fails with them if one of them fails).
@@ -363,17 +366,17 @@ void Processor::run(Slot& slot) {
       inflight.pop_front();
       auto offsets = std::move(arrived.at(done.serial));
       arrived.erase(done.serial);
-      if (done.abandoned || complete(slot, done, offsets)) continue;
+      if (done.abandoned) continue;
+      auto failure = complete(slot, done, offsets);
+      if (!failure) continue;
       // Everything decided on top of the failed batch fails with it; what of it still lands names a
       // predecessor the log lacks, so no reader applies it. The state is re-read before the next
       // decision.
-      core::Error error = offsets ? unavailable("this server no longer owns the tenant's partition; retry")
-                                  : offsets.error();
       for (auto& b : inflight) {
-        if (!b.abandoned) answer_all(b, error);
+        if (!b.abandoned) answer_all(b, *failure);
         b.abandoned = true;
       }
-      answer_all(next, error);
+      answer_all(next, *failure);
       next = Batch{};
       slot.stale = true;
     }
@@ -422,9 +425,7 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
         r.refusal = p->refusal;
         r.pending = true;  // until the batch it was decided in is settled
         std::lock_guard state_lock(slot.state_mu);
-        if (p->ctx->idempotency_scope.empty()) slot.state.signups.add(p->ctx->idempotency_key, std::move(r));
-        else if (auto t = slot.state.tenants.find(core::TenantId{p->ctx->idempotency_scope}); t != slot.state.tenants.end())
-          t->second.idempotency.add(p->ctx->idempotency_key, std::move(r));
+        if (auto* index = key_index(slot.state, p->ctx->idempotency_scope)) index->add(p->ctx->idempotency_key, std::move(r));
       }
       continue;
     }
@@ -471,7 +472,7 @@ void Processor::send(Slot& slot, Batch& batch) {
   auto& metrics = core::Metrics::global();
   metrics.counter_add("regent_command_batches_total", {});
   metrics.counter_add("regent_command_batched_commands_total", {}, double(batch.commands.size()));
-  log_.send(slot.partition, batch.records, [&slot, serial = batch.serial](events::EventLog::Offsets offsets) {
+  log_.send(slot.partition, std::move(batch.records), [&slot, serial = batch.serial](events::EventLog::Offsets offsets) {
     {
       std::lock_guard lock(slot.mu);
       slot.acked.emplace_back(serial, std::move(offsets));
@@ -480,10 +481,10 @@ void Processor::send(Slot& slot, Batch& batch) {
   });
 }
 
-bool Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offsets& offsets) {
+std::optional<core::Error> Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offsets& offsets) {
   if (!offsets) {
     answer_all(batch, offsets.error());
-    return false;
+    return offsets.error();
   }
   const auto& o = offsets.value();
   bool contiguous = true;
@@ -494,8 +495,9 @@ bool Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offse
     logger.warn("a batch landed behind another writer's records; its commands are refused",
                 {{"partition", std::to_string(slot.partition)}, {"first_offset", std::to_string(o[0])}});
     core::Metrics::global().counter_add("regent_command_batches_fenced_total", {});
-    answer_all(batch, unavailable("this server no longer owns the tenant's partition; retry"));
-    return false;
+    auto fenced = unavailable("this server no longer owns the tenant's partition; retry");
+    answer_all(batch, fenced);
+    return fenced;
   }
   {
     std::lock_guard state_lock(slot.state_mu);
@@ -503,29 +505,28 @@ bool Processor::complete(Slot& slot, Batch& batch, const events::EventLog::Offse
     slot.state.last_event_id = batch.last_event_id;
     slot.state.fence.last_id = batch.last_event_id;
   }
-  settle_keys(slot, batch, &o);
-  for (Pending* p : batch.commands) {
-    if (p->refusal) {
-      p->reply(*p->refusal);
-    } else if (p->events.empty()) {
-      p->reply(Committed{{}, Position{slot.partition, o.back()}});
-    } else {
-      int64_t last = o[p->first_record + p->events.size() - 1];
-      p->reply(Committed{std::move(p->events), Position{slot.partition, last}});
-    }
-  }
-  return true;
+  for (Pending* p : batch.commands)
+    p->position = Position{slot.partition, p->events.empty() ? o.back() : o[p->first_record + p->events.size() - 1]};
+  answer_settled(slot, batch);
+  return std::nullopt;
 }
 
-// The records of the batch's keys are no longer in flight: later requests with them are answered.
-void Processor::settle_keys(Slot& slot, Batch& batch, const std::vector<int64_t>* offsets) {
-  std::lock_guard state_lock(slot.state_mu);
+// Every command of the batch has its position: its key's record stops being in flight, and the
+// command is answered.
+void Processor::answer_settled(Slot& slot, Batch& batch) {
+  {
+    std::lock_guard state_lock(slot.state_mu);
+    for (Pending* p : batch.commands) {
+      if (p->ctx->idempotency_key.empty()) continue;
+      auto* r = find_key(slot.state, p->ctx->idempotency_scope, p->ctx->idempotency_key, p->ctx->now);
+      if (!r || !r->pending) continue;
+      r->pending = false;
+      r->position = p->position;
+    }
+  }
   for (Pending* p : batch.commands) {
-    if (p->ctx->idempotency_key.empty()) continue;
-    auto* r = find_key(slot.state, p->ctx->idempotency_scope, p->ctx->idempotency_key, p->ctx->now);
-    if (!r || !r->pending) continue;
-    r->pending = false;
-    if (offsets && !p->events.empty()) r->position = Position{slot.partition, (*offsets)[p->first_record + p->events.size() - 1]};
+    if (p->refusal) p->reply(*p->refusal);
+    else p->reply(Committed{std::move(p->events), p->position});
   }
 }
 
@@ -553,7 +554,7 @@ bool Processor::answered_by_key(Slot& slot, Pending& p) {
       answer.emplace(Committed{r->events, r->position, true});
     }
   }
-  core::Metrics::global().counter_add("regent_idempotent_replays_total", {});
+  if (answer->ok() || answer->error().replayed) core::Metrics::global().counter_add("regent_idempotent_replays_total", {});
   p.reply(std::move(*answer));
   return true;
 }
@@ -581,11 +582,8 @@ void Processor::answer_all(Batch& batch, const core::Error& error) {
 }
 
 void Processor::answer_unappended(Slot& slot, Batch& batch) {
-  settle_keys(slot, batch, nullptr);
-  for (Pending* p : batch.commands) {
-    if (p->refusal) p->reply(*p->refusal);
-    else p->reply(Committed{{}, Position{slot.partition, slot.state.next_offset - 1}});
-  }
+  for (Pending* p : batch.commands) p->position = Position{slot.partition, slot.state.next_offset - 1};
+  answer_settled(slot, batch);
 }
 
 bool Processor::reload(Slot& slot) {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,11 +95,11 @@ class Processor {
   void run(Slot& slot);
   void decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next);
   bool answered_by_key(Slot& slot, Pending& p);
-  void settle_keys(Slot& slot, Batch& batch, const std::vector<int64_t>* offsets);
+  void answer_settled(Slot& slot, Batch& batch);
   void send(Slot& slot, Batch& batch);
-  // Answers a batch from its acknowledgement; false when it failed or cannot stand (the caller then
-  // fails everything decided on top of it).
-  bool complete(Slot& slot, Batch& batch, const core::Result<std::vector<int64_t>>& offsets);
+  // Answers a batch from its acknowledgement. When it failed or cannot stand, says why: the caller
+  // then fails everything decided on top of it with the same error.
+  std::optional<core::Error> complete(Slot& slot, Batch& batch, const core::Result<std::vector<int64_t>>& offsets);
   bool landed_valid(Slot& slot, int64_t first);
   void answer_all(Batch& batch, const core::Error& error);
   void answer_unappended(Slot& slot, Batch& batch);  // refusals and no-ops of a batch with no events

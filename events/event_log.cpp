@@ -95,13 +95,14 @@ EventLog::Offsets EventLog::append(int32_t partition, const std::vector<Record>&
   return std::move(*out);
 }
 
-void EventLog::send(int32_t partition, const std::vector<Record>& records, std::function<void(Offsets)> on_done) {
+void EventLog::send(int32_t partition, std::vector<Record> records, std::function<void(Offsets)> on_done) {
   // The write-ahead file first (fsynced): no reader may ever see an event the file lacks.
   uint64_t seq = wal_ ? wal_->write_batch(partition, records) : 0;
-  // The records are needed again once acknowledged, for the mirror of the embedded log.
+  // Kept until acknowledged only for the mirror of the embedded log.
   std::shared_ptr<const std::vector<Record>> kept;
-  if (history_) kept = std::make_shared<const std::vector<Record>>(records);
-  producer_->send(partition, records, [this, seq, partition, kept, on_done = std::move(on_done)](const Producer::Delivery& d) {
+  if (history_) kept = std::make_shared<const std::vector<Record>>(std::move(records));
+  const std::vector<Record>& sent = kept ? *kept : records;
+  producer_->send(partition, sent, [this, seq, partition, kept, on_done = std::move(on_done)](const Producer::Delivery& d) {
     if (history_) history_->add(partition, *kept, d.offsets);
     if (d.error.empty()) {
       core::Metrics::global().counter_add("regent_events_appended_total", {}, double(d.offsets.size()));

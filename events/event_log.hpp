@@ -30,7 +30,7 @@ class EventLog {
   Offsets append(int32_t partition, const std::vector<Record>& records);
   // The same without waiting: `on_done` gets the outcome on the producer's thread (keep it short;
   // it may also run before send returns, when the client refuses the records at once).
-  void send(int32_t partition, const std::vector<Record>& records, std::function<void(Offsets)> on_done);
+  void send(int32_t partition, std::vector<Record> records, std::function<void(Offsets)> on_done);
 
   const std::string& brokers() const { return brokers_; }
   const std::string& topic() const { return topic_; }

@@ -38,10 +38,7 @@ Response list_activities(Ctx& ctx) {
   QueryParams q(ctx.req);
   ActivityFilter f;
   f.limit = q.limit();
-  if (auto key = q.cursor('a')) {
-    if (core::is_uuid(*key)) f.before_id = *key;
-    else q.fail("cursor", "is not a cursor this list gave");
-  }
+  f.before_id = q.cursor('a', core::is_uuid).value_or("");
   f.user_id = q.uuid("user_id").value_or("");
   f.type = q.one_of("type", {"report_generation", "form_download"}).value_or("");
   f.from = q.time("from");

@@ -12,10 +12,7 @@ core::Result<UserFilter> parse_user_filter(const Request& req) {
   QueryParams q(req);
   UserFilter f;
   f.limit = q.limit();
-  if (auto after = q.cursor('u')) {
-    if (core::is_uuid(*after)) f.after_id = *after;
-    else q.fail("cursor", "is not a cursor this list gave");
-  }
+  f.after_id = q.cursor('u', core::is_uuid).value_or("");
   f.status = q.one_of("status", {"active", "deactivated", "erased"}).value_or("");
   f.role = q.one_of("role", {"admin", "manager", "analyst", "viewer", "super_admin"}).value_or("");
   f.q = q.text("q", 200).value_or("");

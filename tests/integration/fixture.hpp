@@ -125,4 +125,61 @@ inline int64_t json_int(const HttpResponse& r, std::initializer_list<std::string
   return v;
 }
 
+// A tenant signed up through the API, with its admin signed in, and the helpers the money tests
+// use. `position` follows the last successful command, for read-your-writes.
+struct Tenant {
+  int port = 0;
+  std::string slug;
+  std::string id;
+  std::string admin_id;
+  std::string admin;  // token
+  std::string position;
+
+  Tenant(int p, std::string s) : port(p), slug(std::move(s)) {
+    auto created = signup(port, slug, admin_email());
+    auto doc = created.json();
+    id = std::string(regent::core::get_string(doc->root()["tenant"].value(), "id").value());
+    admin_id = std::string(regent::core::get_string(doc->root()["admin_user"].value(), "id").value());
+    admin = login(port, slug, admin_email());
+    position = created.header("regent-position");
+  }
+  std::string admin_email() const { return "admin@" + slug + ".test"; }
+  // After a restart: the server's new port, and a new token.
+  void sign_in_again(int new_port) {
+    port = new_port;
+    admin = login(port, slug, admin_email());
+  }
+
+  // Creates a user and returns its id.
+  std::string add_user(const std::string& name, const std::string& roles = R"(["viewer"])", const std::string& parent = "") {
+    std::string body = user_body(name + "@" + slug + ".test", roles);
+    if (!parent.empty()) body.insert(body.size() - 1, R"(,"parent_user_id":")" + parent + "\"");
+    auto r = post(port, "/v1/users", body, admin);
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    position = r.header("regent-position");
+    return r.str("id");
+  }
+  std::string token_of(const std::string& name) { return login(port, slug, name + "@" + slug + ".test"); }
+
+  HttpResponse credit(const std::string& user, const std::string& amount, const std::string& token = "") {
+    return track(post(port, "/v1/users/" + user + "/wallet/credits", R"({"amount":)" + amount + "}",
+                      token.empty() ? admin : token));
+  }
+  HttpResponse debit(const std::string& user, const std::string& amount, const std::string& token = "") {
+    return track(post(port, "/v1/users/" + user + "/wallet/debits", R"({"amount":)" + amount + "}",
+                      token.empty() ? admin : token));
+  }
+  HttpResponse activity(const std::string& type, const std::string& token, const std::string& user = "") {
+    std::string body = R"({"type":")" + type + "\"" + (user.empty() ? "" : R"(,"user_id":")" + user + "\"") + "}";
+    return track(post(port, "/v1/activities", body, token));
+  }
+  HttpResponse read(const std::string& target, const std::string& token = "") {
+    return get(port, target, token.empty() ? admin : token, {{"Regent-Min-Position", position}});
+  }
+  HttpResponse track(HttpResponse r) {
+    if (r.status / 100 == 2) position = r.header("regent-position");
+    return r;
+  }
+};
+
 }  // namespace regent::test

@@ -9,40 +9,30 @@
 using namespace regent::test;
 
 namespace {
-struct Acme {
-  int port;
-  std::string admin;
-  std::string admin_id;
-  explicit Acme(DevServer& dev, const std::string& slug = "acme") : port(dev.port()) {
-    auto created = signup(port, slug, "ada@" + slug + ".test");
-    auto doc = created.json();
-    admin_id = std::string(regent::core::get_string(doc->root()["admin_user"].value(), "id").value());
-    admin = login(port, slug, "ada@" + slug + ".test");
-  }
-  HttpResponse credit(const std::string& amount, const std::string& key, const std::string& token = "") {
-    return post(port, "/v1/users/" + admin_id + "/wallet/credits", R"({"amount":)" + amount + "}",
-                token.empty() ? admin : token, {{"Idempotency-Key", key}});
-  }
-};
+// A credit of the admin's own wallet under an Idempotency-Key (safe from many threads at once).
+HttpResponse credit(const Tenant& t, const std::string& amount, const std::string& key, const std::string& token = "") {
+  return post(t.port, "/v1/users/" + t.admin_id + "/wallet/credits", R"({"amount":)" + amount + "}",
+              token.empty() ? t.admin : token, {{"Idempotency-Key", key}});
+}
 }  // namespace
 
 TEST_CASE("the same key and request get the first answer again, and another request with it is refused") {
   DevServer dev;
-  Acme acme(dev);
+  Tenant acme(dev.port(), "acme");
   int port = acme.port;
 
-  auto first = acme.credit("500", "credit-1");
+  auto first = credit(acme, "500", "credit-1");
   REQUIRE_MESSAGE(first.status == 201, first.body);
   CHECK(first.header("idempotent-replayed").empty());
   int64_t end = log_end(dev);
-  auto again = acme.credit("500", "credit-1");
+  auto again = credit(acme, "500", "credit-1");
   CHECK(again.status == 201);
   CHECK(again.body == first.body);
   CHECK(again.header("idempotent-replayed") == "true");
   CHECK(again.header("regent-position") == first.header("regent-position"));
   CHECK(log_end(dev) == end);
 
-  auto other = acme.credit("501", "credit-1");
+  auto other = credit(acme, "501", "credit-1");
   check_problem(other, 422, "idempotency_key_reused");
   CHECK(log_end(dev) == end);
   auto wallet = get(port, "/v1/users/" + acme.admin_id + "/wallet", acme.admin,
@@ -69,7 +59,7 @@ TEST_CASE("the same key and request get the first answer again, and another requ
     CHECK(t2.header("idempotent-replayed") == "true");
   }
   SUBCASE("a sign-in is the same session") {
-    std::string body = R"({"tenant":"acme","email":"ada@acme.test","password":")" + kPassword + "\"}";
+    std::string body = R"({"tenant":"acme","email":"admin@acme.test","password":")" + kPassword + "\"}";
     auto s1 = post(port, "/v1/auth/login", body, "", {{"Idempotency-Key", "login-1"}});
     REQUIRE(s1.status == 200);
     auto s2 = post(port, "/v1/auth/login", body, "", {{"Idempotency-Key", "login-1"}});
@@ -82,7 +72,7 @@ TEST_CASE("the same key and request get the first answer again, and another requ
     std::string debits = "/v1/users/" + acme.admin_id + "/wallet/debits";
     auto no = post(port, debits, R"({"amount":900})", acme.admin, {{"Idempotency-Key", "debit-1"}});
     check_problem(no, 409, "insufficient_funds");
-    REQUIRE(acme.credit("1000", "credit-2").status == 201);
+    REQUIRE(credit(acme, "1000", "credit-2").status == 201);
     auto still = post(port, debits, R"({"amount":900})", acme.admin, {{"Idempotency-Key", "debit-1"}});
     check_problem(still, 409, "insufficient_funds");
     CHECK(still.header("idempotent-replayed") == "true");
@@ -90,7 +80,7 @@ TEST_CASE("the same key and request get the first answer again, and another requ
   }
   SUBCASE("a malformed key is 422 and runs nothing") {
     for (const std::string& key : {std::string(256, 'k'), std::string("tab\tkey")}) {
-      auto r = acme.credit("5", key);
+      auto r = credit(acme, "5", key);
       check_problem(r, 422, "validation_failed");
       CHECK(error_fields(r) == std::vector<std::string>{"Idempotency-Key"});
     }
@@ -100,10 +90,10 @@ TEST_CASE("the same key and request get the first answer again, and another requ
 
 TEST_CASE("keys belong to the caller's tenant and to the caller") {
   DevServer dev;
-  Acme a(dev, "alpha");
-  Acme b(dev, "beta");
-  auto in_a = a.credit("100", "shared-key");
-  auto in_b = b.credit("100", "shared-key");
+  Tenant a(dev.port(), "alpha");
+  Tenant b(dev.port(), "beta");
+  auto in_a = credit(a, "100", "shared-key");
+  auto in_b = credit(b, "100", "shared-key");
   REQUIRE(in_a.status == 201);
   REQUIRE(in_b.status == 201);
   CHECK(in_b.header("idempotent-replayed").empty());
@@ -113,19 +103,19 @@ TEST_CASE("keys belong to the caller's tenant and to the caller") {
   auto second = post(a.port, "/v1/users", user_body("root2@alpha.test", R"(["admin"])"), a.admin);
   REQUIRE(second.status == 201);
   std::string second_admin = login(a.port, "alpha", "root2@alpha.test");
-  check_problem(a.credit("100", "shared-key", second_admin), 422, "idempotency_key_reused");
+  check_problem(credit(a, "100", "shared-key", second_admin), 422, "idempotency_key_reused");
 }
 
 TEST_CASE("simultaneous requests with one key run the command once") {
   DevServer dev;
-  Acme acme(dev);
+  Tenant acme(dev.port(), "acme");
   int64_t before = log_end(dev);
   std::mutex mu;
   std::vector<HttpResponse> answers;
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; ++i)
     threads.emplace_back([&] {
-      auto r = acme.credit("700", "once");
+      auto r = credit(acme, "700", "once");
       std::lock_guard lock(mu);
       answers.push_back(std::move(r));
     });
@@ -150,18 +140,17 @@ TEST_CASE("simultaneous requests with one key run the command once") {
 
 TEST_CASE("a key outlives a crash: the answer is rebuilt from the log") {
   DevServer dev;
-  Acme acme(dev);
-  auto first = acme.credit("250", "durable-key");
+  Tenant acme(dev.port(), "acme");
+  auto first = credit(acme, "250", "durable-key");
   REQUIRE(first.status == 201);
   auto user = post(acme.port, "/v1/users", user_body("kim@acme.test"), acme.admin, {{"Idempotency-Key", "durable-user"}});
   REQUIRE(user.status == 201);
 
   dev.proc->kill9();
   dev.start();
-  acme.port = dev.port();
-  acme.admin = login(acme.port, "acme", "ada@acme.test");
+  acme.sign_in_again(dev.port());
   int64_t end = log_end(dev);
-  auto again = acme.credit("250", "durable-key");
+  auto again = credit(acme, "250", "durable-key");
   CHECK(again.status == 201);
   CHECK(again.body == first.body);
   CHECK(again.header("regent-position") == first.header("regent-position"));
@@ -169,6 +158,6 @@ TEST_CASE("a key outlives a crash: the answer is rebuilt from the log") {
   auto user_again = post(acme.port, "/v1/users", user_body("kim@acme.test"), acme.admin, {{"Idempotency-Key", "durable-user"}});
   CHECK(user_again.status == 201);
   CHECK(user_again.body == user.body);
-  check_problem(acme.credit("251", "durable-key"), 422, "idempotency_key_reused");
+  check_problem(credit(acme, "251", "durable-key"), 422, "idempotency_key_reused");
   CHECK(log_end(dev) == end);
 }

@@ -94,6 +94,18 @@ struct Outcomes {
     return cv.wait_for(lock, timeout, [&] { return pred(*this); });
   }
 };
+
+// `n` user creations submitted at once, each from its own thread.
+void create_at_once(commands::Processor& proc, const core::TenantId& tenant, const std::string& prefix, int n,
+                    Outcomes& out) {
+  Threads threads;
+  for (int t = 0; t < n; ++t)
+    threads.spawn([&, t] {
+      auto c = testing::user(tenant, prefix + std::to_string(t) + "@acme.test");
+      out.add(proc.submit(0, c, now(testing::admin_ctx())), c.user_id.value);
+    });
+  threads.join();
+}
 }  // namespace
 
 TEST_CASE("while the log is down commands fail with 503, every success is in the log, and it recovers by itself") {
@@ -141,22 +153,20 @@ TEST_CASE("past the queue's bound a command is refused at once rather than held"
   Kafka kafka;
   commands::ProcessorOptions options;
   options.max_queue = 4;
+  options.max_batch_commands = 4;  // the worker holds at most 4 decided commands besides what is in flight
   commands::Processor proc(*kafka.log, "writer-a", options);
   proc.start();
   auto tenant = testing::acme();
   REQUIRE(proc.submit(0, tenant, now({})).ok());
   kafka.cluster.set_down(true);  // batches now take message.timeout.ms to fail: the queue fills
+  double shed_before = counter("regent_commands_shed_total");
 
   Outcomes out;
-  Threads threads;
-  for (int t = 0; t < 40; ++t)
-    threads.spawn([&, t] {
-      auto c = testing::user(tenant.tenant_id, "q" + std::to_string(t) + "@acme.test");
-      out.add(proc.submit(0, c, now(testing::admin_ctx())), c.user_id.value);
-    });
-  threads.join();
+  create_at_once(proc, tenant.tenant_id, "q", 40, out);
   CHECK(out.unavailable == 40);
   CHECK(out.unexpected.empty());
+  // At most 4 queued, 4 decided and two batches of 4 in flight: the others were refused at once.
+  CHECK(counter("regent_commands_shed_total") - shed_before >= 40 - 4 - 4 - 2 * 4);
   kafka.cluster.set_down(false);
 }
 
@@ -170,13 +180,7 @@ TEST_CASE("commands decided while a batch is in flight share the next append") {
   double commands_before = counter("regent_command_batched_commands_total");
 
   Outcomes out;
-  Threads threads;
-  for (int t = 0; t < 64; ++t)
-    threads.spawn([&, t] {
-      auto c = testing::user(tenant.tenant_id, "g" + std::to_string(t) + "@acme.test");
-      out.add(proc.submit(0, c, now(testing::admin_ctx())), c.user_id.value);
-    });
-  threads.join();
+  create_at_once(proc, tenant.tenant_id, "g", 64, out);
   REQUIRE(out.acknowledged.size() == 64);
   // Each acknowledged command got the offset of its own event, each a different one.
   std::set<std::string> ids(out.acknowledged.begin(), out.acknowledged.end());

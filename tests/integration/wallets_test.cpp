@@ -13,55 +13,6 @@
 using namespace regent::test;
 
 namespace {
-struct Tenant {
-  int port = 0;
-  std::string slug;
-  std::string id;
-  std::string admin_id;
-  std::string admin;  // token
-  std::string position;
-
-  Tenant(int p, std::string s) : port(p), slug(std::move(s)) {
-    auto created = signup(port, slug, "admin@" + slug + ".test");
-    auto doc = created.json();
-    id = std::string(regent::core::get_string(doc->root()["tenant"].value(), "id").value());
-    admin_id = std::string(regent::core::get_string(doc->root()["admin_user"].value(), "id").value());
-    admin = login(port, slug, "admin@" + slug + ".test");
-    position = created.header("regent-position");
-  }
-
-  // Creates a user and returns its id.
-  std::string add_user(const std::string& name, const std::string& roles = R"(["viewer"])", const std::string& parent = "") {
-    std::string body = user_body(name + "@" + slug + ".test", roles);
-    if (!parent.empty()) body.insert(body.size() - 1, R"(,"parent_user_id":")" + parent + "\"");
-    auto r = post(port, "/v1/users", body, admin);
-    REQUIRE_MESSAGE(r.status == 201, r.body);
-    position = r.header("regent-position");
-    return r.str("id");
-  }
-  std::string token_of(const std::string& name) { return login(port, slug, name + "@" + slug + ".test"); }
-
-  HttpResponse credit(const std::string& user, const std::string& amount, const std::string& token = "") {
-    return track(post(port, "/v1/users/" + user + "/wallet/credits", R"({"amount":)" + amount + "}",
-                      token.empty() ? admin : token));
-  }
-  HttpResponse debit(const std::string& user, const std::string& amount, const std::string& token = "") {
-    return track(post(port, "/v1/users/" + user + "/wallet/debits", R"({"amount":)" + amount + "}",
-                      token.empty() ? admin : token));
-  }
-  HttpResponse activity(const std::string& type, const std::string& token, const std::string& user = "") {
-    std::string body = R"({"type":")" + type + "\"" + (user.empty() ? "" : R"(,"user_id":")" + user + "\"") + "}";
-    return track(post(port, "/v1/activities", body, token));
-  }
-  HttpResponse read(const std::string& target, const std::string& token = "") {
-    return get(port, target, token.empty() ? admin : token, {{"Regent-Min-Position", position}});
-  }
-  HttpResponse track(HttpResponse r) {
-    if (r.status / 100 == 2) position = r.header("regent-position");
-    return r;
-  }
-};
-
 // The items of a list response, as documents' roots kept alive by `docs`.
 std::vector<simdjson::dom::element> items(const HttpResponse& r,
                                           std::vector<std::unique_ptr<regent::core::JsonDocument>>& docs) {
@@ -392,10 +343,7 @@ TEST_CASE("money is conserved after a concurrent run, in the write side and in t
   // State rebuilt from the log after a crash agrees too.
   dev.proc->kill9();
   dev.start();
-  for (auto& t : tenants) {
-    t->port = dev.port();
-    t->admin = login(t->port, t->slug, "admin@" + t->slug + ".test");
-  }
+  for (auto& t : tenants) t->sign_in_again(dev.port());
   check_all("after kill -9 and a rebuild from the log");
 }
 
