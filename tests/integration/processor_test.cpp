@@ -226,14 +226,27 @@ void write_history(commands::Processor& proc, const core::TenantId& tenant, cons
 }
 }  // namespace
 
+std::string migrated(const std::string& url) {
+  projections::migrate(url);
+  return url;
+}
+
+// A fresh database holding snapshots, and processor options that save them every `every` events.
+struct Snapshots {
+  test::TestDatabase db;
+  commands::SnapshotStore store;
+  commands::ProcessorOptions options;
+  explicit Snapshots(int64_t every) : store(migrated(db.url()), "regent.events") {
+    options.snapshots = &store;
+    options.snapshot_every = every;
+  }
+};
+
 TEST_CASE("state rebuilt from a snapshot and the log's tail equals state rebuilt from zero") {
   Kafka kafka;
-  test::TestDatabase db;
-  projections::migrate(db.url());
-  commands::SnapshotStore store(db.url(), "regent.events");
-  commands::ProcessorOptions with_snapshots;
-  with_snapshots.snapshots = &store;
-  with_snapshots.snapshot_every = 50;
+  Snapshots snapshots(50);
+  auto& db = snapshots.db;
+  const auto& with_snapshots = snapshots.options;
   auto tenant = testing::acme();
   {
     commands::Processor first(*kafka.log, "writer-a", with_snapshots);
@@ -268,12 +281,9 @@ TEST_CASE("state rebuilt from a snapshot and the log's tail equals state rebuilt
 }
 
 TEST_CASE("a snapshot of another log is recognised and ignored") {
-  test::TestDatabase db;
-  projections::migrate(db.url());
-  commands::SnapshotStore store(db.url(), "regent.events");
-  commands::ProcessorOptions options;
-  options.snapshots = &store;
-  options.snapshot_every = 1;
+  Snapshots snapshots(1);
+  auto& db = snapshots.db;
+  const auto& options = snapshots.options;
   {
     Kafka old_log;
     commands::Processor p(*old_log.log, "writer-a", options);
