@@ -17,13 +17,20 @@ events::Envelope marker(const std::string& writer, int64_t epoch) {
   e.writer_epoch = epoch;
   return e;
 }
-events::Envelope event(const std::string& writer, int64_t epoch) {
+events::Envelope event(const std::string& writer, int64_t epoch, std::string id = "", std::string prev = "") {
   events::Envelope e;
+  e.id = std::move(id);
   e.type = "user.created";
   e.data = "{}";
   e.writer_id = writer;
   e.writer_epoch = epoch;
+  e.writer_prev = std::move(prev);
   return e;
+}
+events::Envelope marker(const std::string& writer, int64_t epoch, std::string id) {
+  auto m = marker(writer, epoch);
+  m.id = std::move(id);
+  return m;
 }
 }  // namespace
 
@@ -54,40 +61,20 @@ TEST_CASE("a marker whose epoch does not exceed the current one is invalid and c
 
 TEST_CASE("an event must name the last valid record before it: a gap invalidates what follows it") {
   events::FenceState f;
-  auto m = marker("a", 1);
-  m.id = "m1";
-  REQUIRE(admit(f, m) == Verdict::marker);
-  auto e1 = event("a", 1);
-  e1.id = "e1";
-  e1.writer_prev = "m1";
-  CHECK(admit(f, e1) == Verdict::valid);
+  REQUIRE(admit(f, marker("a", 1, "m1")) == Verdict::marker);
+  CHECK(admit(f, event("a", 1, "e1", "m1")) == Verdict::valid);
   // e2 never reached the log (its append failed); e3 was decided on top of it and did.
-  auto e3 = event("a", 1);
-  e3.id = "e3";
-  e3.writer_prev = "e2";
-  CHECK(admit(f, e3) == Verdict::invalid);
-  auto e4 = event("a", 1);
-  e4.id = "e4";
-  e4.writer_prev = "e3";
-  CHECK(admit(f, e4) == Verdict::invalid);  // everything after the gap, until a new marker
-  auto m2 = marker("a", 2);
-  m2.id = "m2";
-  CHECK(admit(f, m2) == Verdict::marker);
-  auto e5 = event("a", 2);
-  e5.id = "e5";
-  e5.writer_prev = "m2";
-  CHECK(admit(f, e5) == Verdict::valid);
+  CHECK(admit(f, event("a", 1, "e3", "e2")) == Verdict::invalid);
+  CHECK(admit(f, event("a", 1, "e4", "e3")) == Verdict::invalid);  // everything after the gap ...
+  CHECK(admit(f, marker("a", 2, "m2")) == Verdict::marker);        // ... until a new marker
+  CHECK(admit(f, event("a", 2, "e5", "m2")) == Verdict::valid);
   CHECK(f.last_id == "e5");
 }
 
 TEST_CASE("without a known predecessor (state from before the chain) the next link is trusted") {
   events::FenceState f{"a", 1, ""};
-  auto e = event("a", 1);
-  e.id = "x";
-  e.writer_prev = "anything";
-  CHECK(admit(f, e) == Verdict::valid);
+  CHECK(admit(f, event("a", 1, "x", "anything")) == Verdict::valid);
   CHECK(f.last_id == "x");
-  auto legacy = event("a", 1);  // no link at all
-  legacy.id = "y";
-  CHECK(admit(f, legacy) == Verdict::valid);
+  CHECK(admit(f, event("a", 1, "y")) == Verdict::valid);  // no link at all: written before the chain
+  CHECK(admit(f, event("a", 1, "z", "not-y")) == Verdict::invalid);  // once known, the link holds
 }
