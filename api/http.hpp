@@ -11,6 +11,7 @@ namespace regent::api {
 struct Request {
   std::string method;  // GET, POST, ...
   std::string path;    // without the query
+  std::string target;  // as received: path and query, still encoded
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;

@@ -49,6 +49,7 @@ struct HttpServer::Impl {
     Request r;
     r.method = std::string(msg.method_string());
     std::string_view target = msg.target();
+    r.target = std::string(target);
     auto q = target.find('?');
     r.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) r.malformed_query = !parse_query(target.substr(q + 1), r.query);

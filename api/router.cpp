@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "api/forwarder.hpp"
 #include "api/problem.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -75,7 +76,8 @@ Response Router::dispatch(Request& req, Services& svc) const {
                                {{"query", "is not valid percent-encoding"}}},
                    req.request_id);
   } else if (route) {
-    resp = route->handler(ctx);
+    auto elsewhere = serve_elsewhere(req, svc);
+    resp = elsewhere ? std::move(*elsewhere) : route->handler(ctx);
   } else if (path_known) {
     resp = problem(core::errc::method_not_allowed, "method " + req.method + " is not allowed here", req.request_id);
   } else {

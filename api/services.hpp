@@ -17,6 +17,8 @@ class CheckpointWatcher;
 
 namespace regent::api {
 
+class Forwarder;
+
 struct Services {
   const core::Config& config;
   commands::Processor& processor;
@@ -25,6 +27,8 @@ struct Services {
   std::function<bool()> log_reachable;
   // argon2id is CPU-bound: at most this many hashes at once, whatever the handler pool's size.
   std::counting_semaphore<64>& hashing_slots;
+  // Set when several instances share the partitions: requests for tenants written elsewhere go there.
+  Forwarder* forwarder = nullptr;
 };
 
 }  // namespace regent::api

@@ -29,6 +29,24 @@ const core::Logger logger("commands");
 using Clock = std::chrono::steady_clock;
 
 core::Error unavailable(std::string detail) { return core::make_error(core::errc::unavailable, std::move(detail)); }
+
+core::Error not_owner() {
+  core::Error e = unavailable("this server does not write to the tenant's partition right now; retry");
+  e.retry_after_s = 1;
+  return e;
+}
+
+// Applies the record at s.next_offset the way every reader does: valid events change the state,
+// anything else is skipped (DESIGN.md decision 2).
+void apply_message(PartitionState& s, const events::Message& m) {
+  auto e = events::parse_envelope(m.value);
+  if (e && events::admit(s.fence, *e) == events::Verdict::valid) {
+    evolve(s, *e);
+    remember_key(s, *e, Position{s.partition, m.offset});
+  }
+  s.next_offset = m.offset + 1;
+  s.last_event_id = e ? e->id : std::string();
+}
 }  // namespace
 
 // A command from the moment it is queued until it is answered. It lives on the stack of the
@@ -62,14 +80,20 @@ struct Processor::Batch {
   bool empty() const { return commands.empty(); }
 };
 
-// `mu` guards the queue and the hand-over of acknowledgements; `state_mu` guards `state` against
-// readers. Only the worker changes `state`, so it reads it without the lock.
+// `mu` guards the queue, the role and the hand-over of acknowledgements; `state_mu` guards `state`
+// against readers. Only one thread changes `state` at a time (the worker while this instance writes
+// to the partition, the follower otherwise), so that thread reads it without the lock.
 struct Processor::Slot {
+  enum class Role { follower, owner, releasing };
   int32_t partition = 0;
-  std::mutex mu;
+  mutable std::mutex mu;
   std::condition_variable cv;
   std::deque<Pending*> queue;
   bool stopping = false;
+  Role role = Role::follower;
+  bool claimed = false;       // the worker's marker has been read back: it decides
+  int64_t claimed_epoch = 0;  // the worker's: the epoch of its marker, 0 before it claimed
+  bool fenced = false;        // the worker's: a newer owner's marker came after ours
   // Acknowledgements by batch serial: matched to their batch, whatever order they come in.
   std::deque<std::pair<uint64_t, events::EventLog::Offsets>> acked;
   uint64_t next_serial = 0;  // the worker's only
@@ -127,16 +151,8 @@ void Processor::catch_up(Slot& slot, int64_t until) {
       continue;
     }
     last_progress = Clock::now();
-    for (const auto& m : batch) {
-      if (m.partition != s.partition || m.offset < s.next_offset) continue;
-      auto e = events::parse_envelope(m.value);
-      if (e && events::admit(s.fence, *e) == events::Verdict::valid) {
-        evolve(s, *e);
-        remember_key(s, *e, Position{s.partition, m.offset});
-      }
-      s.next_offset = m.offset + 1;
-      s.last_event_id = e ? e->id : std::string();
-    }
+    for (const auto& m : batch)
+      if (m.partition == s.partition && m.offset >= s.next_offset) apply_message(s, m);
   }
 }
 
@@ -224,7 +240,9 @@ void Processor::claim(Slot& slot) {
   e.type = std::string(events::types::owner_claimed);
   e.subject = "partitions/" + std::to_string(partition);
   e.time = core::format_rfc3339(core::now_millis());
-  e.data = core::to_json(boost::json::object{{"partition", partition}, {"writer_id", writer_id_}, {"epoch", epoch}});
+  boost::json::object data{{"partition", partition}, {"writer_id", writer_id_}, {"epoch", epoch}};
+  if (!url_.empty()) data["url"] = url_;
+  e.data = core::to_json(data);
   e.writer_id = writer_id_;
   e.writer_epoch = epoch;
   std::string json = events::to_json(e);
@@ -238,6 +256,7 @@ void Processor::claim(Slot& slot) {
   if (slot.state.fence.writer_id != writer_id_ || slot.state.fence.epoch != epoch)
     throw std::runtime_error("partition " + std::to_string(partition) + " was claimed by another writer");
   slot.chain = slot.state.fence.last_id;  // our marker: the first link of our events
+  slot.claimed_epoch = epoch;
 }
 
 void Processor::start() {
@@ -246,8 +265,6 @@ void Processor::start() {
   for (auto& slot : slots_) {
     load(*slot);
     events += slot->state.next_offset - slot->snapshot_offset;
-    claim(*slot);
-    maybe_snapshot(*slot, false);
   }
   double secs = std::chrono::duration<double>(Clock::now() - started).count();
   events_read_at_start_ = events;
@@ -255,7 +272,7 @@ void Processor::start() {
   core::Metrics::global().gauge_set("regent_command_state_load_events", {}, double(events));
   size_t tenants = 0;
   for (auto& s : slots_) tenants += s->state.tenants.size();
-  for (auto& s : slots_) s->worker = std::thread([this, slot = s.get()] { run(*slot); });
+  follower_ = std::thread([this] { follow(); });
   ready_ = true;
   logger.info("command state loaded",
               {{"partitions", std::to_string(slots_.size())}, {"tenants", std::to_string(tenants)},
@@ -272,10 +289,145 @@ void Processor::stop() {
     }
     s->cv.notify_one();
   }
-  for (auto& s : slots_) {
-    if (!s->worker.joinable()) continue;
-    s->worker.join();
-    maybe_snapshot(*s, true);  // the next start reads only what comes after
+  for (auto& s : slots_)
+    if (s->worker.joinable()) s->worker.join();
+  {
+    std::lock_guard lock(follow_mu_);
+    follow_stop_ = true;
+  }
+  follow_cv_.notify_all();
+  if (follower_.joinable()) follower_.join();
+}
+
+void Processor::acquire(const std::vector<int32_t>& partitions) {
+  for (int32_t p : partitions) {
+    Slot& slot = *slots_.at(p);
+    std::lock_guard follow_lock(follow_mu_);  // the follower lets go of the partition
+    if (slot.worker.joinable()) slot.worker.join();  // one that gave up by itself
+    {
+      std::lock_guard lock(slot.mu);
+      if (slot.stopping || slot.role != Slot::Role::follower) continue;
+      slot.role = Slot::Role::owner;
+      slot.claimed = false;
+    }
+    slot.claimed_epoch = 0;
+    slot.fenced = false;
+    slot.worker = std::thread([this, &slot] { run(slot); });
+  }
+}
+
+void Processor::acquire_all() {
+  std::vector<int32_t> all;
+  for (int32_t p = 0; p < partitions(); ++p) all.push_back(p);
+  acquire(all);
+  if (!wait_claimed(std::chrono::seconds(30))) throw std::runtime_error("could not claim the partitions");
+}
+
+void Processor::release(const std::vector<int32_t>& partitions) {
+  for (int32_t p : partitions) {
+    Slot& slot = *slots_.at(p);
+    {
+      std::lock_guard lock(slot.mu);
+      if (slot.role != Slot::Role::owner) continue;
+      slot.role = Slot::Role::releasing;
+    }
+    slot.cv.notify_one();
+  }
+  for (int32_t p : partitions) {
+    Slot& slot = *slots_.at(p);
+    std::lock_guard follow_lock(follow_mu_);
+    if (slot.worker.joinable()) slot.worker.join();
+  }
+  follow_cv_.notify_all();
+}
+
+bool Processor::wait_claimed(std::chrono::milliseconds timeout) const {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    bool all = true;
+    for (const auto& s : slots_) {
+      std::lock_guard lock(s->mu);
+      all = all && (s->role != Slot::Role::owner || s->claimed);
+    }
+    if (all) return true;
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Owner Processor::owner_of(int32_t partition) const {
+  Slot& slot = *slots_.at(partition);
+  {
+    std::lock_guard lock(slot.mu);
+    if (slot.role == Slot::Role::owner) return Owner{true, writer_id_, url_};
+  }
+  std::lock_guard lock(slot.state_mu);
+  // Our own marker on a partition we no longer write to: its next owner has not claimed it yet.
+  if (slot.state.fence.writer_id == writer_id_) return Owner{};
+  return Owner{false, slot.state.fence.writer_id, slot.state.fence.url};
+}
+
+// Reads every partition this instance does not write to, the way every reader does, so that its
+// state is current when it takes one over and its owner (marker) is known.
+void Processor::follow() {
+  events::LogReader reader(log_.brokers(), log_.topic(), log_.history());
+  std::map<int32_t, int64_t> expected;  // where the reader stands, per partition it reads
+  for (;;) {
+    std::map<int32_t, int64_t> wanted;
+    {
+      std::unique_lock follow_lock(follow_mu_);
+      if (follow_stop_) return;
+      for (auto& s : slots_) {
+        {
+          std::lock_guard lock(s->mu);
+          if (s->role != Slot::Role::follower || s->stopping) continue;
+        }
+        if (s->stale) {  // left by a writer with events the log may lack
+          try {
+            load(*s);
+            s->stale = false;
+          } catch (const std::exception& ex) {
+            logger.warn("following a partition: reload failed", {{"partition", std::to_string(s->partition)}, {"error", ex.what()}});
+            continue;
+          }
+        }
+        wanted[s->partition] = s->state.next_offset;
+      }
+      if (wanted.empty()) {
+        follow_cv_.wait_for(follow_lock, std::chrono::milliseconds(200));
+        continue;
+      }
+    }
+    std::vector<events::Message> batch;
+    try {
+      if (wanted != expected) {
+        reader.assign(wanted);
+        expected = wanted;
+      }
+      batch = reader.poll(2000, std::chrono::milliseconds(50));
+    } catch (const std::exception& ex) {
+      logger.warn("following partitions failed; retrying", {{"error", ex.what()}});
+      expected.clear();
+      std::unique_lock follow_lock(follow_mu_);
+      follow_cv_.wait_for(follow_lock, std::chrono::milliseconds(500));
+      continue;
+    }
+    std::lock_guard follow_lock(follow_mu_);
+    for (const auto& m : batch) {
+      Slot& s = *slots_.at(m.partition);
+      {
+        std::lock_guard lock(s.mu);
+        if (s.role != Slot::Role::follower) continue;
+      }
+      if (m.offset < s.state.next_offset) continue;
+      if (m.offset > s.state.next_offset) {  // the reader stands elsewhere: move it
+        expected.erase(m.partition);
+        continue;
+      }
+      std::lock_guard state_lock(s.state_mu);
+      apply_message(s.state, m);
+      expected[m.partition] = m.offset + 1;
+    }
   }
 }
 
@@ -316,6 +468,7 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
   {
     std::lock_guard lock(slot.mu);
     if (slot.stopping) return unavailable("the server is shutting down");
+    if (slot.role != Slot::Role::owner) return not_owner();
     if (Clock::now() < slot.unavailable_until) return unavailable("the event log is unavailable");
     if (slot.queue.size() >= options_.max_queue) {
       core::Metrics::global().counter_add("regent_commands_shed_total", {});
@@ -329,7 +482,43 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
   return std::move(*p.answer);
 }
 
+// The worker's first act: the claim. Commands that come meanwhile wait for it, or fail fast if it
+// fails; false when the worker is to end instead.
+bool Processor::claim_first(Slot& slot) {
+  for (;;) {
+    {
+      std::lock_guard lock(slot.mu);
+      if (slot.stopping || slot.role != Slot::Role::owner) return false;
+    }
+    if (take_over(slot, false)) return true;
+    if (slot.fenced) return false;
+    {
+      std::unique_lock lock(slot.mu);
+      for (Pending* p : slot.queue) p->reply(unavailable("the event log is unavailable"));
+      slot.queue.clear();
+      slot.cv.wait_until(lock, slot.unavailable_until,
+                         [&] { return slot.stopping || slot.role != Slot::Role::owner; });
+    }
+  }
+}
+
+// The worker ends: what is queued gets `why`, and the partition is followed again (re-read first if
+// its state may hold events the log lacks).
+void Processor::leave(Slot& slot, const core::Error& why) {
+  std::lock_guard lock(slot.mu);
+  for (Pending* p : slot.queue) p->reply(why);
+  slot.queue.clear();
+  slot.role = Slot::Role::follower;
+  slot.claimed = false;
+  slot.unavailable_until = {};
+}
+
 void Processor::run(Slot& slot) {
+  if (!claim_first(slot)) {
+    if (slot.fenced) slot.stale = true;
+    leave(slot, slot.stopping ? unavailable("the server is shutting down") : not_owner());
+    return;
+  }
   std::deque<Batch> inflight;  // sent, in the order they were sent
   std::map<uint64_t, events::EventLog::Offsets> arrived;  // acknowledgements not yet settled
   Batch next;                  // decided on top of them
@@ -340,16 +529,19 @@ void Processor::run(Slot& slot) {
   for (;;) {
     std::vector<Pending*> taken;
     std::deque<std::pair<uint64_t, events::EventLog::Offsets>> acks;
-    bool stopping;
+    bool stopping, releasing;
     size_t waiting;
     {
       std::unique_lock lock(slot.mu);
       slot.cv.wait(lock, [&] {
-        return !slot.acked.empty() || (slot.stopping && inflight.empty()) ||
-               (!slot.stopping && !slot.queue.empty() && room());
+        bool ending = slot.stopping || slot.fenced;
+        return !slot.acked.empty() || (ending && inflight.empty()) ||
+               (slot.role == Slot::Role::releasing && slot.queue.empty() && inflight.empty()) ||
+               (!ending && !slot.queue.empty() && room());
       });
       acks.swap(slot.acked);
-      stopping = slot.stopping;
+      stopping = slot.stopping || slot.fenced;
+      releasing = slot.role == Slot::Role::releasing;
       while (!stopping && !slot.queue.empty() && next.commands.size() + taken.size() < options_.max_batch_commands) {
         taken.push_back(slot.queue.front());
         slot.queue.pop_front();
@@ -382,14 +574,29 @@ void Processor::run(Slot& slot) {
     }
     if (stopping) {
       if (!inflight.empty()) continue;  // their acknowledgements always come (message.timeout.ms)
-      answer_all(next, unavailable("the server is shutting down"));
-      std::lock_guard lock(slot.mu);
-      for (Pending* p : slot.queue) p->reply(unavailable("the server is shutting down"));
-      slot.queue.clear();
+      if (!next.empty()) {
+        if (!next.records.empty()) slot.stale = true;  // decided into the state, never sent
+        answer_all(next, slot.fenced ? not_owner() : unavailable("the server is shutting down"));
+      }
+      if (!slot.fenced) maybe_snapshot(slot, true);  // the next start reads only what comes after
+      leave(slot, slot.fenced ? not_owner() : unavailable("the server is shutting down"));
       return;
     }
-    if (!taken.empty()) decide_into(slot, taken, next);
-    if (inflight.empty() && next.empty()) maybe_snapshot(slot, false);  // all decided is acknowledged
+    if (!taken.empty()) decide_into(slot, taken, next, releasing);
+    if (inflight.empty() && next.empty()) {
+      maybe_snapshot(slot, releasing);  // all decided is acknowledged
+      if (releasing) {
+        bool queued;
+        {
+          std::lock_guard lock(slot.mu);
+          queued = !slot.queue.empty();
+        }
+        if (!queued) {
+          leave(slot, not_owner());
+          return;
+        }
+      }
+    }
     if (next.empty()) continue;
     if (next.records.empty()) {
       // Refusals and no-ops: once nothing they were decided on is still in flight, answer them.
@@ -406,9 +613,10 @@ void Processor::run(Slot& slot) {
   }
 }
 
-void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next) {
-  if (slot.stale && !reload(slot)) {
-    for (Pending* p : taken) p->reply(unavailable("the event log is unavailable"));
+void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next, bool releasing) {
+  // A writer giving the partition up re-reads nothing: the next owner will.
+  if (slot.stale && (releasing || !take_over(slot, true))) {
+    for (Pending* p : taken) p->reply(releasing || slot.fenced ? not_owner() : unavailable("the event log is unavailable"));
     return;
   }
   for (Pending* p : taken) {
@@ -586,24 +794,52 @@ void Processor::answer_unappended(Slot& slot, Batch& batch) {
   answer_settled(slot, batch);
 }
 
-bool Processor::reload(Slot& slot) {
+// Makes this instance the partition's writer: re-reads the state if it may hold events the log
+// lacks, catches up to the end, appends a marker and reads up to it. False when the log cannot be
+// reached now, or (with `slot.fenced`) when a newer owner claimed the partition after this one did:
+// only a new assignment makes an instance claim again, so two instances never take turns fencing
+// each other. With `fail_fast`, commands are refused while it works rather than queued behind it.
+bool Processor::take_over(Slot& slot, bool fail_fast) {
   if (Clock::now() < slot.unavailable_until) return false;
   auto set_unavailable_until = [&](Clock::time_point until) {
     std::lock_guard lock(slot.mu);
     slot.unavailable_until = until;
   };
-  // New commands are refused at once while the state is re-read, rather than queued behind it.
-  set_unavailable_until(Clock::time_point::max());
+  if (fail_fast) set_unavailable_until(Clock::time_point::max());
   try {
     // Ask the broker first: reading a partition from an unreachable log only waits and fails.
     if (!log_.reachable(1000)) throw std::runtime_error("the event log is unreachable");
-    load(slot);
-    claim(slot);
+    if (slot.stale) {
+      load(slot);
+    } else {
+      int64_t end;
+      {
+        std::lock_guard lock(reader_mu_);
+        end = reader_->end_offset(slot.partition, std::chrono::seconds(10));
+      }
+      std::lock_guard state_lock(slot.state_mu);
+      catch_up(slot, end);
+    }
     slot.stale = false;
-    set_unavailable_until({});
+    if (slot.claimed_epoch != 0 && slot.state.fence.epoch > slot.claimed_epoch) {
+      logger.warn("another writer claimed the partition; giving it up",
+                  {{"partition", std::to_string(slot.partition)}, {"writer_id", slot.state.fence.writer_id}});
+      slot.fenced = true;
+      set_unavailable_until({});
+      return false;
+    }
+    claim(slot);
+    {
+      std::lock_guard lock(slot.mu);
+      slot.claimed = true;
+      slot.unavailable_until = {};
+    }
+    logger.info("partition claimed", {{"partition", std::to_string(slot.partition)},
+                                      {"epoch", std::to_string(slot.claimed_epoch)},
+                                      {"offset", std::to_string(slot.state.next_offset)}});
     return true;
   } catch (const std::exception& ex) {
-    logger.warn("partition reload failed", {{"partition", std::to_string(slot.partition)}, {"error", ex.what()}});
+    logger.warn("claiming the partition failed", {{"partition", std::to_string(slot.partition)}, {"error", ex.what()}});
     core::Metrics::global().counter_add("regent_command_reload_failures_total", {});
     set_unavailable_until(Clock::now() + options_.retry_after_failure);
     return false;

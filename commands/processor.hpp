@@ -1,7 +1,8 @@
 #pragma once
-// The command processor (DESIGN.md decision 2): it owns partitions, keeps their tenants' state in
-// memory (rebuilt from the log at start), claims each with an owner.claimed marker, and decides
-// commands one at a time per partition.
+// The command processor (DESIGN.md decision 2): it keeps every partition's tenants' state in
+// memory (rebuilt from the log at start), writes to the partitions it is given (claiming each with an
+// owner.claimed marker), and follows the others from the log, so that it knows their tenants, their
+// current owner and where that owner takes requests, and can take one over at once.
 //
 // Each partition has a worker thread and a bounded queue. Commands are decided against the state
 // as it will be once everything already decided is appended (pipelining): several batches may be
@@ -12,12 +13,15 @@
 // batch, and the batch landed right after the last one this writer knows of (or, if something came
 // between, only when no newer owner's marker did). If a batch fails, so does every command decided
 // on top of it, and the partition's state is reloaded from the log before it decides again.
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands/commands.hpp"
@@ -42,6 +46,13 @@ struct Committed {
   bool replayed = false;                  // the answer to an earlier request with the same key
 };
 
+// Who writes to a partition now, as far as this instance knows.
+struct Owner {
+  bool local = false;     // this instance: decide here
+  std::string writer_id;  // otherwise the last valid marker's writer (empty: none yet)
+  std::string url;        // and where it takes requests (empty: unknown)
+};
+
 struct ProcessorOptions {
   size_t max_queue = 4096;            // commands waiting per partition; past it, 503 at once
   size_t max_batch_commands = 1000;   // per append
@@ -57,11 +68,25 @@ class Processor {
   Processor(events::EventLog& log, std::string writer_id, ProcessorOptions options = {});
   ~Processor();
 
-  // Rebuilds every partition from the log, claims it, and starts its worker. Throws when the log
-  // is unreachable.
+  // Rebuilds every partition from the log (snapshot + tail) and follows them all. Throws when the
+  // log is unreachable.
   void start();
+  // Where this instance's markers say it takes requests (before the first acquire).
+  void set_url(std::string url) { url_ = std::move(url); }
+  // Starts writing to `partitions`: each one's worker claims it, then decides. Returns at once;
+  // commands sent meanwhile wait for the claim.
+  void acquire(const std::vector<int32_t>& partitions);
+  // Writes to every partition: the only writer there is (`dev`, tests). Throws if a claim fails.
+  void acquire_all();
+  // Stops writing to `partitions`: new commands are refused, those already taken are decided and
+  // answered, and the partitions are followed again. Returns when nothing of them is in flight.
+  void release(const std::vector<int32_t>& partitions);
+  // Waits until every partition acquired has been claimed; false at the timeout.
+  bool wait_claimed(std::chrono::milliseconds timeout) const;
   // Answers what is queued with 503 and waits for the batches in flight. Idempotent.
   void stop();
+  Owner owner_of(int32_t partition) const;
+  const std::string& writer_id() const { return writer_id_; }
   bool ready() const { return ready_; }
   int64_t events_read_at_start() const { return events_read_at_start_; }  // beyond any snapshot
 
@@ -93,7 +118,10 @@ class Processor {
   struct Pending;
   struct Batch;
   void run(Slot& slot);
-  void decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next);
+  bool claim_first(Slot& slot);
+  void leave(Slot& slot, const core::Error& why);
+  void follow();
+  void decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& next, bool releasing);
   bool answered_by_key(Slot& slot, Pending& p);
   void answer_settled(Slot& slot, Batch& batch);
   void send(Slot& slot, Batch& batch);
@@ -109,7 +137,7 @@ class Processor {
   void maybe_snapshot(Slot& slot, bool force);
   void claim(Slot& slot);
   void catch_up(Slot& slot, int64_t until);
-  bool reload(Slot& slot);
+  bool take_over(Slot& slot, bool fail_fast);
   std::string serialise(const Draft& d, const Context& ctx, events::Envelope& out, Slot& slot) const;
 
   events::EventLog& log_;
@@ -118,7 +146,13 @@ class Processor {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<events::LogReader> reader_;
   std::mutex reader_mu_;
-  bool ready_ = false;
+  std::string url_;
+  // The follower: one thread reading every partition this instance does not write to.
+  std::thread follower_;
+  std::mutex follow_mu_;  // held while it applies events or reloads a partition
+  std::condition_variable follow_cv_;
+  bool follow_stop_ = false;  // under follow_mu_
+  std::atomic<bool> ready_{false};
   int64_t events_read_at_start_ = 0;
 };
 

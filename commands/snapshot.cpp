@@ -169,7 +169,7 @@ std::string encode_snapshot(const PartitionState& s) {
              {"partition", s.partition},
              {"next_offset", s.next_offset},
              {"last_event_id", s.last_event_id},
-             {"fence", object{{"writer_id", s.fence.writer_id}, {"epoch", s.fence.epoch}, {"last_id", s.fence.last_id}}},
+             {"fence", object{{"writer_id", s.fence.writer_id}, {"epoch", s.fence.epoch}, {"last_id", s.fence.last_id}, {"url", s.fence.url}}},
              {"tenants", tenants},
              {"signups", records_json(s.signups)}};
   return core::to_json(doc);
@@ -189,6 +189,7 @@ core::Result<PartitionState> decode_snapshot(std::string_view text_in) {
     s.fence.writer_id = text(root["fence"], "writer_id");
     s.fence.epoch = number(root["fence"], "epoch");
     s.fence.last_id = text(root["fence"], "last_id");
+    s.fence.url = text(root["fence"], "url");
     for (element t : simdjson::dom::array(root["tenants"])) {
       TenantState tenant = read_tenant(t, s.partition);
       s.tenant_by_slug[tenant.slug] = tenant.id;

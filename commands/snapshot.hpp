@@ -10,7 +10,7 @@
 
 namespace regent::commands {
 
-inline constexpr int kSnapshotFormat = 2;  // 2: the fence keeps the chain's last id
+inline constexpr int kSnapshotFormat = 3;  // 2: the fence keeps the chain's last id; 3: and the owner's URL
 
 // Everything `evolve` built, and the idempotency records whose events are in the log. Refusals
 // remembered for idempotency are left out: they live in memory only.

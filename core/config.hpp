@@ -34,6 +34,10 @@ struct Config {
   int snapshot_every = 100000;  // events; 0 turns snapshots off
   int handler_threads = 64;  // a command holds one while it waits for the broker
   int64_t max_body_bytes = 1 << 20;
+  // Several `serve` instances: where the others reach this one, and how soon the group notices one
+  // is gone. Empty: http://<REGENT_HTTP_ADDR>:<port> (the host name when listening on all addresses).
+  std::string advertised_url;
+  int64_t writer_session_timeout_ms = 6000;
 };
 
 struct ParsedArgs {

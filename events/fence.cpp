@@ -5,24 +5,23 @@
 
 namespace regent::events {
 
-bool marker_claim(const Envelope& e, std::string& writer_id, int64_t& epoch) {
+std::optional<Claim> marker_claim(const Envelope& e) {
   auto doc = core::JsonDocument::parse(e.data);
-  if (!doc) return false;
+  if (!doc) return std::nullopt;
   auto w = core::get_string(doc->root(), "writer_id");
   auto ep = core::get_int(doc->root(), "epoch");
-  if (!w || !ep) return false;
-  writer_id = std::string(*w);
-  epoch = *ep;
-  return true;
+  if (!w || !ep) return std::nullopt;
+  auto url = core::get_string(doc->root(), "url");
+  return Claim{std::string(*w), *ep, url ? std::string(*url) : std::string()};
 }
 
 Verdict admit(FenceState& fence, const Envelope& e) {
   if (e.type == types::owner_claimed) {
-    std::string writer;
-    int64_t epoch = 0;
-    if (!marker_claim(e, writer, epoch) || epoch <= fence.epoch) return Verdict::invalid;
-    fence.writer_id = std::move(writer);
-    fence.epoch = epoch;
+    auto claim = marker_claim(e);
+    if (!claim || claim->epoch <= fence.epoch) return Verdict::invalid;
+    fence.writer_id = std::move(claim->writer_id);
+    fence.epoch = claim->epoch;
+    fence.url = std::move(claim->url);
     fence.last_id = e.id;
     return Verdict::marker;
   }

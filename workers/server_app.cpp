@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "api/forwarder.hpp"
 #include "api/http_server.hpp"
 #include "api/router.hpp"
 #include "api/services.hpp"
@@ -16,6 +17,7 @@
 #include "core/password.hpp"
 #include "core/pg_pool.hpp"
 #include "events/event_log.hpp"
+#include "events/membership.hpp"
 #include "projections/checkpoints.hpp"
 #include "projections/engine.hpp"
 #include "projections/migrations.hpp"
@@ -51,9 +53,10 @@ void ServerApp::start() {
     options.snapshots = snapshots_.get();
     options.snapshot_every = config_.snapshot_every;
   }
+  check_bootstrap_settings();
   processor_ = std::make_unique<commands::Processor>(*log_, new_writer_id(), options);
   processor_->start();
-  bootstrap_super_admin();
+  bool embedded = config_.kafka_brokers == "embedded";
 
   pg_ = std::make_unique<core::PgPool>(config_.pg_url, static_cast<size_t>(config_.pg_pool_size));
   watcher_ = std::make_unique<projections::CheckpointWatcher>(config_.pg_url);
@@ -65,9 +68,13 @@ void ServerApp::start() {
         projections::all_projections());
     engine_->start();
   }
-  auto reachable = [log = log_.get()] { return log->reachable(1000); };
+  // Ready to write: the log answers and, with several instances, the group has answered too.
+  auto reachable = [this] { return log_->reachable(1000) && (!membership_ || membership_->joined()); };
+  if (!embedded)
+    forwarder_ = std::make_unique<api::Forwarder>(config_.jwt_secret,
+                                                  std::chrono::milliseconds(config_.kafka_timeout_ms + 5000));
   services_ = std::make_unique<api::Services>(
-      api::Services{config_, *processor_, *pg_, *watcher_, reachable, hashing_slots_});
+      api::Services{config_, *processor_, *pg_, *watcher_, reachable, hashing_slots_, forwarder_.get()});
   auto router = std::make_shared<api::Router>(api::all_routes());
   api::ServerOptions opts;
   opts.address = config_.http_addr;
@@ -77,12 +84,22 @@ void ServerApp::start() {
   server_ = std::make_unique<api::HttpServer>(
       opts, [router, svc = services_.get()](api::Request& req) { return router->dispatch(req, *svc); });
   server_->start();
+  processor_->set_url(advertised_url());
+  if (embedded) {
+    processor_->acquire_all();  // the embedded log lives in this process: nobody else writes to it
+    bootstrap_super_admin();
+  } else {
+    join_writers();
+  }
   logger.info("serving", {{"address", config_.http_addr}, {"port", std::to_string(server_->port())}});
 }
 
 void ServerApp::stop() {
   if (server_) server_->shutdown(std::chrono::seconds(10));
   server_.reset();
+  // Leaving the group hands the partitions over at once, rather than after a session timeout.
+  if (membership_) membership_->stop();
+  membership_.reset();
   if (processor_) processor_->stop();
   if (log_) log_->flush(static_cast<int>(config_.kafka_timeout_ms));
   if (engine_) engine_->stop();
@@ -90,9 +107,59 @@ void ServerApp::stop() {
   if (watcher_) watcher_->stop();
 }
 
+std::string ServerApp::advertised_url() const {
+  if (!config_.advertised_url.empty()) return config_.advertised_url;
+  std::string host = config_.http_addr;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    char name[256] = {0};
+    gethostname(name, sizeof name - 1);
+    host = name;
+  } else if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
+  }
+  return "http://" + host + ":" + std::to_string(server_->port());
+}
+
+// The group assigns partitions; each one is claimed through the log before anything is decided on
+// it. The instance that gets the system tenant's partition creates the first super_admin if the
+// log has none.
+void ServerApp::join_writers() {
+  int32_t system = processor_->partition_of_slug("system");
+  events::MembershipOptions options{log_->brokers(), log_->topic(), log_->topic() + ".writers",
+                                    processor_->writer_id(), std::chrono::milliseconds(config_.writer_session_timeout_ms)};
+  membership_ = std::make_unique<events::Membership>(
+      options,
+      [this, system](const events::Membership::Partitions& ps) {
+        processor_->acquire(ps);
+        if (std::find(ps.begin(), ps.end(), system) == ps.end()) return;
+        try {
+          bootstrap_super_admin();
+        } catch (const std::exception& ex) {
+          logger.error("creating the super_admin failed", {{"error", ex.what()}});
+        }
+      },
+      [this](const events::Membership::Partitions& ps) { processor_->release(ps); });
+  membership_->start();
+  // Not ready before the group answers: the first join of a group takes a few seconds.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!membership_->joined() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!membership_->joined()) logger.warn("the writers' group has not answered yet; /readyz says so until it does");
+  processor_->wait_claimed(std::chrono::seconds(10));
+}
+
+void ServerApp::check_bootstrap_settings() const {
+  if (config_.bootstrap_email.empty() && config_.bootstrap_password.empty()) return;
+  if (!commands::valid_email(config_.bootstrap_email) || config_.bootstrap_password.size() < 12 ||
+      config_.bootstrap_password.size() > 128)
+    throw std::runtime_error("REGENT_BOOTSTRAP_EMAIL must be an email and REGENT_BOOTSTRAP_PASSWORD 12..128 characters");
+}
+
+// Runs where the system tenant's partition is written to, once claimed.
 void ServerApp::bootstrap_super_admin() {
   const std::string slug = "system";
   int32_t partition = processor_->partition_of_slug(slug);
+  processor_->wait_claimed(std::chrono::seconds(30));
   bool exists = false;
   processor_->read(partition, [&](const commands::PartitionState& s) { exists = s.tenant_by(slug) != nullptr; });
   if (exists) return;
@@ -100,9 +167,6 @@ void ServerApp::bootstrap_super_admin() {
     logger.warn("no system tenant yet and no REGENT_BOOTSTRAP_EMAIL/PASSWORD: no super_admin was created");
     return;
   }
-  if (!commands::valid_email(config_.bootstrap_email) || config_.bootstrap_password.size() < 12 ||
-      config_.bootstrap_password.size() > 128)
-    throw std::runtime_error("REGENT_BOOTSTRAP_EMAIL must be an email and REGENT_BOOTSTRAP_PASSWORD 12..128 characters");
   commands::CreateTenant cmd;
   cmd.tenant_id = processor_->new_tenant_id(slug);
   cmd.admin_id = core::UserId{core::uuid_v7()};

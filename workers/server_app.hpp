@@ -1,6 +1,8 @@
 #pragma once
 // The API process: event log, command processor, read-model access and the HTTP server, started
-// in order and stopped in reverse. `dev` adds the projection engine in the same process.
+// in order and stopped in reverse. `dev` adds the projection engine in the same process and writes
+// to every partition of its embedded log; `serve` joins the writers' group, which decides the
+// partitions it writes to, and forwards requests for the others to their owners.
 #include <memory>
 #include <semaphore>
 
@@ -11,6 +13,7 @@ class PgPool;
 }
 namespace regent::events {
 class EventLog;
+class Membership;
 }
 namespace regent::commands {
 class Processor;
@@ -21,6 +24,7 @@ class CheckpointWatcher;
 class Engine;
 }  // namespace regent::projections
 namespace regent::api {
+class Forwarder;
 class HttpServer;
 struct Services;
 }  // namespace regent::api
@@ -38,7 +42,10 @@ class ServerApp {
   int http_port() const;
 
  private:
+  void check_bootstrap_settings() const;
   void bootstrap_super_admin();
+  void join_writers();
+  std::string advertised_url() const;
   core::Config config_;
   bool with_projections_;
   std::unique_ptr<events::EventLog> log_;
@@ -48,7 +55,9 @@ class ServerApp {
   std::unique_ptr<projections::CheckpointWatcher> watcher_;
   std::unique_ptr<projections::Engine> engine_;
   std::counting_semaphore<64> hashing_slots_;  // one argon2id hash per core at a time
+  std::unique_ptr<api::Forwarder> forwarder_;
   std::unique_ptr<api::Services> services_;
+  std::unique_ptr<events::Membership> membership_;
   std::unique_ptr<api::HttpServer> server_;
 };
 

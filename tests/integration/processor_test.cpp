@@ -113,7 +113,7 @@ TEST_CASE("while the log is down commands fail with 503, every success is in the
   commands::ProcessorOptions options;
   options.retry_after_failure = 300ms;
   commands::Processor proc(*kafka.log, "writer-a", options);
-  proc.start();
+  proc.start(); proc.acquire_all();
   auto tenant = testing::acme();
   REQUIRE(proc.submit(0, tenant, now({})).ok());
 
@@ -155,7 +155,7 @@ TEST_CASE("past the queue's bound a command is refused at once rather than held"
   options.max_queue = 4;
   options.max_batch_commands = 4;  // the worker holds at most 4 decided commands besides what is in flight
   commands::Processor proc(*kafka.log, "writer-a", options);
-  proc.start();
+  proc.start(); proc.acquire_all();
   auto tenant = testing::acme();
   REQUIRE(proc.submit(0, tenant, now({})).ok());
   kafka.cluster.set_down(true);  // batches now take message.timeout.ms to fail: the queue fills
@@ -173,7 +173,7 @@ TEST_CASE("past the queue's bound a command is refused at once rather than held"
 TEST_CASE("commands decided while a batch is in flight share the next append") {
   Kafka kafka;
   commands::Processor proc(*kafka.log, "writer-a");
-  proc.start();
+  proc.start(); proc.acquire_all();
   auto tenant = testing::acme();
   REQUIRE(proc.submit(0, tenant, now({})).ok());
   double batches_before = counter("regent_command_batches_total");
@@ -250,7 +250,7 @@ TEST_CASE("state rebuilt from a snapshot and the log's tail equals state rebuilt
   auto tenant = testing::acme();
   {
     commands::Processor first(*kafka.log, "writer-a", with_snapshots);
-    first.start();
+    first.start(); first.acquire_all();
     REQUIRE(first.submit(0, tenant, now({})).ok());
     write_history(first, tenant.tenant_id, "a", 40);
     first.stop();  // saves a snapshot
@@ -258,7 +258,7 @@ TEST_CASE("state rebuilt from a snapshot and the log's tail equals state rebuilt
   CHECK(db.count("SELECT count(*) FROM command_snapshots WHERE partition = 0") == 1);
   {
     commands::Processor second(*kafka.log, "writer-b");  // no snapshots: history only grows
-    second.start();
+    second.start(); second.acquire_all();
     write_history(second, tenant.tenant_id, "b", 10);
   }
   commands::Processor from_snapshot(*kafka.log, "writer-c", with_snapshots);
@@ -269,6 +269,7 @@ TEST_CASE("state rebuilt from a snapshot and the log's tail equals state rebuilt
   CHECK(from_snapshot.events_read_at_start() < from_zero.events_read_at_start() / 3);
   CHECK(comparable(from_snapshot, 0) == comparable(from_zero, 0));
   // And the rebuilt keys answer as the originals did.
+  from_snapshot.acquire_all();
   commands::CreditWallet replay;
   replay.tenant_id = tenant.tenant_id;
   auto ctx = now(testing::admin_ctx());
@@ -287,7 +288,7 @@ TEST_CASE("a snapshot of another log is recognised and ignored") {
   {
     Kafka old_log;
     commands::Processor p(*old_log.log, "writer-a", options);
-    p.start();
+    p.start(); p.acquire_all();
     REQUIRE(p.submit(0, testing::acme(), now({})).ok());
     p.stop();
   }
@@ -295,7 +296,7 @@ TEST_CASE("a snapshot of another log is recognised and ignored") {
   Kafka new_log;  // same database, a log that never had that history, though as long
   {
     commands::Processor other(*new_log.log, "writer-b");
-    other.start();
+    other.start(); other.acquire_all();
     for (const char* slug : {"one", "two", "three"}) {
       auto t = testing::acme();
       t.slug = slug;
@@ -324,7 +325,7 @@ TEST_CASE("the embedded log keeps its whole history, beyond what the mock cluste
   {
     events::EventLog log(config);
     commands::Processor proc(log, "writer-a");
-    proc.start();
+    proc.start(); proc.acquire_all();
     REQUIRE(proc.submit(0, tenant, now({})).ok());
     REQUIRE(proc.submit(0, bob, now(testing::admin_ctx())).ok());
     // About 7 MB in one partition: librdkafka's mock keeps 5 MB and drops the oldest.
@@ -374,11 +375,11 @@ TEST_CASE("a writer whose partition was claimed by another gets no write accepte
   Kafka kafka;
   auto tenant = testing::acme();
   commands::Processor old_owner(*kafka.log, "writer-old");
-  old_owner.start();
+  old_owner.start(); old_owner.acquire_all();
   REQUIRE(old_owner.submit(0, tenant, now({})).ok());
 
   commands::Processor new_owner(*kafka.log, "writer-new");  // claims the partition: a newer epoch
-  new_owner.start();
+  new_owner.start(); new_owner.acquire_all();
   auto before = log_end(*kafka.log);
 
   // The old owner still believes it owns the partition: its command is decided and appended, but

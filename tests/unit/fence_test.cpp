@@ -72,9 +72,23 @@ TEST_CASE("an event must name the last valid record before it: a gap invalidates
 }
 
 TEST_CASE("without a known predecessor (state from before the chain) the next link is trusted") {
-  events::FenceState f{"a", 1, ""};
+  events::FenceState f{"a", 1, "", ""};
   CHECK(admit(f, event("a", 1, "x", "anything")) == Verdict::valid);
   CHECK(f.last_id == "x");
   CHECK(admit(f, event("a", 1, "y")) == Verdict::valid);  // no link at all: written before the chain
   CHECK(admit(f, event("a", 1, "z", "not-y")) == Verdict::invalid);  // once known, the link holds
+}
+
+TEST_CASE("a marker names where its writer takes requests, and only a valid marker changes it") {
+  events::FenceState f;
+  auto first = marker("a", 1, "m1");
+  first.data = core::to_json(boost::json::object{{"partition", 0}, {"writer_id", "a"}, {"epoch", 1}, {"url", "http://a:8080"}});
+  REQUIRE(admit(f, first) == Verdict::marker);
+  CHECK(f.url == "http://a:8080");
+  auto stale = marker("b", 1, "m2");  // not a newer epoch: ignored, and so is its address
+  stale.data = core::to_json(boost::json::object{{"partition", 0}, {"writer_id", "b"}, {"epoch", 1}, {"url", "http://b:8080"}});
+  CHECK(admit(f, stale) == Verdict::invalid);
+  CHECK(f.url == "http://a:8080");
+  CHECK(admit(f, marker("c", 2, "m3")) == Verdict::marker);  // a marker without one: unknown
+  CHECK(f.url.empty());
 }

@@ -11,7 +11,7 @@ using namespace regent::commands;
 TEST_CASE("a partition's state survives encode and decode, keys, balances and all") {
   PartitionState s;
   s.partition = 2;
-  s.fence = {"writer-a", 7, "marker-id"};
+  s.fence = {"writer-a", 7, "marker-id", "http://10.0.0.7:8080"};
   auto t = testing::acme();
   testing::apply_drafts(s, decide(s, t, Context{}).value());
   auto bob = testing::user(t.tenant_id, "Bob@Acme.test", {"manager", "viewer"});
@@ -48,6 +48,7 @@ TEST_CASE("a partition's state survives encode and decode, keys, balances and al
   CHECK(tenant->credited == 1234);
   CHECK(tenant->total_balance() == tenant->credited - tenant->debited);
   CHECK(back->fence.epoch == 7);
+  CHECK(back->fence.url == "http://10.0.0.7:8080");
   auto* record = find_key(back.value(), t.tenant_id.value, "credit-1", core::now_millis());
   REQUIRE(record != nullptr);
   CHECK(record->position.offset == 41);
