@@ -1,11 +1,10 @@
 #include "api/forwarder.hpp"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <map>
 #include <mutex>
@@ -62,24 +61,41 @@ core::Error unreachable_owner() {
 }
 }  // namespace
 
-// Idle keep-alive connections per owner: forwarding is on the path of every misdirected command.
-struct Forwarder::Pool {
+// A connection to an owner with its own I/O context: the thread that forwards a request runs it
+// until the exchange completes or the deadline passes (sync socket calls have no deadline).
+struct Connection {
   asio::io_context io;
-  std::mutex mu;
-  std::map<std::string, std::vector<std::unique_ptr<tcp::socket>>> idle;
+  boost::beast::tcp_stream stream{io};
 
-  std::unique_ptr<tcp::socket> take(const std::string& url) {
+  // Runs `start(done)` to completion or until `timeout`; the error it ended with.
+  template <class Start>
+  boost::system::error_code run(std::chrono::milliseconds timeout, Start start) {
+    boost::system::error_code result = asio::error::timed_out;
+    stream.expires_after(timeout);
+    start([&](boost::system::error_code ec, auto&&...) { result = ec; });
+    io.restart();
+    io.run();
+    return result;
+  }
+};
+
+// Idle keep-alive connections per owner: forwarding is on the path of every misdirected request.
+struct Forwarder::Pool {
+  std::mutex mu;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+
+  std::unique_ptr<Connection> take(const std::string& url) {
     std::lock_guard lock(mu);
     auto& list = idle[url];
     if (list.empty()) return nullptr;
-    auto s = std::move(list.back());
+    auto c = std::move(list.back());
     list.pop_back();
-    return s;
+    return c;
   }
-  void give_back(const std::string& url, std::unique_ptr<tcp::socket> s) {
+  void give_back(const std::string& url, std::unique_ptr<Connection> c) {
     std::lock_guard lock(mu);
     auto& list = idle[url];
-    if (list.size() < 64) list.push_back(std::move(s));
+    if (list.size() < 64) list.push_back(std::move(c));
   }
 };
 
@@ -126,30 +142,27 @@ std::optional<Response> Forwarder::forward(const Request& req, const std::string
 
   // A kept connection the owner has closed fails before any answer: then one more try on a new one.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto socket = attempt == 0 ? pool_->take(base_url) : nullptr;
-    bool reused = socket != nullptr;
+    auto conn = attempt == 0 ? pool_->take(base_url) : nullptr;
+    bool reused = conn != nullptr;
     boost::system::error_code ec;
-    if (!socket) {
-      socket = std::make_unique<tcp::socket>(pool_->io);
-      tcp::resolver resolver(pool_->io);
+    if (!conn) {
+      conn = std::make_unique<Connection>();
+      tcp::resolver resolver(conn->io);
       auto found = resolver.resolve(endpoint->host, endpoint->port, ec);
-      if (!ec) asio::connect(*socket, found, ec);
+      if (!ec)
+        ec = conn->run(std::min(timeout_, std::chrono::milliseconds(2000)),
+                       [&](auto done) { conn->stream.async_connect(found, done); });
       if (ec) {
         logger.warn("forwarding failed: cannot connect", {{"request_id", req.request_id}, {"error", ec.message()}});
         return std::nullopt;
       }
-      timeval tv{};
-      tv.tv_sec = static_cast<time_t>(timeout_.count() / 1000);
-      tv.tv_usec = static_cast<suseconds_t>((timeout_.count() % 1000) * 1000);
-      setsockopt(socket->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      setsockopt(socket->native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-      socket->set_option(tcp::no_delay(true), ec);
+      conn->stream.socket().set_option(tcp::no_delay(true), ec);
     }
-    http::write(*socket, out, ec);
     boost::beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    if (!ec) http::read(*socket, buffer, parser, ec);
+    ec = conn->run(timeout_, [&](auto done) { http::async_write(conn->stream, out, done); });
+    if (!ec) ec = conn->run(timeout_, [&](auto done) { http::async_read(conn->stream, buffer, parser, done); });
     if (ec) {
       if (reused && !parser.got_some() &&
           (ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::broken_pipe))
@@ -169,7 +182,7 @@ std::optional<Response> Forwarder::forward(const Request& req, const std::string
         resp.headers.emplace_back(name, std::string(f.value()));
     }
     resp.body = std::move(msg.body());
-    if (msg.keep_alive()) pool_->give_back(base_url, std::move(socket));
+    if (msg.keep_alive()) pool_->give_back(base_url, std::move(conn));
     return resp;
   }
   return std::nullopt;

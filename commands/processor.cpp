@@ -36,6 +36,12 @@ core::Error not_owner() {
   return e;
 }
 
+// 1 where this instance writes to the partition, 0 where it follows it.
+void publish_owned(int32_t partition, bool owned) {
+  core::Metrics::global().gauge_set("regent_command_partition_owned", {{"partition", std::to_string(partition)}},
+                                    owned ? 1.0 : 0.0);
+}
+
 // Applies the record at s.next_offset the way every reader does: valid events change the state,
 // anything else is skipped (DESIGN.md decision 2).
 void apply_message(PartitionState& s, const events::Message& m) {
@@ -310,6 +316,7 @@ void Processor::acquire(const std::vector<int32_t>& partitions) {
       slot.role = Slot::Role::owner;
       slot.claimed = false;
     }
+    publish_owned(p, true);
     slot.claimed_epoch = 0;
     slot.fenced = false;
     slot.worker = std::thread([this, &slot] { run(slot); });
@@ -331,6 +338,7 @@ void Processor::release(const std::vector<int32_t>& partitions) {
       if (slot.role != Slot::Role::owner) continue;
       slot.role = Slot::Role::releasing;
     }
+    publish_owned(p, false);
     slot.cv.notify_one();
   }
   for (int32_t p : partitions) {
@@ -511,6 +519,7 @@ void Processor::leave(Slot& slot, const core::Error& why) {
   slot.role = Slot::Role::follower;
   slot.claimed = false;
   slot.unavailable_until = {};
+  publish_owned(slot.partition, false);
 }
 
 void Processor::run(Slot& slot) {
