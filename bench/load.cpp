@@ -2,7 +2,7 @@
 // keep-alive connections at once, through the real HTTP API. Prints throughput and latency
 // percentiles; asserts nothing.
 //
-//   regent_load --port 8080 --connections 64 --seconds 10 --tenants 10 --users 100
+//   regent_load --port 8080[,8081,...] --connections 64 --seconds 10 --tenants 10 --users 100
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -30,7 +30,7 @@ namespace {
 
 struct Options {
   std::string host = "127.0.0.1";
-  std::string port = "8080";
+  std::vector<std::string> ports{"8080"};  // connection i goes to ports[i % size]
   int connections = 64;
   int seconds = 10;
   int tenants = 10;
@@ -40,7 +40,7 @@ struct Options {
 // One keep-alive HTTP/1.1 connection, reopened when the server closes it.
 class Connection {
  public:
-  explicit Connection(const Options& o) : o_(o), socket_(io_) {}
+  Connection(const Options& o, size_t index) : o_(o), port_(o.ports[index % o.ports.size()]), socket_(io_) {}
 
   http::response<http::string_body> send(http::verb method, const std::string& target, const std::string& body,
                                          const std::string& token) {
@@ -48,7 +48,7 @@ class Connection {
       try {
         if (!socket_.is_open()) {
           asio::ip::tcp::resolver resolver(io_);
-          asio::connect(socket_, resolver.resolve(o_.host, o_.port));
+          asio::connect(socket_, resolver.resolve(o_.host, port_));
           socket_.set_option(asio::ip::tcp::no_delay(true));
         }
         http::request<http::string_body> req{method, target, 11};
@@ -73,6 +73,7 @@ class Connection {
 
  private:
   const Options& o_;
+  std::string port_;
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
 };
@@ -107,7 +108,7 @@ std::vector<Tenant> set_up(const Options& o) {
   std::vector<std::thread> workers;
   for (int t = 0; t < o.tenants; ++t)
     workers.emplace_back([&, t] {
-      Connection c(o);
+      Connection c(o, static_cast<size_t>(t));
       std::string slug = "bench-" + run + "-" + std::to_string(t);
       std::string email = "admin@" + slug + ".test";
       auto signup = c.send(http::verb::post, "/v1/tenants",
@@ -154,7 +155,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--host") o.host = v;
-    else if (k == "--port") o.port = v;
+    else if (k == "--port") {  // one port, or several separated by commas (one per serve instance)
+      o.ports.clear();
+      for (size_t start = 0; start <= v.size();) {
+        size_t comma = std::min(v.find(',', start), v.size());
+        o.ports.push_back(v.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
     else if (k == "--connections") o.connections = std::atoi(v.c_str());
     else if (k == "--seconds") o.seconds = std::atoi(v.c_str());
     else if (k == "--tenants") o.tenants = std::atoi(v.c_str());
@@ -172,7 +180,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> clients;
   for (int c = 0; c < o.connections; ++c)
     clients.emplace_back([&, c] {
-      Connection conn(o);
+      Connection conn(o, static_cast<size_t>(c));
       std::mt19937 rng(static_cast<unsigned>(c) * 7919u + 1);
       std::vector<double> mine;
       std::map<int, long> counts;

@@ -110,6 +110,9 @@ struct Processor::Slot {
   Clock::time_point unavailable_until{};
   int64_t snapshot_offset = 0;  // next_offset of the latest snapshot saved or loaded
   std::string chain;            // id of the last record decided by this writer: the next event's writerprev
+  // Reads this partition only, for whichever thread changes `state`: one partition per reader keeps
+  // its assignment fixed (moving it is a seek).
+  std::unique_ptr<events::LogReader> reader;
   std::thread worker;
 };
 
@@ -119,8 +122,8 @@ Processor::Processor(events::EventLog& log, std::string writer_id, ProcessorOpti
     slots_.push_back(std::make_unique<Slot>());
     slots_.back()->partition = p;
     slots_.back()->state.partition = p;
+    slots_.back()->reader = std::make_unique<events::LogReader>(log_.brokers(), log_.topic(), log_.history());
   }
-  reader_ = std::make_unique<events::LogReader>(log_.brokers(), log_.topic(), log_.history());
 }
 
 Processor::~Processor() { stop(); }
@@ -145,12 +148,11 @@ core::TenantId Processor::new_tenant_id(std::string_view slug) const {
 
 // The caller holds slot.state_mu.
 void Processor::catch_up(Slot& slot, int64_t until) {
-  std::lock_guard lock(reader_mu_);
   PartitionState& s = slot.state;
-  reader_->assign({{s.partition, s.next_offset}});
+  slot.reader->assign({{s.partition, s.next_offset}});
   auto last_progress = Clock::now();
   while (s.next_offset < until) {
-    auto batch = reader_->poll(2000, std::chrono::milliseconds(100));
+    auto batch = slot.reader->poll(2000, std::chrono::milliseconds(100));
     if (batch.empty()) {
       if (Clock::now() - last_progress > std::chrono::seconds(10))
         throw std::runtime_error("reading partition " + std::to_string(s.partition) + " stalled");
@@ -165,10 +167,7 @@ void Processor::catch_up(Slot& slot, int64_t until) {
 void Processor::load(Slot& slot) {
   std::lock_guard state_lock(slot.state_mu);
   int64_t end;
-  {
-    std::lock_guard lock(reader_mu_);
-    end = reader_->end_offset(slot.partition, std::chrono::seconds(10));
-  }
+  end = slot.reader->end_offset(slot.partition, std::chrono::seconds(10));
   if (!load_snapshot(slot, end)) {
     slot.state = PartitionState{};
     slot.state.partition = slot.partition;
@@ -184,7 +183,7 @@ bool Processor::load_snapshot(Slot& slot, int64_t end) {
   try {
     auto stored = options_.snapshots->load(slot.partition);
     if (!stored || stored->next_offset > end || stored->next_offset < 1) return false;
-    if (!log_has(slot.partition, stored->next_offset - 1, stored->last_event_id)) {
+    if (!log_has(slot, stored->next_offset - 1, stored->last_event_id)) {
       logger.warn("a snapshot does not match the log; reading from the start",
                   {{"partition", std::to_string(slot.partition)}, {"offset", std::to_string(stored->next_offset)}});
       return false;
@@ -203,12 +202,12 @@ bool Processor::load_snapshot(Slot& slot, int64_t end) {
   }
 }
 
-bool Processor::log_has(int32_t partition, int64_t offset, const std::string& event_id) {
-  std::lock_guard lock(reader_mu_);
-  reader_->assign({{partition, offset}});
+bool Processor::log_has(Slot& slot, int64_t offset, const std::string& event_id) {
+  int32_t partition = slot.partition;
+  slot.reader->assign({{partition, offset}});
   auto deadline = Clock::now() + std::chrono::seconds(10);
   while (Clock::now() < deadline) {
-    for (const auto& m : reader_->poll(1, std::chrono::milliseconds(100))) {
+    for (const auto& m : slot.reader->poll(1, std::chrono::milliseconds(100))) {
       if (m.partition != partition || m.offset != offset) continue;
       auto e = events::parse_envelope(m.value);
       return e && e->id == event_id;
@@ -401,7 +400,7 @@ void Processor::follow() {
         }
         wanted[s->partition] = s->state.next_offset;
       }
-      if (wanted.empty()) {
+      if (wanted.empty() && expected.empty()) {
         follow_cv_.wait_for(follow_lock, std::chrono::milliseconds(200));
         continue;
       }
@@ -409,9 +408,10 @@ void Processor::follow() {
     std::vector<events::Message> batch;
     try {
       if (wanted != expected) {
-        reader.assign(wanted);
+        reader.assign(wanted);  // none: stop fetching what nobody reads
         expected = wanted;
       }
+      if (wanted.empty()) continue;
       batch = reader.poll(2000, std::chrono::milliseconds(50));
     } catch (const std::exception& ex) {
       logger.warn("following partitions failed; retrying", {{"error", ex.what()}});
@@ -777,14 +777,13 @@ bool Processor::answered_by_key(Slot& slot, Pending& p) {
 }
 
 bool Processor::landed_valid(Slot& slot, int64_t first) {
-  std::lock_guard lock(reader_mu_);
   events::FenceState fence = slot.state.fence;
-  reader_->assign({{slot.partition, slot.state.next_offset}});
+  slot.reader->assign({{slot.partition, slot.state.next_offset}});
   int64_t next = slot.state.next_offset;
   auto deadline = Clock::now() + std::chrono::seconds(10);
   while (next < first) {
     if (Clock::now() > deadline) return false;
-    for (const auto& m : reader_->poll(1000, std::chrono::milliseconds(100))) {
+    for (const auto& m : slot.reader->poll(1000, std::chrono::milliseconds(100))) {
       if (m.partition != slot.partition || m.offset < next || m.offset >= first) continue;
       auto e = events::parse_envelope(m.value);
       if (e && events::admit(fence, *e) == events::Verdict::marker) return false;
@@ -822,10 +821,7 @@ bool Processor::take_over(Slot& slot, bool fail_fast) {
       load(slot);
     } else {
       int64_t end;
-      {
-        std::lock_guard lock(reader_mu_);
-        end = reader_->end_offset(slot.partition, std::chrono::seconds(10));
-      }
+      end = slot.reader->end_offset(slot.partition, std::chrono::seconds(10));
       std::lock_guard state_lock(slot.state_mu);
       catch_up(slot, end);
     }

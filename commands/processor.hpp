@@ -133,7 +133,7 @@ class Processor {
   void answer_unappended(Slot& slot, Batch& batch);  // refusals and no-ops of a batch with no events
   void load(Slot& slot);
   bool load_snapshot(Slot& slot, int64_t end);
-  bool log_has(int32_t partition, int64_t offset, const std::string& event_id);
+  bool log_has(Slot& slot, int64_t offset, const std::string& event_id);
   void maybe_snapshot(Slot& slot, bool force);
   void claim(Slot& slot);
   void catch_up(Slot& slot, int64_t until);
@@ -144,8 +144,6 @@ class Processor {
   std::string writer_id_;
   ProcessorOptions options_;
   std::vector<std::unique_ptr<Slot>> slots_;
-  std::unique_ptr<events::LogReader> reader_;
-  std::mutex reader_mu_;
   std::string url_;
   // The follower: one thread reading every partition this instance does not write to.
   std::thread follower_;

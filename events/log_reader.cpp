@@ -36,13 +36,30 @@ void LogReader::assign(const std::map<int32_t, int64_t>& next_offsets) {
   assign_consumer();
 }
 
-// The consumer reads the partitions the history does not serve, each from its position.
+// The consumer reads the partitions the history does not serve, each from its position. The same
+// partitions again are only moved (seek): librdkafka 2.0 can abort when an assignment removes a
+// partition whose previous removal is still in progress (confluentinc/librdkafka#5573), which quick
+// re-assignments of the same partitions do.
 void LogReader::assign_consumer() {
   PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(position_.size())));
+  std::set<int32_t> wanted;
   for (const auto& [p, off] : position_)
-    if (!from_history_.count(p)) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = off;
-  if (auto err = rd_kafka_assign(rk_.get(), list.get()))
+    if (!from_history_.count(p)) {
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = off;
+      wanted.insert(p);
+    }
+  if (wanted == assigned_ && !wanted.empty()) {
+    bool moved = true;
+    if (auto* error = rd_kafka_seek_partitions(rk_.get(), list.get(), 5000)) {
+      rd_kafka_error_destroy(error);
+      moved = false;
+    }
+    for (int i = 0; moved && i < list->cnt; ++i) moved = !list->elems[i].err;
+    if (moved) return;
+  }
+  if (auto err = rd_kafka_assign(rk_.get(), wanted.empty() ? nullptr : list.get()))
     throw std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(err));
+  assigned_ = std::move(wanted);
 }
 
 std::vector<Message> LogReader::from_history(size_t max) {

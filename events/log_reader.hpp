@@ -43,6 +43,7 @@ class LogReader {
   const History* history_ = nullptr;
   std::map<int32_t, int64_t> position_;  // the next offset to hand out, per assigned partition
   std::set<int32_t> from_history_;       // partitions read from the history for now
+  std::set<int32_t> assigned_;           // what the consumer was last given
 };
 
 }  // namespace regent::events

@@ -231,7 +231,7 @@ TEST_CASE("a paused owner that wakes after its partitions moved gets no write ac
   auto stopped_at = Clock::now();
   // Sent straight to A while it sleeps: its HTTP server reads them when it wakes up, on a state that
   // still says it owns the partition.
-  constexpr int kLate = 10;
+  constexpr int kLate = 24;
   std::vector<int> late_status(kLate, 0);
   std::vector<std::thread> late;
   for (int i = 0; i < kLate; ++i)
