@@ -109,6 +109,10 @@ std::string Forwarder::signature(const Request& req, const std::string& client_i
       core::hmac_sha256(secret_, "regent-forwarded\n" + req.request_id + "\n" + client_ip + "\n" + req.method + "\n" + req.target));
 }
 
+std::string Forwarder::header_for(const Request& req) const {
+  return "for=" + req.remote_ip + ";sig=" + signature(req, req.remote_ip);
+}
+
 bool Forwarder::accept(Request& req) const {
   auto it = req.headers.find(kHeader);
   if (it == req.headers.end()) return false;
@@ -135,7 +139,7 @@ std::optional<Response> Forwarder::forward(const Request& req, const std::string
     if (!hop_by_hop(name)) out.set(name, value);
   out.set(http::field::host, endpoint->host + ":" + endpoint->port);
   out.set("Request-Id", req.request_id);
-  out.set("Regent-Forwarded", "for=" + req.remote_ip + ";sig=" + signature(req, req.remote_ip));
+  out.set("Regent-Forwarded", header_for(req));
   out.body() = req.body;
   out.keep_alive(true);
   out.prepare_payload();

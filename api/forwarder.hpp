@@ -31,6 +31,9 @@ class Forwarder {
   // put back in place); a forwarding header that does not verify is dropped.
   bool accept(Request& req) const;
 
+  // The Regent-Forwarded value `req` travels with: its client's address, signed with the request.
+  std::string header_for(const Request& req) const;
+
  private:
   std::string signature(const Request& req, const std::string& client_ip) const;
   struct Pool;
