@@ -23,16 +23,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr int kPartitions = 6;
 
-template <class F>
-bool eventually(F done, std::chrono::seconds deadline = 60s) {
-  auto until = Clock::now() + deadline;
-  while (Clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
 // A mock cluster, a database, and as many `serve` processes as asked, plus a projections worker.
 struct Cluster {
   regent::events::MockCluster kafka{1};
@@ -141,7 +131,7 @@ int64_t balance(int port, const Tenant& t) {
 
 TEST_CASE("three serve instances share the partitions, answer for every tenant, and a killed owner loses nothing") {
   Cluster c(3);
-  REQUIRE_MESSAGE(eventually([&] { return shared_out({c.port(0), c.port(1), c.port(2)}); }), c.logs());
+  REQUIRE_MESSAGE(eventually([&] { return shared_out({c.port(0), c.port(1), c.port(2)}); }, 60s), c.logs());
 
   // Tenants in every partition, all signed up through instance 0 and used through the others.
   std::vector<std::unique_ptr<Tenant>> tenants;
@@ -201,7 +191,7 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
   std::vector<int> survivors;
   for (size_t i = 0; i < 3; ++i)
     if (i != victim) survivors.push_back(c.port(i));
-  REQUIRE(eventually([&] { return shared_out(survivors); }));
+  REQUIRE(eventually([&] { return shared_out(survivors); }, 60s));
   for (size_t i = 0; i < tenants.size(); ++i) {
     auto& t = *tenants[i];
     CAPTURE(t.slug);
@@ -218,7 +208,7 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
 
 TEST_CASE("a paused owner that wakes after its partitions moved gets no write accepted, and every reader skips its late events") {
   Cluster c(2);
-  REQUIRE_MESSAGE(eventually([&] { return shared_out({c.port(0), c.port(1)}); }), c.logs());
+  REQUIRE_MESSAGE(eventually([&] { return shared_out({c.port(0), c.port(1)}); }, 60s), c.logs());
   auto a_parts = owned(c.port(0));
   Tenant t(c.port(1), slug_in(a_parts, "paused"));  // written to by instance 0 (A), used through B
   int partition = partition_of_slug(t.slug);

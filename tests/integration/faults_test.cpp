@@ -9,18 +9,6 @@
 using namespace regent::test;
 using namespace std::chrono_literals;
 
-namespace {
-// Asks again until `done` holds or the deadline passes; true if it held.
-template <class F>
-bool eventually(F done, std::chrono::seconds deadline = 30s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-}  // namespace
 
 TEST_CASE("with the brokers down commands get 503 with Retry-After, /readyz says so, and all recovers by itself") {
   regent::events::MockCluster cluster(1);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "events/log_reader.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/regent_process.hpp"
 #include "tests/support/test_database.hpp"

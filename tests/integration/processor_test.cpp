@@ -13,6 +13,7 @@
 #include "events/log_reader.hpp"
 #include "events/mock_cluster.hpp"
 #include "projections/migrations.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/unit/domain_helpers.hpp"
 
@@ -389,6 +390,16 @@ TEST_CASE("a writer whose partition was claimed by another gets no write accepte
   REQUIRE_FALSE(answer.ok());
   CHECK(answer.error().code == core::errc::unavailable);
   CHECK(log_end(*kafka.log) == before + 1);  // the event is in the log ...
+
+  // The old owner gives the partition up rather than claim it back: its next command appends
+  // nothing, and it now names the new owner.
+  auto again = old_owner.submit(0, testing::user(tenant.tenant_id, "again@acme.test"), now(testing::admin_ctx()));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == core::errc::unavailable);
+  CHECK(log_end(*kafka.log) == before + 1);
+  CHECK_FALSE(old_owner.owner_of(0).local);
+  CHECK(test::eventually([&] { return old_owner.owner_of(0).writer_id == "writer-new"; }));
+  CHECK(new_owner.owner_of(0).local);
 
   // ... and every reader skips it: a writer rebuilding from the log does not know that user.
   commands::Processor reader(*kafka.log, "writer-reader");
