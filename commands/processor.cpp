@@ -108,7 +108,9 @@ struct Processor::Slot {
   PartitionState state;  // everything decided, acknowledged or not; next_offset: acknowledged only
   bool stale = false;    // an append failed: reload from the log before deciding again
   Clock::time_point unavailable_until{};
-  int64_t snapshot_offset = 0;  // next_offset of the latest snapshot saved or loaded
+  int64_t snapshot_offset = 0;  // next_offset of the latest snapshot saved (or being saved) or loaded
+  std::thread saver;             // the snapshot being saved, if any
+  std::atomic<bool> saving{false};
   std::string chain;            // id of the last record decided by this writer: the next event's writerprev
   // Reads this partition only, for whichever thread changes `state`: one partition per reader keeps
   // its assignment fixed (moving it is a seek).
@@ -216,24 +218,45 @@ bool Processor::log_has(Slot& slot, int64_t offset, const std::string& event_id)
   return false;
 }
 
-// Only acknowledged state is saved: callers make sure nothing is decided on top of it.
+bool Processor::snapshot_due(const Slot& slot) const {
+  return options_.snapshots && !slot.stale && !slot.saving &&
+         slot.state.next_offset - slot.snapshot_offset >= options_.snapshot_every;
+}
+
+// Only acknowledged state is saved: callers make sure nothing is decided on top of it. The worker
+// pauses only to copy the state; encoding and writing it happen on another thread, one save at a
+// time. `force` (stop, hand-over) saves whatever is new, and waits.
 void Processor::maybe_snapshot(Slot& slot, bool force) {
   if (!options_.snapshots || slot.stale) return;
+  if (slot.saver.joinable() && (force || !slot.saving)) slot.saver.join();
+  if (slot.saving) return;
   int64_t behind = slot.state.next_offset - slot.snapshot_offset;
   if (behind <= 0 || (!force && behind < options_.snapshot_every)) return;
-  try {
-    auto started = Clock::now();
-    StoredSnapshot stored{slot.state.next_offset, slot.state.last_event_id, encode_snapshot(slot.state)};
-    options_.snapshots->save(slot.partition, stored);
-    slot.snapshot_offset = stored.next_offset;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-    core::Metrics::global().counter_add("regent_command_snapshots_total", {});
-    logger.info("snapshot saved", {{"partition", std::to_string(slot.partition)},
-                                   {"offset", std::to_string(stored.next_offset)},
-                                   {"bytes", std::to_string(stored.state.size())}, {"ms", std::to_string(ms)}});
-  } catch (const std::exception& ex) {
-    logger.warn("snapshot not saved", {{"partition", std::to_string(slot.partition)}, {"error", ex.what()}});
+  auto copy = std::make_shared<PartitionState>(slot.state);
+  slot.snapshot_offset = copy->next_offset;
+  auto save = [this, partition = slot.partition, copy] {
+    try {
+      auto started = Clock::now();
+      StoredSnapshot stored{copy->next_offset, copy->last_event_id, encode_snapshot(*copy)};
+      options_.snapshots->save(partition, stored);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+      core::Metrics::global().counter_add("regent_command_snapshots_total", {});
+      logger.info("snapshot saved", {{"partition", std::to_string(partition)},
+                                     {"offset", std::to_string(stored.next_offset)},
+                                     {"bytes", std::to_string(stored.state.size())}, {"ms", std::to_string(ms)}});
+    } catch (const std::exception& ex) {
+      logger.warn("snapshot not saved", {{"partition", std::to_string(partition)}, {"error", ex.what()}});
+    }
+  };
+  if (force) {
+    save();
+    return;
   }
+  slot.saving = true;
+  slot.saver = std::thread([&slot, save] {
+    save();
+    slot.saving = false;
+  });
 }
 
 void Processor::claim(Slot& slot) {
@@ -513,6 +536,7 @@ bool Processor::claim_first(Slot& slot) {
 // The worker ends: what is queued gets `why`, and the partition is followed again (re-read first if
 // its state may hold events the log lacks).
 void Processor::leave(Slot& slot, const core::Error& why) {
+  if (slot.saver.joinable()) slot.saver.join();
   std::lock_guard lock(slot.mu);
   for (Pending* p : slot.queue) p->reply(why);
   slot.queue.clear();
@@ -540,18 +564,22 @@ void Processor::run(Slot& slot) {
     std::deque<std::pair<uint64_t, events::EventLog::Offsets>> acks;
     bool stopping, releasing;
     size_t waiting;
+    // A snapshot is due: take no more commands until everything decided is acknowledged, so that
+    // snapshots keep up under constant load, not only when the partition is idle.
+    bool draining = snapshot_due(slot);
     {
       std::unique_lock lock(slot.mu);
       slot.cv.wait(lock, [&] {
         bool ending = slot.stopping || slot.fenced;
         return !slot.acked.empty() || (ending && inflight.empty()) ||
                (slot.role == Slot::Role::releasing && slot.queue.empty() && inflight.empty()) ||
-               (!ending && !slot.queue.empty() && room());
+               (draining && inflight.empty()) || (!ending && !draining && !slot.queue.empty() && room());
       });
       acks.swap(slot.acked);
       stopping = slot.stopping || slot.fenced;
       releasing = slot.role == Slot::Role::releasing;
-      while (!stopping && !slot.queue.empty() && next.commands.size() + taken.size() < options_.max_batch_commands) {
+      while (!stopping && !draining && !slot.queue.empty() &&
+             next.commands.size() + taken.size() < options_.max_batch_commands) {
         taken.push_back(slot.queue.front());
         slot.queue.pop_front();
       }

@@ -135,6 +135,7 @@ class Processor {
   bool load_snapshot(Slot& slot, int64_t end);
   bool log_has(Slot& slot, int64_t offset, const std::string& event_id);
   void maybe_snapshot(Slot& slot, bool force);
+  bool snapshot_due(const Slot& slot) const;
   void claim(Slot& slot);
   void catch_up(Slot& slot, int64_t until);
   bool take_over(Slot& slot, bool fail_fast);

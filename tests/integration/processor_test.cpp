@@ -282,6 +282,48 @@ TEST_CASE("state rebuilt from a snapshot and the log's tail equals state rebuilt
   CHECK(again->replayed);
 }
 
+TEST_CASE("snapshots keep being taken while commands never stop coming") {
+  Kafka kafka;
+  Snapshots snapshots(200);
+  // Small batches and more writers than two batches hold: commands are always queued, and the
+  // partition is never idle.
+  auto options = snapshots.options;
+  options.max_batch_commands = 4;
+  commands::Processor proc(*kafka.log, "writer-a", options);
+  proc.start();
+  proc.acquire_all();
+  auto tenant = testing::acme();
+  REQUIRE(proc.submit(0, tenant, now({})).ok());
+  auto bob = testing::user(tenant.tenant_id, "bob@acme.test");
+  REQUIRE(proc.submit(0, bob, now(testing::admin_ctx())).ok());
+  Outcomes out;
+  Threads threads;
+  for (int t = 0; t < 32; ++t)
+    threads.spawn([&] {
+      while (!threads.stop) {
+        commands::CreditWallet c;
+        c.tenant_id = tenant.tenant_id;
+        c.user_id = bob.user_id;
+        c.transaction_id = core::uuid_v7();
+        c.amount = 1;
+        out.add(proc.submit(0, c, now(testing::admin_ctx())), c.transaction_id);
+      }
+    });
+  // Three snapshots apart, all while the load goes on.
+  CHECK(test::eventually([&] {
+    return snapshots.db.count("SELECT coalesce(max(next_offset), 0) FROM command_snapshots WHERE partition = 0") >= 600;
+  }));
+  threads.join();
+  CHECK(out.unexpected.empty());
+  CHECK(out.unavailable == 0);
+  // And the last one, with the log's tail, gives the writer's state.
+  proc.stop();
+  commands::Processor from_snapshot(*kafka.log, "writer-b", snapshots.options);
+  from_snapshot.start();
+  CHECK(from_snapshot.events_read_at_start() < 300);
+  CHECK(comparable(from_snapshot, 0) == comparable(proc, 0));
+}
+
 TEST_CASE("a snapshot of another log is recognised and ignored") {
   Snapshots snapshots(1);
   auto& db = snapshots.db;
