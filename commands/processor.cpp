@@ -164,6 +164,7 @@ void Processor::catch_up(Slot& slot, int64_t until) {
     for (const auto& m : batch)
       if (m.partition == s.partition && m.offset >= s.next_offset) apply_message(s, m);
   }
+  slot.reader->pause();
 }
 
 void Processor::load(Slot& slot) {
@@ -212,9 +213,11 @@ bool Processor::log_has(Slot& slot, int64_t offset, const std::string& event_id)
     for (const auto& m : slot.reader->poll(1, std::chrono::milliseconds(100))) {
       if (m.partition != partition || m.offset != offset) continue;
       auto e = events::parse_envelope(m.value);
+      slot.reader->pause();
       return e && e->id == event_id;
     }
   }
+  slot.reader->pause();
   return false;
 }
 
@@ -809,16 +812,18 @@ bool Processor::landed_valid(Slot& slot, int64_t first) {
   slot.reader->assign({{slot.partition, slot.state.next_offset}});
   int64_t next = slot.state.next_offset;
   auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (next < first) {
-    if (Clock::now() > deadline) return false;
+  bool valid = true;
+  while (valid && next < first) {
+    if (Clock::now() > deadline) valid = false;
     for (const auto& m : slot.reader->poll(1000, std::chrono::milliseconds(100))) {
-      if (m.partition != slot.partition || m.offset < next || m.offset >= first) continue;
+      if (!valid || m.partition != slot.partition || m.offset < next || m.offset >= first) continue;
       auto e = events::parse_envelope(m.value);
-      if (e && events::admit(fence, *e) == events::Verdict::marker) return false;
+      if (e && events::admit(fence, *e) == events::Verdict::marker) valid = false;
       next = m.offset + 1;
     }
   }
-  return true;
+  slot.reader->pause();
+  return valid;
 }
 
 void Processor::answer_all(Batch& batch, const core::Error& error) {

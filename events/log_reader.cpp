@@ -55,11 +55,22 @@ void LogReader::assign_consumer() {
       moved = false;
     }
     for (int i = 0; moved && i < list->cnt; ++i) moved = !list->elems[i].err;
-    if (moved) return;
+    if (moved) {
+      rd_kafka_resume_partitions(rk_.get(), list.get());
+      return;
+    }
   }
   if (auto err = rd_kafka_assign(rk_.get(), wanted.empty() ? nullptr : list.get()))
     throw std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(err));
+  if (!wanted.empty()) rd_kafka_resume_partitions(rk_.get(), list.get());  // a pause outlives assign
   assigned_ = std::move(wanted);
+}
+
+void LogReader::pause() {
+  if (assigned_.empty()) return;
+  PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
+  for (int32_t p : assigned_) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p);
+  rd_kafka_pause_partitions(rk_.get(), list.get());
 }
 
 std::vector<Message> LogReader::from_history(size_t max) {

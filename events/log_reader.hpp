@@ -22,6 +22,10 @@ class LogReader {
 
   void assign(const std::map<int32_t, int64_t>& next_offsets);
 
+  // Stops fetching until the next assign: a reader that is done for now holds no prefetched
+  // messages and costs no reads.
+  void pause();
+
   // Up to `max` messages, waiting at most `wait` for the first one. Throws on fatal errors.
   std::vector<Message> poll(size_t max, std::chrono::milliseconds wait);
 
