@@ -146,6 +146,22 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
     check_problem(again, 409, "email_taken");  // decided by the one writer, whichever instance asks
   }
 
+  // One email, created at once through all three instances: one writer decides, one wins.
+  {
+    std::atomic<int> created{0}, taken{0}, other{0};
+    std::vector<std::thread> racers;
+    for (int i = 0; i < 30; ++i)
+      racers.emplace_back([&, i] {
+        auto r = post(c.port(static_cast<size_t>(i % 3)), "/v1/users", user_body("same@" + tenants[1]->slug + ".test"),
+                      tenants[1]->admin);
+        (r.status == 201 ? created : r.status == 409 && r.str("code") == "email_taken" ? taken : other)++;
+      });
+    for (auto& r : racers) r.join();
+    CHECK(created == 1);
+    CHECK(taken == 29);
+    CHECK(other == 0);
+  }
+
   // Credits to every tenant through every instance, while the owner of tenant 0 is killed.
   size_t victim = 0;
   for (size_t i = 0; i < 3; ++i)
