@@ -51,6 +51,11 @@ int run_serve(const core::Config& config) {
     logger.error("REGENT_JWT_SECRET is required: at least 32 characters, the same on every instance");
     return 2;
   }
+  if (!config.advertised_url.empty() &&
+      (config.advertised_url.rfind("http://", 0) != 0 || config.advertised_url.find(':', 7) == std::string::npos)) {
+    logger.error("REGENT_ADVERTISED_URL must be http://<host>:<port>, where the other instances reach this one");
+    return 2;
+  }
   ServerApp app(config, false);
   app.start();
   std::cout << "regent listening on http://" << config.http_addr << ":" << app.http_port() << std::endl;

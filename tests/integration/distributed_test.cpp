@@ -49,4 +49,10 @@ TEST_CASE("serve refuses to start without the settings it cannot guess") {
                        doctest::Contains("REGENT_KAFKA_BROKERS"), std::runtime_error);
   CHECK_THROWS_WITH_AS(RegentProcess({"serve"}, {{"REGENT_KAFKA_BROKERS", "127.0.0.1:1"}}, dir.path() + "/b.log"),
                        doctest::Contains("REGENT_JWT_SECRET"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(RegentProcess({"serve"},
+                                     {{"REGENT_KAFKA_BROKERS", "127.0.0.1:1"},
+                                      {"REGENT_JWT_SECRET", std::string(40, 'k')},
+                                      {"REGENT_ADVERTISED_URL", "https://api.example"}},
+                                     dir.path() + "/c.log"),
+                       doctest::Contains("REGENT_ADVERTISED_URL"), std::runtime_error);
 }
