@@ -36,34 +36,38 @@ void LogReader::assign(const std::map<int32_t, int64_t>& next_offsets) {
   assign_consumer();
 }
 
-// The consumer reads the partitions the history does not serve, each from its position. The same
-// partitions again are only moved (seek): librdkafka 2.0 can abort when an assignment removes a
-// partition whose previous removal is still in progress (confluentinc/librdkafka#5573), which quick
-// re-assignments of the same partitions do.
+// The consumer is given every partition of the reader, and reads those the history does not
+// serve; the others are paused. A change of positions over the same partitions is a seek, never a
+// new assignment: librdkafka 2.0 can abort when an assignment removes a partition whose previous
+// removal is still in progress (confluentinc/librdkafka#5573), which quick re-assignments do.
 void LogReader::assign_consumer() {
-  PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(position_.size())));
+  auto n = static_cast<int>(position_.size());
+  PartitionListHandle all(rd_kafka_topic_partition_list_new(n));
+  PartitionListHandle live(rd_kafka_topic_partition_list_new(n));
+  PartitionListHandle held(rd_kafka_topic_partition_list_new(n));
   std::set<int32_t> wanted;
-  for (const auto& [p, off] : position_)
-    if (!from_history_.count(p)) {
-      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = off;
-      wanted.insert(p);
-    }
+  for (const auto& [p, off] : position_) {
+    rd_kafka_topic_partition_list_add(all.get(), topic_.c_str(), p)->offset = off;
+    rd_kafka_topic_partition_list_add(from_history_.count(p) ? held.get() : live.get(), topic_.c_str(), p);
+    wanted.insert(p);
+  }
+  bool moved = false;
   if (wanted == assigned_ && !wanted.empty()) {
-    bool moved = true;
-    if (auto* error = rd_kafka_seek_partitions(rk_.get(), list.get(), 5000)) {
+    moved = true;
+    if (auto* error = rd_kafka_seek_partitions(rk_.get(), all.get(), 5000)) {
       rd_kafka_error_destroy(error);
       moved = false;
     }
-    for (int i = 0; moved && i < list->cnt; ++i) moved = !list->elems[i].err;
-    if (moved) {
-      rd_kafka_resume_partitions(rk_.get(), list.get());
-      return;
-    }
+    for (int i = 0; moved && i < all->cnt; ++i) moved = !all->elems[i].err;
   }
-  if (auto err = rd_kafka_assign(rk_.get(), wanted.empty() ? nullptr : list.get()))
-    throw std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(err));
-  if (!wanted.empty()) rd_kafka_resume_partitions(rk_.get(), list.get());  // a pause outlives assign
-  assigned_ = std::move(wanted);
+  if (!moved) {
+    if (auto err = rd_kafka_assign(rk_.get(), wanted.empty() ? nullptr : all.get()))
+      throw std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(err));
+    assigned_ = std::move(wanted);
+  }
+  // A pause outlives seeks and assignments: set both ways every time.
+  if (held->cnt) rd_kafka_pause_partitions(rk_.get(), held.get());
+  if (live->cnt) rd_kafka_resume_partitions(rk_.get(), live.get());
 }
 
 void LogReader::pause() {
@@ -123,6 +127,10 @@ std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait)
       }
       if (fatal) throw std::runtime_error("kafka read: " + what);
       continue;  // transient: librdkafka retries by itself
+    }
+    if (from_history_.count(m->partition)) {  // fetched before the partition was paused
+      rd_kafka_message_destroy(m);
+      continue;
     }
     Message msg;
     msg.partition = m->partition;
