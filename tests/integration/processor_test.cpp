@@ -150,6 +150,44 @@ TEST_CASE("while the log is down commands fail with 503, every success is in the
   CHECK(in_log == user_ids(proc, tenant.tenant_id));
 }
 
+TEST_CASE("errors injected into appends: retriable ones are retried unseen, others fail the command with 503 and nothing is kept") {
+  Kafka kafka;
+  commands::ProcessorOptions options;
+  options.retry_after_failure = 100ms;
+  commands::Processor proc(*kafka.log, "writer-a", options);
+  proc.start();
+  proc.acquire_all();
+  auto tenant = testing::acme();
+  REQUIRE(proc.submit(0, tenant, now({})).ok());
+  constexpr int16_t kProduce = 0;  // the Produce API key
+
+  // The broker says it is not the leader, three times: the producer retries, the client never knows.
+  rd_kafka_mock_push_request_errors(kafka.cluster.get(), kProduce, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+  auto retried = testing::user(tenant.tenant_id, "retried@acme.test");
+  auto before = log_end(*kafka.log);
+  REQUIRE(proc.submit(0, retried, now(testing::admin_ctx())).ok());
+  CHECK(log_end(*kafka.log) == before + 1);  // once, despite the retries
+
+  // A refusal the producer cannot retry: the command is told it failed, and its user is nowhere.
+  rd_kafka_mock_push_request_errors(kafka.cluster.get(), kProduce, 1, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  auto refused = testing::user(tenant.tenant_id, "refused@acme.test");
+  auto failed = proc.submit(0, refused, now(testing::admin_ctx()));
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().code == core::errc::unavailable);
+
+  // It recovers by itself: the next command reloads the partition and succeeds.
+  commands::CreateUser after = testing::user(tenant.tenant_id, "after@acme.test");
+  CHECK(test::eventually([&] { return proc.submit(0, after, now(testing::admin_ctx())).ok(); }));
+  auto users = user_ids(proc, tenant.tenant_id);
+  CHECK(users.count(retried.user_id.value) == 1);
+  CHECK(users.count(refused.user_id.value) == 0);
+  CHECK(users.count(after.user_id.value) == 1);
+  commands::Processor fresh(*kafka.log, "writer-b");
+  fresh.start();
+  CHECK(user_ids(fresh, tenant.tenant_id) == users);
+}
+
 TEST_CASE("past the queue's bound a command is refused at once rather than held") {
   Kafka kafka;
   commands::ProcessorOptions options;
