@@ -310,3 +310,31 @@ TEST_CASE("a paused owner that wakes after its partitions moved gets no write ac
   auto all = post(c.port(1), "/v1/users/" + t.admin_id + "/wallet/debits", R"({"amount":)" + std::to_string(expected) + "}", t.admin);
   CHECK_MESSAGE(all.status == 201, all.body);
 }
+
+TEST_CASE("an instance stopped with SIGTERM finishes its commands and hands its partitions over") {
+  Cluster c(2);
+  REQUIRE_MESSAGE(eventually([&] { return shared_out({c.port(0), c.port(1)}); }, 60s), c.logs());
+  Tenant t(c.port(1), slug_in(owned(c.port(0)), "handover"));  // written to by instance 0
+  // Credits in flight through both instances while instance 0 stops.
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> acknowledged{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      Crediter crediter{t, [&] { return c.port(1); }};
+      for (int n = 1; !stop; ++n)
+        if (crediter.credit("h" + std::to_string(i) + "-" + std::to_string(n), n, Clock::now() + 30s)) acknowledged += n;
+    });
+  std::this_thread::sleep_for(500ms);
+  auto stopping = Clock::now();
+  CHECK(c.serve[0]->terminate() == 0);
+  auto stopped_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopping).count();
+  CHECK(eventually([&] { return owned(c.port(1)).size() == kPartitions; }, 30s));
+  auto moved_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopping).count();
+  MESSAGE("instance 0 stopped in " << stopped_ms << " ms; instance 1 wrote to every partition after " << moved_ms << " ms");
+  std::this_thread::sleep_for(500ms);
+  stop = true;
+  for (auto& th : threads) th.join();
+  CHECK(acknowledged > 0);
+  CHECK(eventually([&] { return balance(c.port(1), t) == acknowledged; }, 30s));
+}
