@@ -95,12 +95,6 @@ std::string slug_in(const std::set<int>& partitions, const std::string& prefix) 
   }
 }
 
-double counter(int port, const std::string& series) {
-  auto body = get(port, "/metrics").body;
-  auto at = body.find(series + " ");
-  return at == std::string::npos ? 0 : std::stod(body.substr(at + series.size() + 1));
-}
-
 // A credit of the tenant admin's wallet, sent under `key` until some instance answers 201: a lost
 // answer, a 503 or an in-flight key is retried with the same key, so the credit counts exactly once
 // however often it is sent.
@@ -136,7 +130,7 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
   // Tenants in every partition, all signed up through instance 0 and used through the others.
   std::vector<std::unique_ptr<Tenant>> tenants;
   for (int p = 0; p < kPartitions; ++p) tenants.push_back(std::make_unique<Tenant>(c.port(0), slug_in({p}, "part")));
-  CHECK(counter(c.port(0), R"(regent_forwarded_requests_total{outcome="forwarded"})") > 0);
+  CHECK(metric(c.port(0), R"(regent_forwarded_requests_total{outcome="forwarded"})") > 0);
   for (size_t i = 0; i < tenants.size(); ++i) {
     auto& t = *tenants[i];
     std::string token = login(c.port(1), t.slug, t.admin_email());  // tokens are good everywhere
@@ -147,20 +141,14 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
   }
 
   // One email, created at once through all three instances: one writer decides, one wins.
-  {
-    std::atomic<int> created{0}, taken{0}, other{0};
-    std::vector<std::thread> racers;
-    for (int i = 0; i < 30; ++i)
-      racers.emplace_back([&, i] {
-        auto r = post(c.port(static_cast<size_t>(i % 3)), "/v1/users", user_body("same@" + tenants[1]->slug + ".test"),
-                      tenants[1]->admin);
-        (r.status == 201 ? created : r.status == 409 && r.str("code") == "email_taken" ? taken : other)++;
-      });
-    for (auto& r : racers) r.join();
-    CHECK(created == 1);
-    CHECK(taken == 29);
-    CHECK(other == 0);
-  }
+  auto racers = all_at_once(30, [&](int i) {
+    return post(c.port(static_cast<size_t>(i % 3)), "/v1/users", user_body("same@" + tenants[1]->slug + ".test"),
+                tenants[1]->admin);
+  });
+  CHECK(count_status(racers, 201) == 1);
+  CHECK(count_status(racers, 409) == 29);
+  for (const auto& r : racers)
+    if (r.status == 409) check_problem(r, 409, "email_taken");
 
   // Credits to every tenant through every instance, while the owner of tenant 0 is killed.
   size_t victim = 0;
@@ -178,6 +166,7 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
   std::vector<int64_t> acknowledged(tenants.size(), 0);
   std::vector<int> after_kill(tenants.size(), 0);
   std::atomic<int64_t> first_after_kill_ms{-1};
+  std::atomic<int> before_kill{0};
   Clock::time_point kill_time;
   std::vector<std::thread> threads;
   auto deadline = Clock::now() + 90s;
@@ -188,12 +177,13 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
         bool was_killed = killed;
         if (!crediter.credit(tenants[i]->slug + "-" + std::to_string(n), n, deadline)) return;
         acknowledged[i] += n;
+        if (!was_killed) ++before_kill;
         if (was_killed && ++after_kill[i] == 1 && i == 0) {
           first_after_kill_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - kill_time).count();
         }
       }
     });
-  std::this_thread::sleep_for(1500ms);
+  REQUIRE(eventually([&] { return before_kill >= 60; }));  // the load is on
   kill_time = Clock::now();
   c.serve[victim]->kill9();
   killed = true;
@@ -323,21 +313,26 @@ TEST_CASE("an instance stopped with SIGTERM finishes its commands and hands its 
   // Credits in flight through both instances while instance 0 stops.
   std::atomic<bool> stop{false};
   std::atomic<int64_t> acknowledged{0};
+  std::atomic<int> credits{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&, i] {
       Crediter crediter{t, [&] { return c.port(1); }};
       for (int n = 1; !stop; ++n)
-        if (crediter.credit("h" + std::to_string(i) + "-" + std::to_string(n), n, Clock::now() + 30s)) acknowledged += n;
+        if (crediter.credit("h" + std::to_string(i) + "-" + std::to_string(n), n, Clock::now() + 30s)) {
+          acknowledged += n;
+          ++credits;
+        }
     });
-  std::this_thread::sleep_for(500ms);
+  REQUIRE(eventually([&] { return credits >= 20; }));
   auto stopping = Clock::now();
   CHECK(c.serve[0]->terminate() == 0);
   auto stopped_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopping).count();
   CHECK(eventually([&] { return owned(c.port(1)).size() == kPartitions; }, 30s));
   auto moved_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopping).count();
   MESSAGE("instance 0 stopped in " << stopped_ms << " ms; instance 1 wrote to every partition after " << moved_ms << " ms");
-  std::this_thread::sleep_for(500ms);
+  int at_handover = credits;
+  CHECK(eventually([&] { return credits >= at_handover + 20; }));  // and the new owner takes them
   stop = true;
   for (auto& th : threads) th.join();
   CHECK(acknowledged > 0);

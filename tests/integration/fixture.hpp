@@ -2,7 +2,10 @@
 // A `regent dev` of its own for each test: a fresh data folder, a fresh database, port 0.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <numeric>
 #include <string>
 
@@ -87,6 +90,33 @@ inline std::string create_users(int port, const std::string& token, const std::s
 inline int64_t log_end(const DevServer& dev) {
   auto ends = dev.log_ends();
   return std::accumulate(ends.begin(), ends.end(), int64_t{0});
+}
+
+// Fires `n` requests at once (each on its own thread and connection) and returns their answers.
+template <class Send>
+std::vector<HttpResponse> all_at_once(int n, Send send) {
+  std::mutex mu;
+  std::vector<HttpResponse> out;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      auto r = send(i);
+      std::lock_guard lock(mu);
+      out.push_back(std::move(r));
+    });
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+inline int count_status(const std::vector<HttpResponse>& rs, int status) {
+  return static_cast<int>(std::count_if(rs.begin(), rs.end(), [&](const HttpResponse& r) { return r.status == status; }));
+}
+
+// The value of one series (name and labels, as written) in a server's /metrics; 0 when absent.
+inline double metric(int port, const std::string& series) {
+  auto body = get(port, "/metrics").body;
+  auto at = body.find("\n" + series + " ");
+  return at == std::string::npos ? 0 : std::stod(body.substr(at + series.size() + 2));
 }
 
 inline void check_problem(const HttpResponse& r, int status, const std::string& code) {

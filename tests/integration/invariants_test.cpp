@@ -6,28 +6,6 @@
 
 using namespace regent::test;
 
-namespace {
-// Fires `n` requests at once (each on its own connection) and returns their answers.
-template <class Request>
-std::vector<HttpResponse> all_at_once(int n, Request request) {
-  std::mutex mu;
-  std::vector<HttpResponse> out;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      auto r = request(i);
-      std::lock_guard lock(mu);
-      out.push_back(std::move(r));
-    });
-  for (auto& t : threads) t.join();
-  return out;
-}
-
-int count_status(const std::vector<HttpResponse>& rs, int status) {
-  return static_cast<int>(std::count_if(rs.begin(), rs.end(), [&](const HttpResponse& r) { return r.status == status; }));
-}
-}  // namespace
-
 TEST_CASE("of 50 simultaneous creations of the same email exactly one succeeds") {
   DevServer dev;
   int port = dev.port();

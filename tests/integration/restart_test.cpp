@@ -90,9 +90,7 @@ TEST_CASE("requests in flight when SIGTERM arrives are answered before the proce
   bool all_in = false;
   for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
        !all_in && std::chrono::steady_clock::now() < until;) {
-    auto metrics = get(port, "/metrics").body;
-    auto at = metrics.find("\nregent_http_requests_in_flight ");
-    all_in = at != std::string::npos && std::stoi(metrics.substr(at + 32)) >= kSlow + 1;
+    all_in = metric(port, "regent_http_requests_in_flight") >= kSlow + 1;
   }
   REQUIRE(all_in);
   CHECK(dev.proc->terminate() == 0);
