@@ -20,6 +20,7 @@
 #include "events/event_types.hpp"
 #include "events/partitioner.hpp"
 #include "projections/migrations.hpp"
+#include "bench/synthetic_log.hpp"
 
 using namespace regent;
 using Clock = std::chrono::steady_clock;
@@ -27,50 +28,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Events written straight to the log under the first writer's fence, as its commands would have.
-class History {
- public:
-  History(events::EventLog& log, std::string writer) : log_(log), writer_(std::move(writer)) {}
-
-  void add(const std::string& tenant, std::string type, std::string subject, int64_t sequence, boost::json::object data) {
-    events::Envelope e;
-    e.id = core::uuid_v7();
-    e.source = "/tenants/" + tenant;
-    e.type = std::move(type);
-    e.subject = std::move(subject);
-    e.time = core::format_rfc3339(core::now_millis());
-    e.data = core::to_json(data);
-    e.tenant_id = tenant;
-    e.actor_type = "system";
-    e.sequence = sequence;
-    e.writer_id = writer_;
-    e.writer_epoch = 1;
-    int32_t p = events::partition_for(tenant, log_.partitions());
-    auto& batch = pending_[p];
-    batch.push_back(events::make_record(tenant, e.type, e.id, tenant, events::to_json(e)));
-    ++count_;
-    if (batch.size() >= 5000) flush(p);
-  }
-  void flush_all() {
-    for (auto& [p, batch] : pending_) flush(p);
-  }
-  int64_t count() const { return count_; }
-
- private:
-  void flush(int32_t p) {
-    auto& batch = pending_[p];
-    if (batch.empty()) return;
-    if (!log_.append(p, batch)) {
-      std::fprintf(stderr, "append failed\n");
-      std::exit(1);
-    }
-    batch.clear();
-  }
-  events::EventLog& log_;
-  std::string writer_;
-  std::map<int32_t, std::vector<events::Record>> pending_;
-  int64_t count_ = 0;
-};
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,39 +56,8 @@ int main(int argc, char** argv) {
     first.stop();
   }
   auto generating = Clock::now();
-  History h(log, "bench-writer");
-  const std::string hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdGFuZHBlcHBlcg$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
-  int users_per_tenant = 100;
-  int credits_per_user = 9;
-  for (int t = 0; h.count() < target; ++t) {
-    std::string tenant = core::uuid_v7();
-    h.add(tenant, "tenant.created", "tenants/" + tenant, 1,
-          {{"tenant_id", tenant},
-           {"name", "Tenant " + std::to_string(t)},
-           {"slug", "t-" + std::to_string(t)},
-           {"settings", {{"currency", "USD"}, {"activity_costs", {{"form_download", 100}}}, {"max_users", 100000}}}});
-    for (int u = 0; u < users_per_tenant && h.count() < target; ++u) {
-      std::string user = core::uuid_v7();
-      h.add(tenant, "user.created", "users/" + user, 1,
-            {{"user_id", user},
-             {"roles", boost::json::array{"viewer"}},
-             {"parent_user_id", nullptr},
-             {"password_hash", hash},
-             {"wallet", {{"currency", "USD"}}},
-             {"personal", {{"email", "u" + std::to_string(u) + "@t" + std::to_string(t) + ".test"}, {"full_name", "U"}}}});
-      for (int c = 0; c < credits_per_user && h.count() < target; ++c)
-        h.add(tenant, "wallet.credited", "users/" + user + "/wallet", 2 + c,
-              {{"transaction_id", core::uuid_v7()},
-               {"user_id", user},
-               {"amount", 100},
-               {"balance_after", 100 * (c + 1)},
-               {"currency", "USD"},
-               {"reference", nullptr},
-               {"description", nullptr}});
-    }
-  }
-  h.flush_all();
-  std::printf("history: %lld events over %d partitions, written in %.1f s\n", static_cast<long long>(h.count()),
+  auto written = bench::write_history(log, "bench-writer", target);
+  std::printf("history: %lld events over %d partitions, written in %.1f s\n", static_cast<long long>(written),
               config.kafka_partitions, seconds_since(generating));
 
   auto from_zero = Clock::now();

@@ -108,6 +108,7 @@ void apply_role_defaults(Role role, Config& c) {
     c.kafka_brokers = "embedded";
     c.open_signup = true;
   }
+  if (role == Role::worker_projections) c.http_port = 8081;  // beside a `serve` on 8080
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ void Membership::start() {
   auto session = options_.session_timeout.count();
   auto conf = make_conf({{"bootstrap.servers", options_.brokers},
                          {"group.id", options_.group},
-                         {"client.id", "regent-writer-" + options_.instance_id},
+                         {"client.id", options_.group + "-" + options_.instance_id},
                          {"partition.assignment.strategy", "cooperative-sticky"},
                          {"session.timeout.ms", std::to_string(session)},
                          {"heartbeat.interval.ms", std::to_string(std::max<int64_t>(100, session / 6))},
@@ -96,7 +96,7 @@ void Membership::run() {
     // Rebalance callbacks run inside this call; messages are not expected (everything is paused).
     if (auto* m = rd_kafka_consumer_poll(rk_.get(), 100)) {
       if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        logger.debug("writers group", {{"error", rd_kafka_message_errstr(m)}});
+        logger.debug("group", {{"group", options_.group}, {"error", rd_kafka_message_errstr(m)}});
       rd_kafka_message_destroy(m);
     }
   }

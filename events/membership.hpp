@@ -1,7 +1,8 @@
 #pragma once
-// Membership of the writers' consumer group (DESIGN.md decision 2): Kafka decides which `serve`
-// instance owns which partition of the event topic. The group's consumer reads nothing (its
-// partitions are paused); it only hears assignments and revocations and passes them on.
+// Membership of a consumer group that shares the partitions of the event topic out: the writers'
+// (DESIGN.md decision 2: which `serve` instance owns which partition) and the projection workers'
+// (decision 3). The group's consumer reads nothing (its partitions are paused); it only hears
+// assignments and revocations and passes them on.
 //
 // Being assigned a partition does not make an instance its writer: the log does, through the
 // owner.claimed marker the instance appends next. Revocation comes late when an instance is paused

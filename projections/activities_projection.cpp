@@ -19,6 +19,8 @@ constexpr const char* kRecordActivity = R"(
 class ActivitiesProjection final : public Projection {
  public:
   std::string name() const override { return "activities"; }
+  int version() const override { return 1; }
+  std::vector<std::string> tables() const override { return {"activities", "activity_counts"}; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     for (const auto& e : batch) {

@@ -1,7 +1,7 @@
 #pragma once
-// The projection engine (DESIGN.md decision 3, first form): for each projection, read the log from
-// its checkpoints, keep the events the fence admits, apply a batch and move the checkpoints in one
-// Postgres transaction, then announce the new checkpoints (NOTIFY regent_checkpoints).
+// The projection engine (DESIGN.md decision 3): one runner per projection over the partitions this
+// process projects — all of them, or those the workers' consumer group gives it — and, for a read
+// model built by an older version of its projection, a rebuild that swaps fresh tables in.
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -9,22 +9,31 @@
 #include <thread>
 #include <vector>
 
+#include "projections/assignment.hpp"
 #include "projections/projection.hpp"
 
 namespace regent::events {
 class History;
-}
+class Membership;
+}  // namespace regent::events
 
 namespace regent::projections {
+
+class Runner;
 
 struct EngineOptions {
   std::string pg_url;
   std::string brokers;
   std::string topic;
   int32_t partitions = 0;
-  size_t max_batch = 1000;
+  size_t max_batch = 2000;
   std::chrono::milliseconds linger{5};  // how long a batch may wait for more events
   const events::History* history = nullptr;  // the embedded log's, when the engine runs beside it
+  // Empty: this process projects every partition. Otherwise the consumer group that shares them
+  // out between worker processes.
+  std::string group;
+  std::string instance_id;
+  std::chrono::milliseconds session_timeout{6000};
 };
 
 class Engine {
@@ -32,13 +41,24 @@ class Engine {
   Engine(EngineOptions options, std::vector<std::unique_ptr<Projection>> projections);
   ~Engine();
 
-  void start();  // one thread per projection
-  void stop();   // finishes the batch in hand, commits it, then returns
+  void start();
+  void stop();  // leaves the group, finishes the batches in hand, commits them, then returns
+  // With a group: true once it has answered at least once.
+  bool joined() const;
+  // What the runners are stuck on, in words (empty when all is well).
+  std::vector<std::string> problems(std::chrono::seconds idle = std::chrono::seconds(30)) const;
 
  private:
-  void run(Projection& projection);
+  void check_versions();
+  void rebuild_in_background(Projection& projection);
+
   EngineOptions options_;
   std::vector<std::unique_ptr<Projection>> projections_;
+  std::vector<Projection*> runnable_;
+  std::vector<std::shared_ptr<Runner>> runners_;
+  std::vector<Projection*> outdated_;
+  Assignment assignment_;
+  std::unique_ptr<events::Membership> membership_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
 };

@@ -13,6 +13,12 @@ class Projection {
  public:
   virtual ~Projection() = default;
   virtual std::string name() const = 0;
+  // Bumped with every change to what the model holds or how it is computed (a migration that
+  // changes its tables, a fix to its SQL): a model built by an older version is rebuilt.
+  virtual int version() const = 0;
+  // Every table the model owns, and nothing else: a rebuild writes fresh copies of these.
+  virtual std::vector<std::string> tables() const = 0;
+  // Unqualified table names only: a rebuild runs the same statements against its own schema.
   virtual void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) = 0;
 };
 

@@ -21,6 +21,8 @@ constexpr const char* kChangeSettings = R"(
 class TenantsProjection final : public Projection {
  public:
   std::string name() const override { return "tenants"; }
+  int version() const override { return 1; }
+  std::vector<std::string> tables() const override { return {"tenants"}; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     namespace types = events::types;

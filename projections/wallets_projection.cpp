@@ -91,6 +91,8 @@ struct Moves {
 class WalletsProjection final : public Projection {
  public:
   std::string name() const override { return "wallets"; }
+  int version() const override { return 1; }
+  std::vector<std::string> tables() const override { return {"wallets", "wallet_transactions", "wallet_totals", "revenue_daily"}; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     Moves moves;

@@ -11,5 +11,10 @@ int run_serve(const core::Config& config);
 int run_dev(core::Config config);
 int run_projections_worker(const core::Config& config);
 int run_migrate(const core::Config& config);
+// `regent projections status|rebuild|skip`: an operator's tools for the read models.
+int run_projections_status(const core::Config& config);
+int run_projections_rebuild(const core::Config& config, const std::string& name);
+int run_projections_skip(const core::Config& config, const std::string& name, int32_t partition, int64_t offset,
+                         const std::string& reason);
 
 }  // namespace regent::workers

@@ -47,14 +47,14 @@ int ServerApp::http_port() const { return server_ ? server_->port() : 0; }
 void ServerApp::start() {
   projections::migrate(config_.pg_url);
   log_ = std::make_unique<events::EventLog>(config_);
-  commands::ProcessorOptions options;
+  commands::ProcessorOptions processing;
   if (config_.snapshot_every > 0) {
     snapshots_ = std::make_unique<commands::SnapshotStore>(config_.pg_url, config_.kafka_topic);
-    options.snapshots = snapshots_.get();
-    options.snapshot_every = config_.snapshot_every;
+    processing.snapshots = snapshots_.get();
+    processing.snapshot_every = config_.snapshot_every;
   }
   check_bootstrap_settings();
-  processor_ = std::make_unique<commands::Processor>(*log_, new_writer_id(), options);
+  processor_ = std::make_unique<commands::Processor>(*log_, new_writer_id(), processing);
   processor_->start();
   bool embedded = config_.kafka_brokers == "embedded";
 
@@ -62,10 +62,13 @@ void ServerApp::start() {
   watcher_ = std::make_unique<projections::CheckpointWatcher>(config_.pg_url);
   watcher_->start();
   if (with_projections_) {
-    engine_ = std::make_unique<projections::Engine>(
-        projections::EngineOptions{config_.pg_url, log_->brokers(), log_->topic(), log_->partitions(), 1000,
-                                   std::chrono::milliseconds(5), log_->history()},
-        projections::all_projections());
+    projections::EngineOptions options;
+    options.pg_url = config_.pg_url;
+    options.brokers = log_->brokers();
+    options.topic = log_->topic();
+    options.partitions = log_->partitions();
+    options.history = log_->history();
+    engine_ = std::make_unique<projections::Engine>(options, projections::all_projections());
     engine_->start();
   }
   // Ready to write: the log answers and, with several instances, the group has answered too.

@@ -1,5 +1,7 @@
 #include "workers/signals.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 
 namespace regent::workers {
@@ -25,5 +27,7 @@ int wait_for_stop_signal() {
   sigwait(&set, &sig);
   return sig;
 }
+
+void raise_stop_signal() { kill(getpid(), SIGTERM); }
 
 }  // namespace regent::workers

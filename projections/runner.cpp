@@ -1,0 +1,302 @@
+#include "projections/runner.hpp"
+
+#include <algorithm>
+#include <pqxx/pqxx>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "events/log_reader.hpp"
+#include "projections/failures.hpp"
+
+namespace regent::projections {
+namespace {
+const core::Logger logger("projections");
+
+constexpr auto kFirstRetry = std::chrono::milliseconds(500);
+constexpr auto kLastRetry = std::chrono::milliseconds(10'000);
+
+constexpr const char* kEnsureRows = R"(
+  INSERT INTO projection_checkpoints (projection, partition, next_offset)
+  SELECT $1, p, 0 FROM generate_series(0, $2 - 1) AS p ON CONFLICT DO NOTHING)";
+
+constexpr const char* kLoad = R"(
+  SELECT partition, next_offset, writer_id, writer_epoch, skipped_invalid, writer_last_id
+  FROM projection_checkpoints WHERE projection = $1)";
+
+constexpr const char* kLoadParked = R"(SELECT partition, "offset" FROM projection_dead_letters WHERE projection = $1)";
+
+// The compare-and-set that makes a second application impossible: the row moves only from the
+// offset this batch started at. Moving also clears a stall, which the batch has just got past.
+constexpr const char* kAdvance = R"(
+  UPDATE projection_checkpoints SET next_offset = $3, writer_id = $4, writer_epoch = $5, writer_last_id = $6,
+    skipped_invalid = $7, updated_at = now(), stalled_offset = NULL, stalled_event_id = NULL,
+    stalled_event_type = NULL, stalled_error = NULL, stalled_payload = NULL, stalled_since = NULL
+  WHERE projection = $1 AND partition = $2 AND next_offset = $8)";
+
+constexpr const char* kStall = R"(
+  UPDATE projection_checkpoints SET stalled_offset = $3, stalled_event_id = $4, stalled_event_type = $5,
+    stalled_error = $6, stalled_payload = $7, stalled_since = COALESCE(stalled_since, now())
+  WHERE projection = $1 AND partition = $2 AND next_offset = $3)";
+
+std::string first_line(std::string s) {
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  if (s.size() > 500) s.resize(500);
+  return s;
+}
+
+Cursors load_cursors(pqxx::connection& conn, const std::string& name, const std::set<int32_t>& partitions) {
+  Cursors out;
+  pqxx::read_transaction tx(conn);
+  for (const auto& row : tx.exec_params(kLoad, name)) {
+    int32_t p = row[0].as<int32_t>();
+    if (!partitions.count(p)) continue;
+    auto& c = out[p];
+    c.next_offset = row[1].as<int64_t>();
+    c.fence.writer_id = row[2].as<std::string>();
+    c.fence.epoch = row[3].as<int64_t>();
+    c.skipped = row[4].as<int64_t>();
+    c.fence.last_id = row[5].as<std::string>();
+  }
+  for (int32_t p : partitions)
+    if (!out.count(p)) throw std::runtime_error("no checkpoint row for partition " + std::to_string(p));
+  return out;
+}
+}  // namespace
+
+Runner::Runner(RunnerOptions options, Projection& projection, Assignment& assignment, const std::atomic<bool>& stop)
+    : options_(std::move(options)),
+      projection_(projection),
+      name_(projection.name()),
+      assignment_(assignment),
+      id_(assignment.add_runner()),
+      stop_(stop) {}
+
+void Runner::run() {
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stop_) {
+    auto view = assignment_.get();
+    assignment_.acknowledge(id_, view.generation);
+    if (view.partitions.empty()) {
+      assignment_.wait_change(view.generation, std::chrono::milliseconds(100));
+      continue;
+    }
+    try {
+      if (run_generation(view)) return;
+      backoff = std::chrono::milliseconds(100);
+    } catch (const CheckpointMoved& ex) {
+      logger.info("checkpoint moved elsewhere; reading it again", {{"projection", name_}, {"detail", ex.what()}});
+    } catch (const std::exception& ex) {
+      // Nothing of the failed batch was committed: start again from the stored checkpoints.
+      logger.error("projection interrupted; resuming from its checkpoints",
+                   {{"projection", name_}, {"error", first_line(ex.what())},
+                    {"retry_in_ms", std::to_string(backoff.count())}});
+      core::Metrics::global().counter_add("regent_projection_failures_total", {{"projection", name_}});
+      assignment_.wait_change(view.generation, backoff);
+      for (auto until = std::chrono::steady_clock::now() + backoff; !stop_ && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+// One connection and one reader for as long as the assignment holds. Returns true when the runner
+// is done for good.
+bool Runner::run_generation(const Assignment::View& view) {
+  pqxx::connection conn(options_.pg_url);
+  {
+    pqxx::nontransaction setup(conn);
+    // A read model is rebuilt from the log: a commit lost in a Postgres crash is applied again
+    // from the checkpoint committed with the data before it, so waiting for the WAL flush of
+    // every batch buys nothing.
+    setup.exec("SET synchronous_commit = off");
+    if (!options_.schema.empty()) setup.exec("SET search_path TO " + conn.quote_name(options_.schema) + ", public");
+    setup.exec_params(kEnsureRows, name_, options_.partitions);
+  }
+  auto cursors = load_cursors(conn, name_, view.partitions);
+  {
+    std::lock_guard lock(report_mu_);
+    std::erase_if(progress_, [&](const auto& kv) { return !view.partitions.count(kv.first); });
+  }
+  parked_.clear();
+  {
+    pqxx::read_transaction tx(conn);
+    for (const auto& row : tx.exec_params(kLoadParked, name_)) parked_.emplace(row[0].as<int32_t>(), row[1].as<int64_t>());
+  }
+  events::LogReader reader(options_.brokers, options_.topic, options_.history);
+  std::map<int32_t, int64_t> from;
+  for (const auto& [p, c] : cursors) from[p] = c.next_offset;
+  reader.assign(from);
+  logger.info("projection running", {{"projection", name_}, {"partitions", std::to_string(view.partitions.size())}});
+  while (!stop_ && assignment_.generation() == view.generation) {
+    if (retry_due()) return false;  // read the stalled partitions again from their checkpoints
+    auto messages = reader.poll(options_.max_batch, std::chrono::milliseconds(100));
+    // A batch is sized by count and by time: once something arrived, gather what else comes
+    // within the linger, so that one transaction carries many events.
+    for (auto until = std::chrono::steady_clock::now() + options_.linger;
+         !messages.empty() && messages.size() < options_.max_batch && std::chrono::steady_clock::now() < until;) {
+      auto more = reader.poll(options_.max_batch - messages.size(), std::chrono::milliseconds(1));
+      messages.insert(messages.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+    std::erase_if(messages, [&](const events::Message& m) { return held(m.partition); });
+    if (!messages.empty()) {
+      try {
+        commit(conn, messages, cursors);
+      } catch (const std::exception& ex) {
+        if (transient_failure(ex)) throw;
+        // Some event of the batch cannot be applied: find it, one event per transaction.
+        commit_carefully(conn, messages, cursors);
+      }
+    }
+    export_metrics(cursors, reader);
+    if (options_.after_commit && options_.after_commit(conn, cursors, reader)) return true;
+  }
+  return stop_;
+}
+
+void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors) {
+  Cursors next;
+  std::vector<events::Envelope> valid;
+  int64_t parked = 0;
+  for (const auto& m : messages) {
+    auto found = cursors.find(m.partition);
+    if (found == cursors.end()) continue;  // not ours (any more)
+    auto [it, fresh] = next.emplace(m.partition, found->second);
+    auto& c = it->second;
+    if (m.offset < c.next_offset) continue;  // already applied
+    auto e = events::parse_envelope(m.value);
+    auto verdict = e ? events::admit(c.fence, *e) : events::Verdict::invalid;
+    if (verdict == events::Verdict::valid) {
+      if (parked_.count({m.partition, m.offset})) ++parked;  // an operator moved past it
+      else valid.push_back(std::move(e.value()));
+    }
+    if (verdict == events::Verdict::invalid) ++c.skipped;
+    c.next_offset = m.offset + 1;
+  }
+  if (next.empty()) return;
+  pqxx::work tx(conn);
+  // Checkpoints first, in partition order: a concurrent runner on the same partitions waits here,
+  // then finds the offset moved, before either touches a read model.
+  for (const auto& [p, c] : next) {
+    const auto& was = cursors.at(p);
+    if (c.next_offset == was.next_offset) continue;
+    auto r = tx.exec_params(kAdvance, name_, p, c.next_offset, c.fence.writer_id, c.fence.epoch, c.fence.last_id,
+                            c.skipped, was.next_offset);
+    if (r.affected_rows() != 1)
+      throw CheckpointMoved(name_ + " partition " + std::to_string(p) + " is no longer at offset " +
+                            std::to_string(was.next_offset));
+  }
+  if (!valid.empty()) projection_.apply(tx, valid);
+  tx.exec("NOTIFY regent_checkpoints");
+  tx.commit();
+  for (auto& [p, c] : next) {
+    if (auto s = stalls_.find(p); s != stalls_.end() && c.next_offset > s->second.offset) {
+      logger.info("projection resumed past the event it stalled on",
+                  {{"projection", name_}, {"partition", std::to_string(p)}, {"offset", std::to_string(s->second.offset)}});
+      core::Metrics::global().gauge_set("regent_projection_stalled", {{"projection", name_}, {"partition", std::to_string(p)}}, 0);
+      stalls_.erase(s);
+    }
+    cursors[p] = std::move(c);
+    report(p, [&](Progress& r) {
+      r.checkpoint = cursors[p].next_offset;
+      r.moved = std::chrono::steady_clock::now();
+      r.stalled.clear();
+    });
+  }
+  auto& metrics = core::Metrics::global();
+  metrics.counter_add("regent_projection_events_total", {{"projection", name_}}, double(valid.size()));
+  if (parked) metrics.counter_add("regent_projection_parked_passed_total", {{"projection", name_}}, double(parked));
+}
+
+void Runner::commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors) {
+  for (const auto& m : messages) {
+    if (held(m.partition)) continue;  // stalled earlier in this batch
+    try {
+      commit(conn, {m}, cursors);
+    } catch (const std::exception& ex) {
+      if (transient_failure(ex)) throw;
+      stall(conn, m, ex.what());
+    }
+  }
+}
+
+void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::string& error) {
+  auto& s = stalls_[m.partition];
+  bool again = s.offset == m.offset && s.delay.count() > 0;
+  s.offset = m.offset;
+  s.delay = again ? std::min(s.delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kLastRetry))
+                  : std::chrono::duration_cast<std::chrono::milliseconds>(kFirstRetry);
+  s.retry_at = std::chrono::steady_clock::now() + s.delay;
+  s.armed = true;
+  auto e = events::parse_envelope(m.value);
+  std::string id = e ? e->id : "", type = e ? e->type : "";
+  std::string why = first_line(error);
+  {
+    pqxx::work tx(conn);
+    tx.exec_params(kStall, name_, m.partition, m.offset, id, type, why, m.value);
+    tx.commit();
+  }
+  // Said loudly the first time, then once in a while: the partition is stuck until fixed.
+  if (!again || s.delay >= kLastRetry)
+    logger.error("projection stalled: an event cannot be applied",
+                 {{"projection", name_}, {"partition", std::to_string(m.partition)}, {"offset", std::to_string(m.offset)},
+                  {"event_id", id}, {"event_type", type}, {"error", why}});
+  core::Metrics::global().gauge_set("regent_projection_stalled",
+                                    {{"projection", name_}, {"partition", std::to_string(m.partition)}}, 1);
+  report(m.partition, [&](Progress& r) {
+    r.stalled = "stalled at offset " + std::to_string(m.offset) + " on " + type + " " + id + ": " + why;
+  });
+}
+
+void Runner::report(int32_t partition, const std::function<void(Progress&)>& f) {
+  std::lock_guard lock(report_mu_);
+  f(progress_[partition]);
+}
+
+std::vector<std::string> Runner::problems(std::chrono::seconds idle) const {
+  std::vector<std::string> out;
+  std::lock_guard lock(report_mu_);
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& [p, r] : progress_) {
+    std::string where = name_ + " partition " + std::to_string(p) + " ";
+    if (!r.stalled.empty()) out.push_back(where + r.stalled);
+    else if (r.end > r.checkpoint && now - r.moved > idle)
+      out.push_back(where + "has not moved for " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - r.moved).count()) + " s with " +
+                    std::to_string(r.end - r.checkpoint) + " events to read");
+  }
+  return out;
+}
+
+bool Runner::held(int32_t partition) const {
+  auto s = stalls_.find(partition);
+  return s != stalls_.end() && s->second.armed;
+}
+
+bool Runner::retry_due() {
+  bool due = false;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [p, s] : stalls_)
+    if (s.armed && now >= s.retry_at) s.armed = false, due = true;
+  return due;
+}
+
+void Runner::export_metrics(const Cursors& cursors, events::LogReader& reader) {
+  if (!options_.schema.empty()) return;  // a rebuild's progress is not the live model's
+  auto& metrics = core::Metrics::global();
+  for (const auto& [p, c] : cursors) {
+    core::Labels labels{{"projection", name_}, {"partition", std::to_string(p)}};
+    metrics.gauge_set("regent_projection_checkpoint", labels, double(c.next_offset));
+    metrics.gauge_set("regent_projection_skipped_invalid", labels, double(c.skipped));
+    int64_t end = reader.cached_end_offset(p);
+    report(p, [&](Progress& r) {
+      r.checkpoint = c.next_offset;
+      r.end = end;
+    });
+    if (end >= 0) {
+      metrics.gauge_set("regent_projection_log_end", labels, double(end));
+      metrics.gauge_set("regent_projection_lag", labels, double(std::max<int64_t>(0, end - c.next_offset)));
+    }
+  }
+}
+
+}  // namespace regent::projections

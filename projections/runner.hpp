@@ -1,0 +1,99 @@
+#pragma once
+// Runs one projection over the partitions its Assignment names: reads the log from the
+// checkpoints stored in Postgres, keeps the events the fence admits, and applies each batch and
+// moves its checkpoints in one transaction. The checkpoint update is a compare-and-set on the
+// offset the batch started from, so two runners that both believe they own a partition (a
+// rebalance in progress, a rebuild being swapped in) can never both apply the same event.
+//
+// An event the projection cannot apply stalls its partition (the others go on): the checkpoint
+// stays before it, Postgres and the log describe it, and it is retried with a growing delay until
+// it applies or an operator parks it (`regent projections skip`).
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <pqxx/connection>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "events/fence.hpp"
+#include "events/kafka_handles.hpp"
+#include "projections/assignment.hpp"
+#include "projections/projection.hpp"
+
+namespace regent::events {
+class History;
+class LogReader;
+}
+
+namespace regent::projections {
+
+struct Cursor {
+  int64_t next_offset = 0;
+  events::FenceState fence;
+  int64_t skipped = 0;  // invalid events passed over so far (the fence's verdict)
+};
+using Cursors = std::map<int32_t, Cursor>;
+
+struct RunnerOptions {
+  std::string pg_url;
+  std::string brokers;
+  std::string topic;
+  int32_t partitions = 0;
+  size_t max_batch = 2000;
+  std::chrono::milliseconds linger{5};
+  const events::History* history = nullptr;
+  // Empty: the live tables. Otherwise the schema a rebuild writes into (first on search_path).
+  std::string schema;
+  // Called after each committed batch; returning true ends the runner (a rebuild swapped in).
+  std::function<bool(pqxx::connection&, const Cursors&, events::LogReader&)> after_commit;
+};
+
+class Runner {
+ public:
+  Runner(RunnerOptions options, Projection& projection, Assignment& assignment, const std::atomic<bool>& stop);
+  // Returns when `stop` is set or `after_commit` said so.
+  void run();
+  // The partitions it is stuck on, in words (stalled on an event, or not moving with events to
+  // read for `idle`): what a worker's /readyz reports.
+  std::vector<std::string> problems(std::chrono::seconds idle) const;
+
+ private:
+  struct Stall {
+    int64_t offset = 0;
+    std::chrono::steady_clock::time_point retry_at;
+    std::chrono::milliseconds delay{0};
+    bool armed = true;  // messages of the partition are held back until retry_at
+  };
+
+  bool run_generation(const Assignment::View& view);
+  void commit(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
+  void commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
+  void stall(pqxx::connection& conn, const events::Message& m, const std::string& error);
+  bool held(int32_t partition) const;
+  bool retry_due();
+  void export_metrics(const Cursors& cursors, events::LogReader& reader);
+
+  struct Progress {
+    int64_t checkpoint = 0;
+    int64_t end = -1;
+    std::chrono::steady_clock::time_point moved = std::chrono::steady_clock::now();
+    std::string stalled;  // what it is stalled on, in words
+  };
+  void report(int32_t partition, const std::function<void(Progress&)>& f);
+
+  RunnerOptions options_;
+  Projection& projection_;
+  const std::string name_;
+  Assignment& assignment_;
+  size_t id_;
+  const std::atomic<bool>& stop_;
+  std::map<int32_t, Stall> stalls_;
+  std::set<std::pair<int32_t, int64_t>> parked_;  // dead letters: (partition, offset)
+  mutable std::mutex report_mu_;
+  std::map<int32_t, Progress> progress_;
+};
+
+}  // namespace regent::projections
