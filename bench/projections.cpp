@@ -13,6 +13,7 @@
 #include "bench/synthetic_log.hpp"
 #include "commands/processor.hpp"
 #include "core/config.hpp"
+#include "core/log.hpp"
 #include "events/log_reader.hpp"
 #include "projections/engine.hpp"
 #include "projections/migrations.hpp"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   }
   std::string pg_url = argv[1];
   int64_t target = argc > 2 ? std::atoll(argv[2]) : 1'000'000;
+  core::configure_logging("warn", "json");
   projections::migrate(pg_url);
 
   char dir_template[] = "/tmp/regent-bench-XXXXXX";

@@ -57,22 +57,31 @@ void Engine::start() {
     threads_.emplace_back([runner] { runner->run(); });
   }
   for (auto* p : outdated_) rebuild_in_background(*p);
+  auto count_assigned = [this] {
+    core::Metrics::global().gauge_set("regent_projection_partitions_assigned", {},
+                                      double(assignment_.get().partitions.size()));
+  };
   if (options_.group.empty()) {
     std::set<int32_t> all;
     for (int32_t p = 0; p < options_.partitions; ++p) all.insert(p);
     assignment_.add(all);
+    count_assigned();
     return;
   }
   auto to_set = [](const events::Membership::Partitions& ps) { return std::set<int32_t>(ps.begin(), ps.end()); };
   membership_ = std::make_unique<events::Membership>(
       events::MembershipOptions{options_.brokers, options_.topic, options_.group, options_.instance_id,
                                 options_.session_timeout},
-      [this, to_set](const events::Membership::Partitions& ps) { assignment_.add(to_set(ps)); },
-      [this, to_set](const events::Membership::Partitions& ps) {
+      [this, to_set, count_assigned](const events::Membership::Partitions& ps) {
+        assignment_.add(to_set(ps));
+        count_assigned();
+      },
+      [this, to_set, count_assigned](const events::Membership::Partitions& ps) {
         // Handing over cleanly: the runners finish the batch in hand and let go before the group
         // gives the partitions to another worker. (Were one late, the checkpoints' compare-and-set
         // would still keep it from applying anything twice.)
         assignment_.remove(to_set(ps));
+        count_assigned();
         if (!assignment_.wait_acknowledged(std::chrono::seconds(10)))
           logger.warn("a projection runner did not let go of revoked partitions within 10 s");
       });

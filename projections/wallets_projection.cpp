@@ -12,9 +12,10 @@ namespace types = events::types;
 constexpr const char* kOpenTotals = R"(
   INSERT INTO wallet_totals (tenant_id, currency) VALUES ($1::uuid, $2) ON CONFLICT (tenant_id) DO NOTHING)";
 
-constexpr const char* kOpenWallet = R"(
+constexpr const char* kOpenWallets = R"(
   INSERT INTO wallets (user_id, tenant_id, balance, currency, version, updated_at)
-  VALUES ($1::uuid, $2::uuid, 0, $3, 1, $4::timestamptz)
+  SELECT user_id, tenant_id, 0, currency, 1, at
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[]) AS w(user_id, tenant_id, currency, at)
   ON CONFLICT (user_id) DO NOTHING)";
 
 // One currency per tenant: it changes only before the first transaction, for every wallet at once.
@@ -88,14 +89,44 @@ struct Moves {
   }
 };
 
+// The wallets that user.created events open, in one statement.
+struct Openings {
+  PgArray user_id, tenant_id, currency, at;
+
+  void add(const events::Envelope& e, simdjson::dom::element d) {
+    // user.created events written before wallets existed carry no currency: USD, the only one then.
+    simdjson::dom::element wallet;
+    user_id.add(core::get_string(d, "user_id"));
+    tenant_id.add(std::string_view(e.tenant_id));
+    currency.add(d["wallet"].get(wallet) == simdjson::SUCCESS ? core::get_string(wallet, "currency")
+                                                                : std::optional<std::string_view>("USD"));
+    at.add(std::string_view(e.time));
+  }
+
+  void flush(pqxx::work& tx) {
+    if (user_id.size() == 0) return;
+    tx.exec_params(kOpenWallets, user_id.literal(), tenant_id.literal(), currency.literal(), at.literal());
+    *this = Openings{};
+  }
+};
+
 class WalletsProjection final : public Projection {
  public:
   std::string name() const override { return "wallets"; }
   int version() const override { return 1; }
   std::vector<std::string> tables() const override { return {"wallets", "wallet_transactions", "wallet_totals", "revenue_daily"}; }
 
+  // Runs of wallet openings and money moves are written with two statements whatever their length:
+  // the openings first (a wallet's moves always follow its opening in the log, and opening one
+  // wallet early changes nothing for another), then the moves. A tenant's events end a run, since
+  // a currency change concerns the wallets opened before it.
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
+    Openings openings;
     Moves moves;
+    auto flush = [&] {
+      openings.flush(tx);
+      moves.flush(tx);
+    };
     for (const auto& e : batch) {
       bool money = e.type == types::wallet_credited || e.type == types::wallet_debited;
       if (!money && e.type != types::user_created && e.type != types::tenant_created &&
@@ -105,23 +136,15 @@ class WalletsProjection final : public Projection {
       auto d = doc->root();
       if (money) {
         moves.add(e, d);
-        continue;
-      }
-      // Anything else may concern the wallets moved so far (a currency change, a new wallet): the
-      // moves gathered until now go first, in log order.
-      moves.flush(tx);
-      if (e.type == types::tenant_created) {
-        tx.exec_params(kOpenTotals, e.tenant_id, core::get_text(d["settings"].value(), "currency"));
-      } else if (e.type == types::tenant_settings_changed) {
-        tx.exec_params(kChangeCurrency, e.tenant_id, core::get_text(d["settings"].value(), "currency"));
+      } else if (e.type == types::user_created) {
+        openings.add(e, d);
       } else {
-        // user.created events written before wallets existed carry no currency: USD, the only one then.
-        simdjson::dom::element wallet;
-        std::string currency = d["wallet"].get(wallet) == simdjson::SUCCESS ? core::get_text(wallet, "currency") : "USD";
-        tx.exec_params(kOpenWallet, core::get_text(d, "user_id"), e.tenant_id, currency, e.time);
+        flush();
+        const char* sql = e.type == types::tenant_created ? kOpenTotals : kChangeCurrency;
+        tx.exec_params(sql, e.tenant_id, core::get_text(d["settings"].value(), "currency"));
       }
     }
-    moves.flush(tx);
+    flush();
   }
 };
 

@@ -1,3 +1,4 @@
+#include <boost/json.hpp>
 #include <pqxx/pqxx>
 
 #include "api/handlers/handlers.hpp"
@@ -13,20 +14,33 @@ namespace regent::api::handlers {
 
 Response healthz(Ctx&) { return json_response(200, R"({"status":"ok"})"); }
 
+// Ready means able to take commands and queries: Kafka and Postgres reachable. A projection
+// stalled on an event it cannot apply does not take the API out of rotation (its reads are stale,
+// not wrong), but is reported here, by the projection workers' own /readyz, and in /metrics.
 Response readyz(Ctx& ctx) {
   bool kafka = ctx.svc.processor.ready() && ctx.svc.log_reachable();
   bool postgres = false;
+  boost::json::array stalled;
   try {
     auto conn = ctx.svc.pg.lease(std::chrono::milliseconds(1000));
     pqxx::nontransaction tx(*conn);
     tx.exec("SELECT 1");
     postgres = true;
+    for (const auto& r : tx.exec(R"(
+          SELECT projection, partition, stalled_offset, stalled_event_type, stalled_event_id
+          FROM projection_checkpoints WHERE stalled_offset IS NOT NULL ORDER BY projection, partition)"))
+      stalled.push_back(boost::json::object{{"projection", r[0].as<std::string>()},
+                                            {"partition", r[1].as<int>()},
+                                            {"offset", r[2].as<int64_t>()},
+                                            {"event_type", r[3].as<std::string>()},
+                                            {"event_id", r[4].as<std::string>()}});
   } catch (const std::exception&) {
   }
-  std::string body = std::string("{\"status\":\"") + (kafka && postgres ? "ready" : "unavailable") +
-                     "\",\"checks\":{\"kafka\":" + (kafka ? "true" : "false") +
-                     ",\"postgres\":" + (postgres ? "true" : "false") + "}}";
-  Response r = json_response(kafka && postgres ? 200 : 503, body);
+  bool ready = kafka && postgres;
+  boost::json::object body{{"status", ready ? "ready" : "unavailable"},
+                           {"checks", {{"kafka", kafka}, {"postgres", postgres}, {"projections", stalled.empty()}}}};
+  if (!stalled.empty()) body["stalled_projections"] = std::move(stalled);
+  Response r = json_response(ready ? 200 : 503, boost::json::serialize(body));
   if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
 }

@@ -15,13 +15,67 @@ extern char** environ;
 
 namespace regent::test {
 
-RegentProcess::RegentProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
-                             std::string log_path, std::string ready_line, std::chrono::seconds timeout)
-    : log_path_(std::move(log_path)) {
+namespace {
+// The environment of a child: this process's, without its REGENT_* variables, plus `env`.
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& env) {
   std::vector<std::string> envs;
   for (char** e = environ; *e; ++e)
     if (std::strncmp(*e, "REGENT_", 7) != 0) envs.emplace_back(*e);
   for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  return envs;
+}
+
+[[noreturn]] void exec_regent(std::vector<std::string> args, std::vector<std::string> envs) {
+  std::vector<char*> argv{const_cast<char*>(REGENT_BINARY)};
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  execve(REGENT_BINARY, argv.data(), envp.data());
+  _exit(127);
+}
+}  // namespace
+
+CommandResult run_regent(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                         std::chrono::seconds timeout) {
+  auto envs = child_environment(env);
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[1], STDOUT_FILENO);
+    dup2(pipefd[1], STDERR_FILENO);
+    exec_regent(args, envs);
+  }
+  close(pipefd[1]);
+  CommandResult out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(pid, SIGKILL);
+      out.output += "\n(killed: still running after the test's timeout)";
+      break;
+    }
+    pollfd p{pipefd[0], POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    ssize_t n = read(pipefd[0], buf, sizeof buf);
+    if (n <= 0) break;
+    out.output.append(buf, static_cast<size_t>(n));
+  }
+  close(pipefd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return out;
+}
+
+RegentProcess::RegentProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                             std::string log_path, std::string ready_line, std::chrono::seconds timeout)
+    : log_path_(std::move(log_path)) {
+  auto envs = child_environment(env);
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   pid_ = fork();
@@ -29,14 +83,7 @@ RegentProcess::RegentProcess(std::vector<std::string> args, std::map<std::string
     dup2(pipefd[1], STDOUT_FILENO);
     int logfd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (logfd >= 0) dup2(logfd, STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(REGENT_BINARY)};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(REGENT_BINARY, argv.data(), envp.data());
-    _exit(127);
+    exec_regent(args, envs);
   }
   close(pipefd[1]);
   out_fd_ = pipefd[0];

@@ -38,4 +38,13 @@ class RegentProcess {
   std::string kafka_;
 };
 
+// Runs `regent <args>` to its end (an operator's command such as `projections status`), with the
+// REGENT_* variables of `env` only; returns its exit code and everything it printed.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // standard output and standard error, interleaved
+};
+CommandResult run_regent(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                         std::chrono::seconds timeout = std::chrono::seconds(120));
+
 }  // namespace regent::test

@@ -44,6 +44,19 @@ long long TestDatabase::count(const std::string& sql) const {
   return tx.exec1(sql)[0].as<long long>();
 }
 
+std::string TestDatabase::text(const std::string& sql) const {
+  pqxx::connection c(url_);
+  pqxx::read_transaction tx(c);
+  auto v = tx.exec1(sql)[0];
+  return v.is_null() ? "" : v.as<std::string>();
+}
+
+void TestDatabase::exec(const std::string& sql) const {
+  pqxx::connection c(url_);
+  pqxx::nontransaction tx(c);
+  tx.exec(sql);
+}
+
 TempDir::TempDir() {
   const char* base = std::getenv("REGENT_TEST_TMP");
   std::filesystem::path root = base && *base ? base : std::filesystem::temp_directory_path().string();

@@ -11,6 +11,8 @@ class TestDatabase {
   ~TestDatabase();
   const std::string& url() const { return url_; }
   long long count(const std::string& sql) const;  // a scalar query
+  std::string text(const std::string& sql) const;  // a scalar query, as text ("" for NULL)
+  void exec(const std::string& sql) const;
 
  private:
   std::string admin_url_;
