@@ -50,6 +50,11 @@ void Metrics::gauge_set(const std::string& name, const Labels& labels, double v)
   values_[name][key(labels)] = v;
 }
 
+void Metrics::remove(const std::string& name, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  if (auto it = values_.find(name); it != values_.end()) it->second.erase(key(labels));
+}
+
 void Metrics::histogram_observe(const std::string& name, const Labels& labels, double seconds) {
   std::lock_guard lock(mu_);
   auto& h = histograms_[name][key(labels)];

@@ -18,6 +18,8 @@ class Metrics {
 
   void counter_add(const std::string& name, const Labels& labels, double v = 1);
   void gauge_set(const std::string& name, const Labels& labels, double v);
+  // Drops one series (a partition this process no longer works on, say).
+  void remove(const std::string& name, const Labels& labels);
   void histogram_observe(const std::string& name, const Labels& labels, double seconds);
   void describe(const std::string& name, const std::string& type, const std::string& help);
 

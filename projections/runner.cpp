@@ -91,9 +91,10 @@ void Runner::run() {
                    {{"projection", name_}, {"error", first_line(ex.what())},
                     {"retry_in_ms", std::to_string(backoff.count())}});
       core::Metrics::global().counter_add("regent_projection_failures_total", {{"projection", name_}});
-      assignment_.wait_change(view.generation, backoff);
-      for (auto until = std::chrono::steady_clock::now() + backoff; !stop_ && std::chrono::steady_clock::now() < until;)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // Waits out the backoff, unless stopped or handed other partitions meanwhile.
+      for (auto until = std::chrono::steady_clock::now() + backoff;
+           !stop_ && assignment_.generation() == view.generation && std::chrono::steady_clock::now() < until;)
+        assignment_.wait_change(view.generation, std::chrono::milliseconds(50));
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
   }
@@ -113,10 +114,7 @@ bool Runner::run_generation(const Assignment::View& view) {
     setup.exec_params(kEnsureRows, name_, options_.partitions);
   }
   auto cursors = load_cursors(conn, name_, view.partitions);
-  {
-    std::lock_guard lock(report_mu_);
-    std::erase_if(progress_, [&](const auto& kv) { return !view.partitions.count(kv.first); });
-  }
+  forget_all_but(view.partitions);
   parked_.clear();
   {
     pqxx::read_transaction tx(conn);
@@ -192,7 +190,8 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     if (auto s = stalls_.find(p); s != stalls_.end() && c.next_offset > s->second.offset) {
       logger.info("projection resumed past the event it stalled on",
                   {{"projection", name_}, {"partition", std::to_string(p)}, {"offset", std::to_string(s->second.offset)}});
-      core::Metrics::global().gauge_set("regent_projection_stalled", {{"projection", name_}, {"partition", std::to_string(p)}}, 0);
+      if (options_.schema.empty())
+        core::Metrics::global().gauge_set("regent_projection_stalled", {{"projection", name_}, {"partition", std::to_string(p)}}, 0);
       stalls_.erase(s);
     }
     cursors[p] = std::move(c);
@@ -240,11 +239,29 @@ void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::
     logger.error("projection stalled: an event cannot be applied",
                  {{"projection", name_}, {"partition", std::to_string(m.partition)}, {"offset", std::to_string(m.offset)},
                   {"event_id", id}, {"event_type", type}, {"error", why}});
-  core::Metrics::global().gauge_set("regent_projection_stalled",
-                                    {{"projection", name_}, {"partition", std::to_string(m.partition)}}, 1);
+  if (options_.schema.empty())  // a rebuild's stall is in its own log lines, not the live model's series
+    core::Metrics::global().gauge_set("regent_projection_stalled",
+                                      {{"projection", name_}, {"partition", std::to_string(m.partition)}}, 1);
   report(m.partition, [&](Progress& r) {
     r.stalled = "stalled at offset " + std::to_string(m.offset) + " on " + type + " " + id + ": " + why;
   });
+}
+
+// Partitions handed to another process: their stalls and series are that process's now.
+void Runner::forget_all_but(const std::set<int32_t>& partitions) {
+  std::erase_if(stalls_, [&](const auto& kv) { return !partitions.count(kv.first); });
+  std::lock_guard lock(report_mu_);
+  for (auto it = progress_.begin(); it != progress_.end();) {
+    if (partitions.count(it->first)) {
+      ++it;
+      continue;
+    }
+    core::Labels labels{{"projection", name_}, {"partition", std::to_string(it->first)}};
+    for (const char* series : {"regent_projection_checkpoint", "regent_projection_skipped_invalid", "regent_projection_log_end",
+                               "regent_projection_lag", "regent_projection_stalled"})
+      core::Metrics::global().remove(series, labels);
+    it = progress_.erase(it);
+  }
 }
 
 void Runner::report(int32_t partition, const std::function<void(Progress&)>& f) {

@@ -83,6 +83,7 @@ class Runner {
     std::string stalled;  // what it is stalled on, in words
   };
   void report(int32_t partition, const std::function<void(Progress&)>& f);
+  void forget_all_but(const std::set<int32_t>& partitions);
 
   RunnerOptions options_;
   Projection& projection_;

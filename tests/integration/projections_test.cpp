@@ -200,6 +200,28 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
     CAPTURE(table);
     CHECK(rebuilt[table] == digest);
   }
+
+  // A worker's /readyz says when one of its projections is stuck, and which event holds it.
+  auto ready = [&](size_t i) { return get(workers[i]->port(), "/readyz"); };
+  for (size_t i = 0; i < workers.size(); ++i) CHECK(ready(i).status == 200);
+  db.exec("ALTER TABLE wallet_transactions ADD CONSTRAINT poison_for_test CHECK (amount <> 777) NOT VALID");
+  REQUIRE(tenants[0]->credit(tenants[0]->admin_id, "777").status == 201);
+  auto stuck = [&] {
+    for (size_t i = 0; i < workers.size(); ++i) {
+      auto r = ready(i);
+      if (r.status == 503 && r.body.find("wallets partition") != std::string::npos &&
+          r.body.find("wallet.credited") != std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  CHECK(eventually(stuck));
+  db.exec("ALTER TABLE wallet_transactions DROP CONSTRAINT poison_for_test");
+  CHECK(eventually([&] {
+    for (size_t i = 0; i < workers.size(); ++i)
+      if (ready(i).status != 200) return false;
+    return true;
+  }));
 }
 
 TEST_CASE("an event a projection cannot apply stalls its partition, is named, resumes once fixed, or is parked by an operator") {
