@@ -44,20 +44,9 @@ int main(int argc, char** argv) {
   core::configure_logging("warn", "json");
   projections::migrate(pg_url);
 
-  char dir_template[] = "/tmp/regent-bench-XXXXXX";
-  core::Config config;
-  config.kafka_brokers = "embedded";
-  config.kafka_partitions = 6;
-  config.data_dir = mkdtemp(dir_template);
-  events::EventLog log(config);
-  {
-    commands::Processor first(log, "bench-writer");
-    first.start();
-    first.acquire_all();
-    first.stop();
-  }
-  auto writing = Clock::now();
-  int64_t written = bench::write_history(log, "bench-writer", target);
+  bench::BenchLog bench_log("bench-writer", target);
+  events::EventLog& log = *bench_log.log;
+  int64_t written = bench_log.written;
   int64_t total = 0;
   {
     events::LogReader reader(log.brokers(), log.topic());
@@ -65,18 +54,14 @@ int main(int argc, char** argv) {
   }
   std::printf("history: %lld events (%lld offsets) over %d partitions, written in %.1f s\n",
               static_cast<long long>(written), static_cast<long long>(total), log.partitions(),
-              seconds_since(writing));
+              bench_log.seconds_to_write);
 
   pqxx::connection conn(pg_url);
   std::vector<std::unique_ptr<projections::Projection>> models;
   models.push_back(projections::make_users_projection());
   models.push_back(projections::make_wallets_projection());
   projections::EngineOptions options;
-  options.pg_url = pg_url;
-  options.brokers = log.brokers();
-  options.topic = log.topic();
-  options.partitions = log.partitions();
-  options.history = log.history();
+  options.runners.where = {pg_url, log.brokers(), log.topic(), log.partitions(), log.history()};
   auto building = Clock::now();
   {
     projections::Engine engine(options, std::move(models));
@@ -90,13 +75,12 @@ int main(int argc, char** argv) {
   for (auto make : {projections::make_users_projection, projections::make_wallets_projection}) {
     auto model = make();
     std::atomic<bool> stop{false};
-    projections::RebuildOptions ro{pg_url, log.brokers(), log.topic(), log.partitions(), log.history(), 2000, nullptr};
+    projections::RebuildOptions ro{options.runners.where, 2000, nullptr};
     auto rebuilding = Clock::now();
     auto outcome = projections::rebuild(*model, ro, stop);
     double s = seconds_since(rebuilding);
     std::printf("rebuild of %s into fresh tables, swapped in: %.2f s, %.0f events/s%s\n", model->name().c_str(), s,
                 double(total) / s, outcome == projections::RebuildOutcome::swapped ? "" : " (NOT swapped)");
   }
-  std::filesystem::remove_all(config.data_dir);
   return 0;
 }

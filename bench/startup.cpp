@@ -39,26 +39,11 @@ int main(int argc, char** argv) {
   int64_t target = argc > 2 ? std::atoll(argv[2]) : 1'000'000;
   projections::migrate(pg_url);
 
-  // The embedded log, as `regent dev` runs it: the mock cluster keeps only the last 5 MB of each
-  // partition, the write-ahead file and the in-memory history the rest.
-  char dir_template[] = "/tmp/regent-bench-XXXXXX";
-  core::Config config;
-  config.kafka_brokers = "embedded";
-  config.kafka_partitions = 6;
-  config.data_dir = mkdtemp(dir_template);
-  events::EventLog log(config);
-
-  // The first writer claims every partition; the history carries its fence.
-  {
-    commands::Processor first(log, "bench-writer");
-    first.start();
-    first.acquire_all();
-    first.stop();
-  }
-  auto generating = Clock::now();
-  auto written = bench::write_history(log, "bench-writer", target);
-  std::printf("history: %lld events over %d partitions, written in %.1f s\n", static_cast<long long>(written),
-              config.kafka_partitions, seconds_since(generating));
+  bench::BenchLog bench_log("bench-writer", target);
+  events::EventLog& log = *bench_log.log;
+  const core::Config& config = bench_log.config;
+  std::printf("history: %lld events over %d partitions, written in %.1f s\n", static_cast<long long>(bench_log.written),
+              config.kafka_partitions, bench_log.seconds_to_write);
 
   auto from_zero = Clock::now();
   {
@@ -93,6 +78,5 @@ int main(int argc, char** argv) {
                 static_cast<long long>(p.events_read_at_start()));
     options.snapshots = nullptr;
   }
-  std::filesystem::remove_all(config.data_dir);
   return 0;
 }

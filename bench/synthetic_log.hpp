@@ -2,13 +2,18 @@
 // A long history for the benchmarks: tenants, each with 100 users, each user credited 9 times,
 // written straight to the log under one writer's fence (which the writer must have claimed).
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "commands/processor.hpp"
 #include "core/clock.hpp"
+#include "core/config.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "events/envelope.hpp"
@@ -98,5 +103,36 @@ inline int64_t write_history(events::EventLog& log, const std::string& writer, i
   h.flush_all();
   return h.count();
 }
+
+// The embedded log as `regent dev` runs it, in a temporary folder (the mock cluster keeps only the
+// last 5 MB of each partition, the write-ahead file and the in-memory history the rest), holding
+// about `target` events written under the fence of `writer`, which claimed every partition first.
+struct BenchLog {
+  core::Config config;
+  std::unique_ptr<events::EventLog> log;
+  int64_t written = 0;
+  double seconds_to_write = 0;
+
+  BenchLog(const std::string& writer, int64_t target) {
+    char dir_template[] = "/tmp/regent-bench-XXXXXX";
+    config.kafka_brokers = "embedded";
+    config.kafka_partitions = 6;
+    config.data_dir = mkdtemp(dir_template);
+    log = std::make_unique<events::EventLog>(config);
+    {
+      commands::Processor first(*log, writer);
+      first.start();
+      first.acquire_all();
+      first.stop();
+    }
+    auto started = std::chrono::steady_clock::now();
+    written = write_history(*log, writer, target);
+    seconds_to_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  ~BenchLog() {
+    log.reset();
+    std::filesystem::remove_all(config.data_dir);
+  }
+};
 
 }  // namespace regent::bench

@@ -22,7 +22,7 @@ Engine::~Engine() { stop(); }
 // serving, and keeps being updated by the new code); one built by a newer version is left alone,
 // since this binary cannot know what it holds.
 void Engine::check_versions() {
-  pqxx::connection conn(options_.pg_url);
+  pqxx::connection conn(options_.runners.where.pg_url);
   pqxx::work tx(conn);
   for (auto& p : projections_) {
     tx.exec_params("INSERT INTO projection_models (projection, version) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -43,16 +43,8 @@ void Engine::check_versions() {
 
 void Engine::start() {
   check_versions();
-  RunnerOptions ro;
-  ro.pg_url = options_.pg_url;
-  ro.brokers = options_.brokers;
-  ro.topic = options_.topic;
-  ro.partitions = options_.partitions;
-  ro.max_batch = options_.max_batch;
-  ro.linger = options_.linger;
-  ro.history = options_.history;
   for (auto* p : runnable_) {
-    auto runner = std::make_shared<Runner>(ro, *p, assignment_, stop_);
+    auto runner = std::make_shared<Runner>(options_.runners, *p, assignment_, stop_);
     runners_.push_back(runner);
     threads_.emplace_back([runner] { runner->run(); });
   }
@@ -63,15 +55,15 @@ void Engine::start() {
   };
   if (options_.group.empty()) {
     std::set<int32_t> all;
-    for (int32_t p = 0; p < options_.partitions; ++p) all.insert(p);
+    for (int32_t p = 0; p < options_.runners.where.partitions; ++p) all.insert(p);
     assignment_.add(all);
     count_assigned();
     return;
   }
   auto to_set = [](const events::Membership::Partitions& ps) { return std::set<int32_t>(ps.begin(), ps.end()); };
   membership_ = std::make_unique<events::Membership>(
-      events::MembershipOptions{options_.brokers, options_.topic, options_.group, options_.instance_id,
-                                options_.session_timeout},
+      events::MembershipOptions{options_.runners.where.brokers, options_.runners.where.topic, options_.group,
+                                options_.instance_id, options_.session_timeout},
       [this, to_set, count_assigned](const events::Membership::Partitions& ps) {
         assignment_.add(to_set(ps));
         count_assigned();
@@ -101,8 +93,7 @@ bool Engine::joined() const { return !membership_ || membership_->joined(); }
 
 void Engine::rebuild_in_background(Projection& projection) {
   threads_.emplace_back([this, &projection] {
-    RebuildOptions ro{options_.pg_url, options_.brokers, options_.topic, options_.partitions, options_.history,
-                      options_.max_batch, nullptr};
+    RebuildOptions ro{options_.runners.where, options_.runners.max_batch, nullptr};
     logger.warn("read model built by an older version of its projection: rebuilding it",
                 {{"projection", projection.name()}, {"version", std::to_string(projection.version())}});
     auto backoff = std::chrono::seconds(1);

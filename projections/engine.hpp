@@ -11,24 +11,16 @@
 
 #include "projections/assignment.hpp"
 #include "projections/projection.hpp"
+#include "projections/runner.hpp"
 
 namespace regent::events {
-class History;
 class Membership;
-}  // namespace regent::events
+}
 
 namespace regent::projections {
 
-class Runner;
-
 struct EngineOptions {
-  std::string pg_url;
-  std::string brokers;
-  std::string topic;
-  int32_t partitions = 0;
-  size_t max_batch = 2000;
-  std::chrono::milliseconds linger{5};  // how long a batch may wait for more events
-  const events::History* history = nullptr;  // the embedded log's, when the engine runs beside it
+  RunnerOptions runners;  // where, and how batches are sized
   // Empty: this process projects every partition. Otherwise the consumer group that shares them
   // out between worker processes.
   std::string group;

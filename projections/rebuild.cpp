@@ -72,7 +72,7 @@ RebuildOutcome rebuild(Projection& projection, const RebuildOptions& options, co
   const std::string name = projection.name();
   const std::string schema = rebuild_schema(name);
   // Held for the whole rebuild by this session: a second rebuild of the same model waits its turn.
-  pqxx::connection lock(options.pg_url);
+  pqxx::connection lock(options.where.pg_url);
   {
     pqxx::nontransaction tx(lock);
     if (!tx.exec_params(kLock, name)[0][0].as<bool>()) return RebuildOutcome::busy;
@@ -85,15 +85,11 @@ RebuildOutcome rebuild(Projection& projection, const RebuildOptions& options, co
 
   Assignment all;
   std::set<int32_t> partitions;
-  for (int32_t p = 0; p < options.partitions; ++p) partitions.insert(p);
+  for (int32_t p = 0; p < options.where.partitions; ++p) partitions.insert(p);
   all.add(partitions);
   RunnerOptions ro;
-  ro.pg_url = options.pg_url;
-  ro.brokers = options.brokers;
-  ro.topic = options.topic;
-  ro.partitions = options.partitions;
+  ro.where = options.where;
   ro.max_batch = options.max_batch;
-  ro.history = options.history;
   ro.schema = schema;
   ro.after_commit = [&](pqxx::connection& conn, const Cursors& cursors, events::LogReader& reader) {
     int64_t done = 0, total = 0;

@@ -10,19 +10,12 @@
 #include <string>
 
 #include "projections/projection.hpp"
-
-namespace regent::events {
-class History;
-}
+#include "projections/runner.hpp"
 
 namespace regent::projections {
 
 struct RebuildOptions {
-  std::string pg_url;
-  std::string brokers;
-  std::string topic;
-  int32_t partitions = 0;
-  const events::History* history = nullptr;
+  Endpoints where;
   size_t max_batch = 2000;
   // Told now and then how far the rebuild is: events read so far, events in the log.
   std::function<void(int64_t done, int64_t total)> progress;

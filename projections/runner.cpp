@@ -103,7 +103,7 @@ void Runner::run() {
 // One connection and one reader for as long as the assignment holds. Returns true when the runner
 // is done for good.
 bool Runner::run_generation(const Assignment::View& view) {
-  pqxx::connection conn(options_.pg_url);
+  pqxx::connection conn(options_.where.pg_url);
   {
     pqxx::nontransaction setup(conn);
     // A read model is rebuilt from the log: a commit lost in a Postgres crash is applied again
@@ -111,7 +111,7 @@ bool Runner::run_generation(const Assignment::View& view) {
     // every batch buys nothing.
     setup.exec("SET synchronous_commit = off");
     if (!options_.schema.empty()) setup.exec("SET search_path TO " + conn.quote_name(options_.schema) + ", public");
-    setup.exec_params(kEnsureRows, name_, options_.partitions);
+    setup.exec_params(kEnsureRows, name_, options_.where.partitions);
   }
   auto cursors = load_cursors(conn, name_, view.partitions);
   forget_all_but(view.partitions);
@@ -120,7 +120,7 @@ bool Runner::run_generation(const Assignment::View& view) {
     pqxx::read_transaction tx(conn);
     for (const auto& row : tx.exec_params(kLoadParked, name_)) parked_.emplace(row[0].as<int32_t>(), row[1].as<int64_t>());
   }
-  events::LogReader reader(options_.brokers, options_.topic, options_.history);
+  events::LogReader reader(options_.where.brokers, options_.where.topic, options_.where.history);
   std::map<int32_t, int64_t> from;
   for (const auto& [p, c] : cursors) from[p] = c.next_offset;
   reader.assign(from);

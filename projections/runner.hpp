@@ -37,14 +37,19 @@ struct Cursor {
 };
 using Cursors = std::map<int32_t, Cursor>;
 
-struct RunnerOptions {
+// Where projections read and write: the same for the engine, its runners and a rebuild.
+struct Endpoints {
   std::string pg_url;
   std::string brokers;
   std::string topic;
   int32_t partitions = 0;
+  const events::History* history = nullptr;  // the embedded log's, when running beside it
+};
+
+struct RunnerOptions {
+  Endpoints where;
   size_t max_batch = 2000;
-  std::chrono::milliseconds linger{5};
-  const events::History* history = nullptr;
+  std::chrono::milliseconds linger{5};  // how long a batch may wait for more events
   // Empty: the live tables. Otherwise the schema a rebuild writes into (first on search_path).
   std::string schema;
   // Called after each committed batch; returning true ends the runner (a rebuild swapped in).

@@ -90,10 +90,7 @@ int run_projections_worker(const core::Config& config) {
   char host[64] = {0};
   gethostname(host, sizeof host - 1);
   projections::EngineOptions options;
-  options.pg_url = config.pg_url;
-  options.brokers = config.kafka_brokers;
-  options.topic = config.kafka_topic;
-  options.partitions = partitions;
+  options.runners.where = {config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr};
   options.group = config.kafka_topic + ".projections";
   options.instance_id = std::string(host) + "-" + std::to_string(getpid());
   options.session_timeout = std::chrono::milliseconds(config.writer_session_timeout_ms);
@@ -168,7 +165,7 @@ int run_projections_rebuild(const core::Config& config, const std::string& name)
     wait_for_stop_signal();
     stop = true;
   });
-  projections::RebuildOptions options{config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr, 2000,
+  projections::RebuildOptions options{{config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr}, 2000,
                                       [&](int64_t done, int64_t total) {
                                         std::cout << "rebuilding " << name << ": " << done << " of " << total
                                                   << " events" << std::endl;

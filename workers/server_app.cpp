@@ -63,11 +63,7 @@ void ServerApp::start() {
   watcher_->start();
   if (with_projections_) {
     projections::EngineOptions options;
-    options.pg_url = config_.pg_url;
-    options.brokers = log_->brokers();
-    options.topic = log_->topic();
-    options.partitions = log_->partitions();
-    options.history = log_->history();
+    options.runners.where = {config_.pg_url, log_->brokers(), log_->topic(), log_->partitions(), log_->history()};
     engine_ = std::make_unique<projections::Engine>(options, projections::all_projections());
     engine_->start();
   }

@@ -34,16 +34,7 @@ struct Cluster {
 
   explicit Cluster(int instances) {
     kafka.create_topic("regent.events", kPartitions, 1);
-    env = {{"REGENT_KAFKA_BROKERS", kafka.bootstraps()},
-           {"REGENT_KAFKA_PARTITIONS", std::to_string(kPartitions)},
-           {"REGENT_KAFKA_TIMEOUT", "2s"},
-           {"REGENT_WRITER_SESSION_TIMEOUT", "4s"},
-           {"REGENT_PG_URL", db.url()},
-           {"REGENT_HTTP_PORT", "0"},
-           {"REGENT_JWT_SECRET", std::string(40, 'k')},
-           {"REGENT_OPEN_SIGNUP", "1"},
-           {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
-           {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}};
+    env = cluster_env(kafka.bootstraps(), kPartitions, db.url());
     for (int i = 0; i < instances; ++i)
       serve.push_back(std::make_unique<RegentProcess>(std::vector<std::string>{"serve"}, env,
                                                       dir.path() + "/serve" + std::to_string(i) + ".log"));

@@ -50,6 +50,22 @@ struct DevServer {
   static constexpr int kPartitions = 3;
 };
 
+// The settings of `regent serve` and `regent worker projections` processes sharing a Kafka cluster
+// hosted by the test: any port, open sign-up, the test's super_admin, a short group session.
+inline std::map<std::string, std::string> cluster_env(const std::string& brokers, int partitions,
+                                                      const std::string& pg_url) {
+  return {{"REGENT_KAFKA_BROKERS", brokers},
+          {"REGENT_KAFKA_PARTITIONS", std::to_string(partitions)},
+          {"REGENT_KAFKA_TIMEOUT", "2s"},
+          {"REGENT_WRITER_SESSION_TIMEOUT", "4s"},
+          {"REGENT_PG_URL", pg_url},
+          {"REGENT_HTTP_PORT", "0"},
+          {"REGENT_JWT_SECRET", std::string(40, 'k')},
+          {"REGENT_OPEN_SIGNUP", "1"},
+          {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
+          {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}};
+}
+
 inline std::string signup_body(const std::string& slug, const std::string& email) {
   return R"({"name":"Tenant )" + slug + R"(","slug":")" + slug + R"(","admin":{"email":")" + email +
          R"(","password":")" + kPassword + R"(","full_name":"Admin of )" + slug + R"("}})";

@@ -114,15 +114,7 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
   kafka.create_topic("regent.events", kPartitions, 1);
   TempDir dir;
   TestDatabase db;
-  std::map<std::string, std::string> env{{"REGENT_KAFKA_BROKERS", kafka.bootstraps()},
-                                         {"REGENT_KAFKA_PARTITIONS", std::to_string(kPartitions)},
-                                         {"REGENT_WRITER_SESSION_TIMEOUT", "4s"},
-                                         {"REGENT_PG_URL", db.url()},
-                                         {"REGENT_HTTP_PORT", "0"},
-                                         {"REGENT_JWT_SECRET", std::string(40, 'k')},
-                                         {"REGENT_OPEN_SIGNUP", "1"},
-                                         {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
-                                         {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}};
+  auto env = cluster_env(kafka.bootstraps(), kPartitions, db.url());
   RegentProcess serve({"serve"}, env, dir.path() + "/serve.log");
   int generation = 0;
   auto start_worker = [&] {
