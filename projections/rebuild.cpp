@@ -77,6 +77,14 @@ RebuildOutcome rebuild(Projection& projection, const RebuildOptions& options, co
     pqxx::nontransaction tx(lock);
     if (!tx.exec_params(kLock, name)[0][0].as<bool>()) return RebuildOutcome::busy;
   }
+  {
+    // A binary must not replace a model built by a newer version of its projection with an older one.
+    pqxx::read_transaction tx(lock);
+    auto stored = tx.exec_params("SELECT version FROM projection_models WHERE projection = $1", name);
+    if (!stored.empty() && stored[0][0].as<int>() > projection.version())
+      throw std::runtime_error("the " + name + " read model was built by version " + stored[0][0].as<std::string>() +
+                               " of its projection, newer than this binary's " + std::to_string(projection.version()));
+  }
   prepare(lock, projection, schema);
   logger.info("rebuild started", {{"projection", name}, {"schema", schema}, {"version", std::to_string(projection.version())}});
   auto started = std::chrono::steady_clock::now();

@@ -170,9 +170,19 @@ int run_projections_rebuild(const core::Config& config, const std::string& name)
                                         std::cout << "rebuilding " << name << ": " << done << " of " << total
                                                   << " events" << std::endl;
                                       }};
-  auto outcome = projections::rebuild(*projection, options, stop);
+  auto outcome = projections::RebuildOutcome::stopped;
+  std::string failure;
+  try {
+    outcome = projections::rebuild(*projection, options, stop);
+  } catch (const std::exception& ex) {
+    failure = ex.what();
+  }
   if (!stop) raise_stop_signal();
   watch.join();
+  if (!failure.empty()) {
+    std::cerr << "regent: rebuild of " << name << " failed: " << failure << std::endl;
+    return 1;
+  }
   switch (outcome) {
     case projections::RebuildOutcome::swapped:
       std::cout << "rebuilt " << name << " (version " << projection->version() << ") and swapped it in" << std::endl;

@@ -404,6 +404,11 @@ TEST_CASE("a read model built by an older projection version is rebuilt at start
   CHECK(dev.db.count("SELECT count(*) FROM activities") == activities);  // not touched
   CHECK(dev.db.count("SELECT version FROM projection_models WHERE projection = 'activities'") == 99);
   CHECK(dev.proc->log_tail(30000).find("built by a newer version") != std::string::npos);
+  auto refused = run_regent({"projections", "rebuild", "activities"},
+                            {{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.output.find("newer than this binary") != std::string::npos);
+  CHECK(dev.db.count("SELECT version FROM projection_models WHERE projection = 'activities'") == 99);
 }
 
 TEST_CASE("Postgres restarted under load: projections pause, reconnect and end equal to a rebuild from zero") {
