@@ -3,18 +3,27 @@
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 #include "projections/read_models.hpp"
+#include "projections/sql_arrays.hpp"
 
 namespace regent::projections {
 namespace {
 
-constexpr const char* kRecordActivity = R"(
+// Every activity of a batch in one statement, and the counters behind the dashboard, which move
+// only with rows really inserted.
+constexpr const char* kRecordActivities = R"(
   WITH a AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::bigint[], $7::text[],
+                         $8::text[], $9::timestamptz[])
+      AS a(id, tenant_id, user_id, charged_user_id, type, cost, currency, transaction_id, created_at)),
+  inserted AS (
     INSERT INTO activities (id, tenant_id, user_id, charged_user_id, type, cost, currency, transaction_id, created_at)
-    VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7, NULLIF($8, '')::uuid, $9::timestamptz)
+    SELECT id, tenant_id, user_id, charged_user_id, type, cost, currency, NULLIF(transaction_id, '')::uuid, created_at
+    FROM a
     ON CONFLICT (id) DO NOTHING
     RETURNING tenant_id, type)
-  INSERT INTO activity_counts (tenant_id, type, count) SELECT tenant_id, type, 1 FROM a
-  ON CONFLICT (tenant_id, type) DO UPDATE SET count = activity_counts.count + 1)";
+  INSERT INTO activity_counts (tenant_id, type, count)
+  SELECT tenant_id, type, count(*) FROM inserted GROUP BY tenant_id, type
+  ON CONFLICT (tenant_id, type) DO UPDATE SET count = activity_counts.count + EXCLUDED.count)";
 
 class ActivitiesProjection final : public Projection {
  public:
@@ -23,14 +32,24 @@ class ActivitiesProjection final : public Projection {
   std::vector<std::string> tables() const override { return {"activities", "activity_counts"}; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
+    PgArray id, tenant_id, user_id, charged, type, cost, currency, transaction_id, at;
     for (const auto& e : batch) {
       if (e.type != events::types::activity_recorded) continue;
       auto doc = core::JsonDocument::parse(e.data);
       auto d = doc->root();
-      tx.exec_params(kRecordActivity, core::get_text(d, "activity_id"), e.tenant_id, core::get_text(d, "user_id"),
-                     core::get_text(d, "charged_user_id"), core::get_text(d, "type"), core::get_int(d, "cost").value_or(0),
-                     core::get_text(d, "currency"), core::get_text(d, "transaction_id"), e.time);
+      id.add(core::get_string(d, "activity_id"));
+      tenant_id.add(std::string_view(e.tenant_id));
+      user_id.add(core::get_string(d, "user_id"));
+      charged.add(core::get_string(d, "charged_user_id"));
+      type.add(core::get_string(d, "type"));
+      cost.add(core::get_int(d, "cost").value_or(0));
+      currency.add(core::get_string(d, "currency"));
+      transaction_id.add(std::string_view(core::get_text(d, "transaction_id")));
+      at.add(std::string_view(e.time));
     }
+    if (id.size() == 0) return;
+    tx.exec_params(kRecordActivities, id.literal(), tenant_id.literal(), user_id.literal(), charged.literal(),
+                   type.literal(), cost.literal(), currency.literal(), transaction_id.literal(), at.literal());
   }
 };
 
