@@ -20,7 +20,7 @@ constexpr const char* kEnsureRows = R"(
   SELECT $1, p, 0 FROM generate_series(0, $2 - 1) AS p ON CONFLICT DO NOTHING)";
 
 constexpr const char* kLoad = R"(
-  SELECT partition, next_offset, writer_id, writer_epoch, skipped_invalid, writer_last_id
+  SELECT partition, next_offset, writer_id, writer_epoch, skipped_invalid, writer_last_id, last_event_id
   FROM projection_checkpoints WHERE projection = $1)";
 
 constexpr const char* kLoadParked = R"(SELECT partition, "offset" FROM projection_dead_letters WHERE projection = $1)";
@@ -29,7 +29,7 @@ constexpr const char* kLoadParked = R"(SELECT partition, "offset" FROM projectio
 // offset this batch started at. Moving also clears a stall, which the batch has just got past.
 constexpr const char* kAdvance = R"(
   UPDATE projection_checkpoints SET next_offset = $3, writer_id = $4, writer_epoch = $5, writer_last_id = $6,
-    skipped_invalid = $7, updated_at = now(), stalled_offset = NULL, stalled_event_id = NULL,
+    skipped_invalid = $7, last_event_id = $9, updated_at = now(), stalled_offset = NULL, stalled_event_id = NULL,
     stalled_event_type = NULL, stalled_error = NULL, stalled_payload = NULL, stalled_since = NULL
   WHERE projection = $1 AND partition = $2 AND next_offset = $8)";
 
@@ -56,6 +56,7 @@ Cursors load_cursors(pqxx::connection& conn, const std::string& name, const std:
     c.fence.epoch = row[3].as<int64_t>();
     c.skipped = row[4].as<int64_t>();
     c.fence.last_id = row[5].as<std::string>();
+    c.last_event_id = row[6].as<std::string>();
   }
   for (int32_t p : partitions)
     if (!out.count(p)) throw std::runtime_error("no checkpoint row for partition " + std::to_string(p));
@@ -121,8 +122,15 @@ bool Runner::run_generation(const Assignment::View& view) {
     for (const auto& row : tx.exec_params(kLoadParked, name_)) parked_.emplace(row[0].as<int32_t>(), row[1].as<int64_t>());
   }
   events::LogReader reader(options_.where.brokers, options_.where.topic, options_.where.history);
+  // Each partition is read from the record before its checkpoint, to see that it is the one the
+  // checkpoint was written after (commit() passes over it, as over anything already applied).
   std::map<int32_t, int64_t> from;
-  for (const auto& [p, c] : cursors) from[p] = c.next_offset;
+  std::set<int32_t> unchecked;
+  for (const auto& [p, c] : cursors) {
+    bool checkable = c.next_offset > 0 && !c.last_event_id.empty();
+    from[p] = checkable ? c.next_offset - 1 : c.next_offset;
+    if (checkable) unchecked.insert(p);
+  }
   reader.assign(from);
   logger.info("projection running", {{"projection", name_}, {"partitions", std::to_string(view.partitions.size())}});
   while (!stop_ && assignment_.generation() == view.generation) {
@@ -135,6 +143,8 @@ bool Runner::run_generation(const Assignment::View& view) {
       auto more = reader.poll(options_.max_batch - messages.size(), std::chrono::milliseconds(1));
       messages.insert(messages.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     }
+    for (const auto& m : messages)
+      if (unchecked.erase(m.partition)) check_same_log(conn, m, cursors.at(m.partition));
     std::erase_if(messages, [&](const events::Message& m) { return held(m.partition); });
     if (!messages.empty()) {
       try {
@@ -162,6 +172,7 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     auto& c = it->second;
     if (m.offset < c.next_offset) continue;  // already applied
     auto e = events::parse_envelope(m.value);
+    c.last_event_id = e ? e->id : "";
     auto verdict = e ? events::admit(c.fence, *e) : events::Verdict::invalid;
     if (verdict == events::Verdict::valid) {
       if (parked_.count({m.partition, m.offset})) ++parked;  // an operator moved past it
@@ -178,7 +189,7 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     const auto& was = cursors.at(p);
     if (c.next_offset == was.next_offset) continue;
     auto r = tx.exec_params(kAdvance, name_, p, c.next_offset, c.fence.writer_id, c.fence.epoch, c.fence.last_id,
-                            c.skipped, was.next_offset);
+                            c.skipped, was.next_offset, c.last_event_id);
     if (r.affected_rows() != 1)
       throw CheckpointMoved(name_ + " partition " + std::to_string(p) + " is no longer at offset " +
                             std::to_string(was.next_offset));
@@ -204,6 +215,30 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
   auto& metrics = core::Metrics::global();
   metrics.counter_add("regent_projection_events_total", {{"projection", name_}}, double(valid.size()));
   if (parked) metrics.counter_add("regent_projection_parked_passed_total", {{"projection", name_}}, double(parked));
+}
+
+// The first record read of a partition is the one before its checkpoint (or a later one, when
+// the log has a gap there). Another record at that offset means the checkpoint was written while
+// reading another log: applying from it would skip what this log holds before it, so the partition
+// stops, said like a stall, until an operator rebuilds the model or points it at the right database.
+void Runner::check_same_log(pqxx::connection& conn, const events::Message& m, const Cursor& c) {
+  if (m.offset != c.next_offset - 1) return;
+  auto e = events::parse_envelope(m.value);
+  std::string found = e ? e->id : "";
+  if (found == c.last_event_id) return;
+  std::string why = "the checkpoint was written after event " + c.last_event_id + " at offset " +
+                    std::to_string(m.offset) + ", but this log has " + (found.empty() ? "another record" : found) +
+                    " there: it comes from another log; rebuild the model or use the right database";
+  {
+    pqxx::work tx(conn);
+    tx.exec_params(kStall, name_, m.partition, c.next_offset, found, e ? e->type : "", why, m.value);
+    tx.commit();
+  }
+  report(m.partition, [&](Progress& r) { r.stalled = "stopped: " + why; });
+  if (options_.schema.empty())
+    core::Metrics::global().gauge_set("regent_projection_stalled",
+                                      {{"projection", name_}, {"partition", std::to_string(m.partition)}}, 1);
+  throw std::runtime_error(name_ + " partition " + std::to_string(m.partition) + ": " + why);
 }
 
 void Runner::commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors) {

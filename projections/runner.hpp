@@ -34,6 +34,7 @@ struct Cursor {
   int64_t next_offset = 0;
   events::FenceState fence;
   int64_t skipped = 0;  // invalid events passed over so far (the fence's verdict)
+  std::string last_event_id;  // of the record at next_offset - 1: ties the checkpoint to its log
 };
 using Cursors = std::map<int32_t, Cursor>;
 
@@ -74,6 +75,7 @@ class Runner {
   };
 
   bool run_generation(const Assignment::View& view);
+  void check_same_log(pqxx::connection& conn, const events::Message& m, const Cursor& c);
   void commit(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
   void commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
   void stall(pqxx::connection& conn, const events::Message& m, const std::string& error);

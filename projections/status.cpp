@@ -54,6 +54,8 @@ std::string format_status(const Status& status) {
     if (p.stalled_offset)
       state = "STALLED at offset " + std::to_string(*p.stalled_offset) + " (" + p.stalled_event_type + " " +
               p.stalled_event_id + ", since " + p.stalled_since + "): " + p.stalled_error;
+    else if (p.log_end >= 0 && p.checkpoint > p.log_end)
+      state = "AHEAD of the log's end: written while reading another log?";
     else if (p.log_end > p.checkpoint && p.idle_seconds > 30)
       state = "not moving for " + std::to_string(int64_t(p.idle_seconds)) + " s";
     o << std::left << std::setw(12) << p.projection << std::right << std::setw(10) << p.partition << std::setw(14)

@@ -321,6 +321,35 @@ TEST_CASE("an event a projection cannot apply stalls its partition, is named, re
   CHECK(read_model_balance(dev.db, ann) == 783);
 }
 
+TEST_CASE("read models built from another log stop their projections instead of skipping what this log holds") {
+  DevServer dev;
+  Tenant first(dev.port(), "first-log");
+  first.add_user("ann");
+  REQUIRE(first.read("/v1/users").status == 200);
+  REQUIRE(dev.proc->terminate() == 0);
+  // A fresh embedded log (another data folder) with the same database: the checkpoints there were
+  // written while reading the first log. The second log grows past them.
+  TempDir other;
+  RegentProcess second({"dev"},
+                       {{"REGENT_DATA_DIR", other.path()},
+                        {"REGENT_PG_URL", dev.db.url()},
+                        {"REGENT_HTTP_PORT", "0"},
+                        {"REGENT_KAFKA_PARTITIONS", std::to_string(DevServer::kPartitions)},
+                        {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
+                        {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}},
+                       other.path() + "/regent.log");
+  Tenant again(second.port(), "first-log");  // the same commands, other event ids
+  again.add_user("ann");
+  CHECK(eventually([&] {
+    return dev.db.count("SELECT count(*) FROM projection_checkpoints WHERE stalled_error LIKE '%another log%'") > 0;
+  }));
+  // Nothing of the second log was applied on top of the first one's checkpoints.
+  CHECK(dev.db.count("SELECT count(*) FROM tenants WHERE id = '" + again.id + "'") == 0);
+  auto status = run_regent({"projections", "status"}, {{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", second.kafka()}});
+  CHECK(status.exit_code == 3);
+  CHECK(status.output.find("another log") != std::string::npos);
+}
+
 TEST_CASE("a rebuild replays into fresh tables while queries keep reading the old ones, then swaps them in") {
   DevServer dev;
   int port = dev.port();
