@@ -91,7 +91,7 @@ const std::vector<Option>& options() {
        REGENT_INT(handler_threads, 1, 1024)},
       {"REGENT_ADVERTISED_URL", "where other serve instances forward this one's requests (default http://<addr>:<port>)",
        REGENT_STR(advertised_url)},
-      {"REGENT_WRITER_SESSION_TIMEOUT", "how long a silent serve instance keeps its partitions before others take them",
+      {"REGENT_WRITER_SESSION_TIMEOUT", "how long a silent serve instance (or projections worker) keeps its partitions before others take them",
        REGENT_MS(writer_session_timeout_ms)},
   };
   return all;
