@@ -181,7 +181,9 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     if (verdict == events::Verdict::invalid) ++c.skipped;
     c.next_offset = m.offset + 1;
   }
-  if (next.empty()) return;
+  // Nothing new (only the record before a checkpoint, read again to check it): no transaction.
+  if (std::none_of(next.begin(), next.end(), [&](const auto& kv) { return kv.second.next_offset != cursors.at(kv.first).next_offset; }))
+    return;
   pqxx::work tx(conn);
   // Checkpoints first, in partition order: a concurrent runner on the same partitions waits here,
   // then finds the offset moved, before either touches a read model.
