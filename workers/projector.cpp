@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "api/http_server.hpp"
+#include "api/problem.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "events/log_reader.hpp"
@@ -74,9 +75,8 @@ api::Response worker_endpoint(const api::Request& req, const projections::Engine
     r.body = boost::json::serialize(body);
     if (!ready) r.headers.emplace_back("Retry-After", "1");
   } else {
-    r.status = 404;
-    r.content_type = "application/problem+json";
-    r.body = R"({"type":"about:blank","title":"Not Found","status":404,"code":"not_found"})";
+    r = api::problem(core::errc::not_found, "a projections worker serves /healthz, /readyz and /metrics only",
+                     req.request_id);
   }
   return r;
 }

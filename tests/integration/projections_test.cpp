@@ -196,6 +196,7 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
   // A worker's /readyz says when one of its projections is stuck, and which event holds it.
   auto ready = [&](size_t i) { return get(workers[i]->port(), "/readyz"); };
   for (size_t i = 0; i < workers.size(); ++i) CHECK(ready(i).status == 200);
+  check_problem(get(workers[0]->port(), "/v1/users"), 404, "not_found");  // a worker serves no API
   db.exec("ALTER TABLE wallet_transactions ADD CONSTRAINT poison_for_test CHECK (amount <> 777) NOT VALID");
   REQUIRE(tenants[0]->credit(tenants[0]->admin_id, "777").status == 201);
   auto stuck = [&] {
