@@ -215,6 +215,14 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
       if (ready(i).status != 200) return false;
     return true;
   }));
+
+  // A worker stopped with SIGTERM commits what it holds, leaves the group and exits 0; the others
+  // take its partitions and carry on.
+  CHECK(workers.back()->terminate() == 0);
+  workers.pop_back();
+  CHECK(eventually([&] { return assigned(0) + assigned(1) == kPartitions; }, 30s));
+  REQUIRE(tenants[1]->credit(tenants[1]->admin_id, "3").status == 201);
+  CHECK(eventually([&] { return caught_up(db, kafka.bootstraps(), kPartitions); }));
 }
 
 TEST_CASE("an event a projection cannot apply stalls its partition, is named, resumes once fixed, or is parked by an operator") {
