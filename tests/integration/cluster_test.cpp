@@ -203,7 +203,10 @@ TEST_CASE("three serve instances share the partitions, answer for every tenant, 
   }
 }
 
-TEST_CASE("a paused owner that wakes after its partitions moved gets no write accepted, and every reader skips its late events") {
+namespace {
+// One run of the paused-owner scenario; true when the woken owner did append late events (its
+// requests race the group's news that it lost the partition, and usually win).
+bool paused_owner_appends_late() {
   Cluster c(2);
   REQUIRE_MESSAGE(eventually([&] { return shared_out({c.port(0), c.port(1)}); }, 60s), c.logs());
   auto a_parts = owned(c.port(0));
@@ -278,7 +281,6 @@ TEST_CASE("a paused owner that wakes after its partitions moved gets no write ac
     if (late_status[i] == 201) CHECK(credited_by["late-" + std::to_string(i)] == b_writer);
   }
   MESSAGE(rejected.size() << " late credits of the paused owner are in the log and skipped");
-  CHECK_FALSE(rejected.empty());  // the scenario happened: A appended after it lost the partition
   // Late means sent to A while it slept: directly, or forwarded to it by B before B took over.
   for (const auto& key : rejected) CHECK((key.rfind("late-", 0) == 0 || key.rfind("during-", 0) == 0));
 
@@ -312,6 +314,19 @@ TEST_CASE("a paused owner that wakes after its partitions moved gets no write ac
   }
   for (const auto& id : rejected_transactions)
     CHECK(c.db.count("SELECT count(*) FROM wallet_transactions WHERE id = '" + id + "'") == 0);
+  return !rejected.empty();
+}
+}  // namespace
+
+TEST_CASE("a paused owner that wakes after its partitions moved gets no write accepted, and every reader skips its late events") {
+  // Every run checks every guarantee; the scenario must also have happened (A appended after it
+  // lost the partition) in one of up to three runs, or the fence was not put to the test.
+  bool happened = false;
+  for (int run = 0; run < 3 && !happened; ++run) {
+    happened = paused_owner_appends_late();
+    if (!happened) MESSAGE("run " << run + 1 << ": the woken owner learnt it lost the partition before appending; again");
+  }
+  CHECK(happened);
 }
 
 TEST_CASE("an instance stopped with SIGTERM finishes its commands and hands its partitions over") {
