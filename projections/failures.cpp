@@ -18,8 +18,8 @@ bool transient_failure(const std::exception& ex) {
       if (state.rfind(cls, 0) == 0) return true;
     return state == "55P03" || state.empty();
   }
-  // Anything else from pqxx (a failed query without a state, a broken pipe) is about the link.
-  return dynamic_cast<const pqxx::failure*>(&ex) != nullptr && dynamic_cast<const pqxx::sql_error*>(&ex) == nullptr;
+  // Anything else pqxx calls a failure (a broken pipe, an unexpected reply) is about the link.
+  return dynamic_cast<const pqxx::failure*>(&ex) != nullptr;
 }
 
 }  // namespace regent::projections

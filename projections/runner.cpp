@@ -168,8 +168,7 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
   for (const auto& m : messages) {
     auto found = cursors.find(m.partition);
     if (found == cursors.end()) continue;  // not ours (any more)
-    auto [it, fresh] = next.emplace(m.partition, found->second);
-    auto& c = it->second;
+    auto& c = next.try_emplace(m.partition, found->second).first->second;
     if (m.offset < c.next_offset) continue;  // already applied
     auto e = events::parse_envelope(m.value);
     c.last_event_id = e ? e->id : "";
@@ -231,15 +230,7 @@ void Runner::check_same_log(pqxx::connection& conn, const events::Message& m, co
   std::string why = "the checkpoint was written after event " + c.last_event_id + " at offset " +
                     std::to_string(m.offset) + ", but this log has " + (found.empty() ? "another record" : found) +
                     " there: it comes from another log; rebuild the model or use the right database";
-  {
-    pqxx::work tx(conn);
-    tx.exec_params(kStall, name_, m.partition, c.next_offset, found, e ? e->type : "", why, m.value);
-    tx.commit();
-  }
-  report(m.partition, [&](Progress& r) { r.stalled = "stopped: " + why; });
-  if (options_.schema.empty())
-    core::Metrics::global().gauge_set("regent_projection_stalled",
-                                      {{"projection", name_}, {"partition", std::to_string(m.partition)}}, 1);
+  publish_stall(conn, m, c.next_offset, found, e ? e->type : "", why);
   throw std::runtime_error(name_ + " partition " + std::to_string(m.partition) + ": " + why);
 }
 
@@ -266,21 +257,28 @@ void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::
   auto e = events::parse_envelope(m.value);
   std::string id = e ? e->id : "", type = e ? e->type : "";
   std::string why = first_line(error);
-  {
-    pqxx::work tx(conn);
-    tx.exec_params(kStall, name_, m.partition, m.offset, id, type, why, m.value);
-    tx.commit();
-  }
+  publish_stall(conn, m, m.offset, id, type, why);
   // Said loudly the first time, then once in a while: the partition is stuck until fixed.
   if (!again || s.delay >= kLastRetry)
     logger.error("projection stalled: an event cannot be applied",
                  {{"projection", name_}, {"partition", std::to_string(m.partition)}, {"offset", std::to_string(m.offset)},
                   {"event_id", id}, {"event_type", type}, {"error", why}});
+}
+
+// Where a partition stopped, for all who ask: the checkpoint row (`projections status`, the API's
+// /readyz), this process's /metrics and its /readyz.
+void Runner::publish_stall(pqxx::connection& conn, const events::Message& m, int64_t checkpoint, const std::string& id,
+                           const std::string& type, const std::string& why) {
+  {
+    pqxx::work tx(conn);
+    tx.exec_params(kStall, name_, m.partition, checkpoint, id, type, why, m.value);
+    tx.commit();
+  }
   if (options_.schema.empty())  // a rebuild's stall is in its own log lines, not the live model's series
     core::Metrics::global().gauge_set("regent_projection_stalled",
                                       {{"projection", name_}, {"partition", std::to_string(m.partition)}}, 1);
   report(m.partition, [&](Progress& r) {
-    r.stalled = "stalled at offset " + std::to_string(m.offset) + " on " + type + " " + id + ": " + why;
+    r.stalled = "stalled at offset " + std::to_string(checkpoint) + " on " + type + " " + id + ": " + why;
   });
 }
 

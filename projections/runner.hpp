@@ -79,6 +79,8 @@ class Runner {
   void commit(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
   void commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
   void stall(pqxx::connection& conn, const events::Message& m, const std::string& error);
+  void publish_stall(pqxx::connection& conn, const events::Message& m, int64_t checkpoint, const std::string& id,
+                     const std::string& type, const std::string& why);
   bool held(int32_t partition) const;
   bool retry_due();
   void export_metrics(const Cursors& cursors, events::LogReader& reader);

@@ -93,14 +93,15 @@ core::Result<DeadLetter> park(pqxx::connection& conn, const std::string& project
                             where + " is stalled at offset " + r[1].as<std::string>() + ", not " + std::to_string(offset));
   DeadLetter d{projection, partition, offset, r[2].as<std::string>(), r[3].as<std::string>(), r[4].as<std::string>(),
                reason, ""};
-  d.parked_at = tx.exec_params(R"(
+  // Parked twice before the projection's next retry: the first parking stands.
+  d.parked_at = tx.exec_params1(R"(
       INSERT INTO projection_dead_letters (projection, partition, "offset", event_id, event_type, payload, error, reason)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING parked_at::text)",
-                               projection, partition, offset, d.event_id, d.event_type, r[5].as<std::string>(), d.error,
-                               reason)
-                    .empty()
-                    ? "earlier"
-                    : "now";
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      ON CONFLICT (projection, partition, "offset") DO UPDATE SET parked_at = projection_dead_letters.parked_at
+      RETURNING parked_at::text)",
+                                projection, partition, offset, d.event_id, d.event_type, r[5].as<std::string>(),
+                                d.error, reason)[0]
+                    .as<std::string>();
   tx.commit();
   return d;
 }

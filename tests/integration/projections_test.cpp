@@ -410,8 +410,16 @@ TEST_CASE("a rebuild replays into fresh tables while queries keep reading the ol
   CHECK(indexes() == indexes_before);  // later migrations can keep naming them
   CHECK(dev.db.text("SELECT built_at FROM projection_models WHERE projection = 'wallets'") != built_before);
   CHECK(dev.db.count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'regent_rebuild%'") == 0);
-  CHECK(run_regent({"projections", "rebuild", "nothing"}, {{"REGENT_PG_URL", dev.db.url()},
-                                                           {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}}).exit_code == 2);
+  // Commands an operator mistyped are refused before anything is touched.
+  std::map<std::string, std::string> cli{{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}};
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"projections", "rebuild", "nothing"}, {"projections", "rebuild"}, {"projections", "rebuild", "--reason"},
+           {"projections", "replay"}, {"projections"}}) {
+    auto refused = run_regent(bad, cli);
+    CAPTURE(refused.output);
+    CHECK(refused.exit_code == 2);
+  }
+  CHECK(dev.db.count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'regent_rebuild%'") == 0);
 }
 
 TEST_CASE("a read model built by an older projection version is rebuilt at start, one built by a newer version is left alone") {
