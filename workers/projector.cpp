@@ -1,5 +1,3 @@
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <iostream>
 #include <thread>
@@ -16,6 +14,7 @@
 #include "projections/rebuild.hpp"
 #include "projections/status.hpp"
 #include "workers/roles.hpp"
+#include "workers/server_app.hpp"
 #include "workers/signals.hpp"
 
 namespace regent::workers {
@@ -87,12 +86,10 @@ int run_projections_worker(const core::Config& config) {
   projections::migrate(config.pg_url);
   int32_t partitions = topic_partitions(config);
   if (partitions <= 0) return 1;
-  char host[64] = {0};
-  gethostname(host, sizeof host - 1);
   projections::EngineOptions options;
   options.runners.where = {config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr};
   options.group = config.kafka_topic + ".projections";
-  options.instance_id = std::string(host) + "-" + std::to_string(getpid());
+  options.instance_id = new_instance_id();
   options.session_timeout = std::chrono::milliseconds(config.writer_session_timeout_ms);
   projections::Engine engine(options, projections::all_projections());
   engine.start();

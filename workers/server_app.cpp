@@ -28,7 +28,7 @@ namespace {
 const core::Logger logger("workers");
 }
 
-std::string new_writer_id() {
+std::string new_instance_id() {
   char host[64] = {0};
   gethostname(host, sizeof host - 1);
   return std::string(host) + "-" + std::to_string(getpid()) + "-" + core::random_token(4);
@@ -54,7 +54,7 @@ void ServerApp::start() {
     processing.snapshot_every = config_.snapshot_every;
   }
   check_bootstrap_settings();
-  processor_ = std::make_unique<commands::Processor>(*log_, new_writer_id(), processing);
+  processor_ = std::make_unique<commands::Processor>(*log_, new_instance_id(), processing);
   processor_->start();
   bool embedded = config_.kafka_brokers == "embedded";
 

@@ -61,6 +61,7 @@ class ServerApp {
   std::unique_ptr<api::HttpServer> server_;
 };
 
-std::string new_writer_id();
+// A name for this process unique in a cluster (host, pid, random): its writer id, its group member.
+std::string new_instance_id();
 
 }  // namespace regent::workers
