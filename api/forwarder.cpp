@@ -19,6 +19,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/waiting.hpp"
 
 namespace regent::api {
 namespace {
@@ -233,7 +234,8 @@ std::optional<Response> serve_elsewhere(Request& req, Services& svc) {
     e.retry_after_s = 1;
     return problem(e, req.request_id);
   }
-  auto answer = svc.forwarder->forward(req, owner.url);
+  std::optional<Response> answer;
+  core::run_blocking([&] { answer = svc.forwarder->forward(req, owner.url); });
   metrics.counter_add("regent_forwarded_requests_total", {{"outcome", answer ? "forwarded" : "unreachable"}});
   if (!answer) return problem(unreachable_owner(), req.request_id);
   return answer;

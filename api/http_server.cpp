@@ -2,15 +2,19 @@
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <boost/asio.hpp>
+#include <boost/asio/spawn.hpp>
 #include <boost/beast.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 #include "api/problem.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/waiting.hpp"
 
 namespace regent::api {
 namespace asio = boost::asio;
@@ -27,6 +31,48 @@ bool acceptable_request_id(std::string_view id) {
     if (c < 0x21 || c > 0x7e) return false;
   return true;
 }
+
+// A connection's fiber: waiting for the command processor suspends it (its I/O thread serves the
+// other connections meanwhile) and blocking work goes to the handler pool.
+class FiberScheduler final : public core::Scheduler {
+ public:
+  FiberScheduler(asio::yield_context yield, asio::thread_pool& pool) : yield_(std::move(yield)), pool_(pool) {}
+
+  void suspend(const std::function<void(std::function<void()>)>& start) override {
+    // Nobody waits through this scheduler while the fiber is away; back, it may be on another thread.
+    core::SchedulerScope away(nullptr);
+    asio::async_initiate<asio::yield_context, void()>(
+        [&start](auto resume) {
+          auto shared = std::make_shared<decltype(resume)>(std::move(resume));
+          // Posted, never run inline: the fiber resumes only after it has suspended.
+          start([shared] { asio::post(std::move(*shared)); });
+        },
+        yield_);
+  }
+
+  void offload(const std::function<void()>& work) override {
+    std::exception_ptr failure;
+    suspend([&](std::function<void()> wake) {
+      asio::post(pool_, [&work, &failure, wake = std::move(wake)] {
+        try {
+          work();
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        wake();
+      });
+    });
+    if (failure) std::rethrow_exception(failure);
+  }
+
+ private:
+  asio::yield_context yield_;
+  asio::thread_pool& pool_;
+};
+
+// Room for a handler and what it calls; the guard page turns an overflow into a crash, not into
+// silent corruption.
+constexpr size_t kFiberStackBytes = 512 * 1024;
 }  // namespace
 
 struct HttpServer::Impl {
@@ -80,7 +126,7 @@ struct HttpServer::Impl {
     return out;
   }
 
-  asio::awaitable<void> session(tcp::socket socket) {
+  void session(tcp::socket socket, asio::yield_context yield) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
@@ -88,23 +134,23 @@ struct HttpServer::Impl {
       http::request_parser<http::string_body> parser;
       parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
       parser.header_limit(16 * 1024);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      beast::error_code ec;
+      http::async_read(stream, buffer, parser, yield[ec]);
       if (ec == http::error::body_limit) {
         auto client_rid = parser.get()["Request-Id"];
         std::string rid = acceptable_request_id(client_rid) ? std::string(client_rid) : core::uuid_v7();
         auto resp = problem(core::errc::payload_too_large,
                             "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes", rid);
         auto out = to_beast(resp, rid, parser.get().version(), false);
-        co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+        http::async_write(stream, out, yield[ec]);
         // The client may still be sending the body. Closing now would reset the connection and
         // could destroy the answer before it is read: stop sending, and drain for a while first.
-        boost::system::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
         stream.expires_after(std::chrono::seconds(2));
         std::array<char, 16 * 1024> scratch{};
         for (size_t drained = 0; drained < 16 * 1024 * 1024;) {
-          auto [rec, got] = co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
-          if (rec) break;
+          size_t got = stream.async_read_some(asio::buffer(scratch), yield[ec]);
+          if (ec) break;
           drained += got;
         }
         break;
@@ -119,27 +165,27 @@ struct HttpServer::Impl {
         ++in_flight;
       }
       stream.expires_never();
-      Response resp = co_await asio::co_spawn(
-          handlers.get_executor(),
-          [this, &req]() -> asio::awaitable<Response> {
-            try {
-              co_return handler(req);
-            } catch (const std::exception& ex) {
-              logger.error("unhandled error", {{"request_id", req.request_id}, {"error", ex.what()}});
-              co_return problem(core::errc::internal, "internal error", req.request_id);
-            }
-          },
-          asio::use_awaitable);
+      Response resp;
+      {
+        FiberScheduler scheduler(yield, handlers);
+        core::SchedulerScope scope(&scheduler);
+        try {
+          resp = handler(req);
+        } catch (const std::exception& ex) {
+          logger.error("unhandled error", {{"request_id", req.request_id}, {"error", ex.what()}});
+          resp = problem(core::errc::internal, "internal error", req.request_id);
+        }
+      }
       auto out = to_beast(resp, req.request_id, version, keep_alive);
       stream.expires_after(options.read_timeout);
-      auto [wec, wn] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+      http::async_write(stream, out, yield[ec]);
       {
         std::lock_guard lock(in_flight_mu);
         if (--in_flight == 0) idle.notify_all();
       }
-      if (wec || !keep_alive) break;
+      if (ec || !keep_alive) break;
     }
-    boost::system::error_code ignored;
+    beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
@@ -151,7 +197,17 @@ struct HttpServer::Impl {
         continue;
       }
       auto exec = socket.get_executor();
-      asio::co_spawn(exec, session(std::move(socket)), asio::detached);
+      asio::spawn(
+          exec, std::allocator_arg, boost::context::protected_fixedsize_stack(kFiberStackBytes),
+          [this, socket = std::move(socket)](asio::yield_context yield) mutable { session(std::move(socket), yield); },
+          [](std::exception_ptr e) {
+            if (!e) return;
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              logger.error("connection ended by an error", {{"error", ex.what()}});
+            }
+          });
     }
   }
 };
@@ -184,8 +240,13 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     i.acceptor.close(ignored);
   });
   {
+    // A request in flight is a fiber that only its answer resumes, and every command is answered
+    // (the processor's waits are bounded): stopping the I/O threads before would strand it.
     std::unique_lock lock(i.in_flight_mu);
-    i.idle.wait_for(lock, grace, [&i] { return i.in_flight == 0; });
+    if (!i.idle.wait_for(lock, grace, [&i] { return i.in_flight == 0; })) {
+      logger.warn("stopping: still waiting for requests in flight", {{"requests", std::to_string(i.in_flight)}});
+      i.idle.wait(lock, [&i] { return i.in_flight == 0; });
+    }
   }
   i.io.stop();
   for (auto& t : i.threads)

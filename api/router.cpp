@@ -7,6 +7,7 @@
 #include "api/problem.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/waiting.hpp"
 
 namespace regent::api {
 namespace {
@@ -77,7 +78,9 @@ Response Router::dispatch(Request& req, Services& svc) const {
                    req.request_id);
   } else if (route) {
     auto elsewhere = serve_elsewhere(req, svc);
-    resp = elsewhere ? std::move(*elsewhere) : route->handler(ctx);
+    if (elsewhere) resp = std::move(*elsewhere);
+    else if (route->runs == Runs::io) resp = route->handler(ctx);
+    else core::run_blocking([&] { resp = route->handler(ctx); });
   } else if (path_known) {
     resp = problem(core::errc::method_not_allowed, "method " + req.method + " is not allowed here", req.request_id);
   } else {

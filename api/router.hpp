@@ -22,10 +22,16 @@ struct Ctx {
 
 using RouteHandler = std::function<Response(Ctx&)>;
 
+// Where a route's handler runs. On the I/O thread (`io`) only handlers that never block: they
+// check, decide through the command processor (whose wait suspends the connection's fiber) and
+// answer. Anything that queries Postgres or hashes a password runs on the handler pool.
+enum class Runs { pool, io };
+
 struct Route {
   std::string method;
   std::string pattern;
   RouteHandler handler;
+  Runs runs = Runs::pool;
 };
 
 class Router {

@@ -16,6 +16,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/waiting.hpp"
 #include "events/event_log.hpp"
 #include "events/event_types.hpp"
 #include "events/fence.hpp"
@@ -56,7 +57,7 @@ void apply_message(PartitionState& s, const events::Message& m) {
 }  // namespace
 
 // A command from the moment it is queued until it is answered. It lives on the stack of the
-// thread that waits for the answer.
+// thread or fiber that waits for the answer.
 struct Processor::Pending {
   const Context* ctx = nullptr;
   Decider decide;
@@ -65,14 +66,14 @@ struct Processor::Pending {
   size_t first_record = 0;
   Position position;  // settled: of its last event, or what it observed
 
-  std::mutex mu;
-  std::condition_variable cv;
   std::optional<core::Result<Committed>> answer;
+  std::function<void()> wake;  // lets the waiter go on (core/waiting.hpp)
 
+  // The last touch: once woken, the waiter may be gone.
   void reply(core::Result<Committed> r) {
-    std::lock_guard lock(mu);
     answer.emplace(std::move(r));
-    cv.notify_one();
+    auto go = std::move(wake);
+    go();
   }
 };
 
@@ -95,6 +96,7 @@ struct Processor::Slot {
   mutable std::mutex mu;
   std::condition_variable cv;
   std::deque<Pending*> queue;
+  bool wake_on_command = false;  // the worker waits for commands it could send at once
   bool stopping = false;
   Role role = Role::follower;
   bool claimed = false;       // the worker's marker has been read back: it decides
@@ -394,10 +396,12 @@ Owner Processor::owner_of(int32_t partition) const {
     std::lock_guard lock(slot.mu);
     if (slot.role == Slot::Role::owner) return Owner{true, writer_id_, url_};
   }
-  std::lock_guard lock(slot.state_mu);
-  // Our own marker on a partition we no longer write to: its next owner has not claimed it yet.
-  if (slot.state.fence.writer_id == writer_id_) return Owner{};
-  return Owner{false, slot.state.fence.writer_id, slot.state.fence.url};
+  Owner owner;
+  read(partition, [&](const PartitionState& s) {
+    // Our own marker on a partition we no longer write to: its next owner has not claimed it yet.
+    if (s.fence.writer_id != writer_id_) owner = Owner{false, s.fence.writer_id, s.fence.url};
+  });
+  return owner;
 }
 
 // Reads every partition this instance does not write to, the way every reader does, so that its
@@ -467,8 +471,14 @@ void Processor::follow() {
 
 void Processor::read(int32_t partition, const std::function<void(const PartitionState&)>& f) const {
   const Slot& slot = *slots_.at(partition);
-  std::lock_guard lock(slot.state_mu);
-  f(slot.state);
+  std::unique_lock lock(slot.state_mu, std::try_to_lock);
+  if (lock.owns_lock()) return f(slot.state);
+  // Held for long while the partition is re-read from the log: wait where blocking is allowed, not
+  // on an I/O thread serving other connections.
+  core::run_blocking([&] {
+    std::lock_guard held(slot.state_mu);
+    f(slot.state);
+  });
 }
 
 std::string Processor::serialise(const Draft& d, const Context& ctx, events::Envelope& e, Slot& slot) const {
@@ -499,20 +509,28 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
   Pending p;
   p.ctx = &ctx;
   p.decide = std::move(decide);
-  {
-    std::lock_guard lock(slot.mu);
-    if (slot.stopping) return unavailable("the server is shutting down");
-    if (slot.role != Slot::Role::owner) return not_owner();
-    if (Clock::now() < slot.unavailable_until) return unavailable("the event log is unavailable");
-    if (slot.queue.size() >= options_.max_queue) {
-      core::Metrics::global().counter_add("regent_commands_shed_total", {});
-      return unavailable("too many commands are waiting; retry shortly");
+  // Queued and refused under one lock; either way the answer comes through wake(), so that a
+  // fiber waits without holding its thread.
+  core::wait_for_wake([&](std::function<void()> wake) {
+    p.wake = std::move(wake);
+    std::optional<core::Error> refused;
+    bool notify = false;
+    {
+      std::lock_guard lock(slot.mu);
+      if (slot.stopping) refused = unavailable("the server is shutting down");
+      else if (slot.role != Slot::Role::owner) refused = not_owner();
+      else if (Clock::now() < slot.unavailable_until) refused = unavailable("the event log is unavailable");
+      else if (slot.queue.size() >= options_.max_queue) {
+        core::Metrics::global().counter_add("regent_commands_shed_total", {});
+        refused = unavailable("too many commands are waiting; retry shortly");
+      } else {
+        slot.queue.push_back(&p);
+        notify = slot.wake_on_command;
+      }
     }
-    slot.queue.push_back(&p);
-  }
-  slot.cv.notify_one();
-  std::unique_lock lock(p.mu);
-  p.cv.wait(lock, [&] { return p.answer.has_value(); });
+    if (refused) return p.reply(std::move(*refused));
+    if (notify) slot.cv.notify_one();
+  });
   return std::move(*p.answer);
 }
 
@@ -570,14 +588,21 @@ void Processor::run(Slot& slot) {
     // A snapshot is due: take no more commands until everything decided is acknowledged, so that
     // snapshots keep up under constant load, not only when the partition is idle.
     bool draining = snapshot_due(slot);
+    // New commands are taken when they can be sent at once; while every append slot is taken they
+    // wait in the queue and are decided together when an acknowledgement frees one. Either way they
+    // are decided on everything decided before them, and the worker wakes once per append, not
+    // once per command.
+    bool can_send = static_cast<size_t>(live()) < options_.max_in_flight;
     {
       std::unique_lock lock(slot.mu);
+      slot.wake_on_command = !draining && can_send && room();
       slot.cv.wait(lock, [&] {
         bool ending = slot.stopping || slot.fenced;
         return !slot.acked.empty() || (ending && inflight.empty()) ||
                (slot.role == Slot::Role::releasing && slot.queue.empty() && inflight.empty()) ||
-               (draining && inflight.empty()) || (!ending && !draining && !slot.queue.empty() && room());
+               (draining && inflight.empty()) || (!ending && slot.wake_on_command && !slot.queue.empty());
       });
+      slot.wake_on_command = false;
       acks.swap(slot.acked);
       stopping = slot.stopping || slot.fenced;
       releasing = slot.role == Slot::Role::releasing;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -136,11 +137,12 @@ bool Runner::run_generation(const Assignment::View& view) {
   while (!stop_ && assignment_.generation() == view.generation) {
     if (retry_due()) return false;  // read the stalled partitions again from their checkpoints
     auto messages = reader.poll(options_.max_batch, std::chrono::milliseconds(100));
-    // A batch is sized by count and by time: once something arrived, gather what else comes
-    // within the linger, so that one transaction carries many events.
-    for (auto until = std::chrono::steady_clock::now() + options_.linger;
-         !messages.empty() && messages.size() < options_.max_batch && std::chrono::steady_clock::now() < until;) {
-      auto more = reader.poll(options_.max_batch - messages.size(), std::chrono::milliseconds(1));
+    // A batch is sized by count and by time: once something arrived, let what else comes within
+    // the linger gather in the reader's queue, then take it all, so that one transaction carries
+    // many events and the thread wakes once per batch, not once per arrival.
+    if (!messages.empty() && messages.size() < options_.max_batch) {
+      std::this_thread::sleep_for(options_.linger);
+      auto more = reader.poll(options_.max_batch - messages.size(), std::chrono::milliseconds(0));
       messages.insert(messages.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     }
     for (const auto& m : messages)

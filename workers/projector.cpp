@@ -7,6 +7,7 @@
 #include "api/problem.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/waiting.hpp"
 #include "events/log_reader.hpp"
 #include "projections/engine.hpp"
 #include "projections/migrations.hpp"
@@ -97,7 +98,11 @@ int run_projections_worker(const core::Config& config) {
   http.address = config.http_addr;
   http.port = config.http_port;
   http.handler_threads = 2;
-  api::HttpServer server(http, [&](api::Request& req) { return worker_endpoint(req, engine, config); });
+  api::HttpServer server(http, [&](api::Request& req) {
+    api::Response resp;
+    core::run_blocking([&] { resp = worker_endpoint(req, engine, config); });  // Postgres: off the I/O thread
+    return resp;
+  });
   server.start();
   // Running means projecting: the first join of a group takes a few seconds.
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
