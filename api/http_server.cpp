@@ -14,6 +14,7 @@
 #include "api/problem.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "core/waiting.hpp"
 
 namespace regent::api {
@@ -91,7 +92,7 @@ struct HttpServer::Impl {
   Impl(ServerOptions o, Handler h)
       : options(std::move(o)), handler(std::move(h)), handlers(static_cast<size_t>(options.handler_threads)) {}
 
-  Request convert(http::request<http::string_body>& msg, const tcp::socket& sock) {
+  Request convert(http::request<http::string_body>& msg, const std::string& remote_ip) {
     Request r;
     r.method = std::string(msg.method_string());
     std::string_view target = msg.target();
@@ -105,9 +106,7 @@ struct HttpServer::Impl {
       r.headers[name] = std::string(f.value());
     }
     r.body = std::move(msg.body());
-    boost::system::error_code ec;
-    auto ep = sock.remote_endpoint(ec);
-    if (!ec) r.remote_ip = ep.address().to_string();
+    r.remote_ip = remote_ip;
     auto rid = r.header("request-id");
     r.request_id = rid && acceptable_request_id(*rid) ? *rid : core::uuid_v7();
     return r;
@@ -127,6 +126,12 @@ struct HttpServer::Impl {
   }
 
   void session(tcp::socket socket, asio::yield_context yield) {
+    std::string remote_ip;  // asked once per connection, not once per request
+    {
+      beast::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) remote_ip = ep.address().to_string();
+    }
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
@@ -159,7 +164,7 @@ struct HttpServer::Impl {
       auto& msg = parser.get();
       bool keep_alive = msg.keep_alive() && !stopping;
       unsigned version = msg.version();
-      Request req = convert(msg, stream.socket());
+      Request req = convert(msg, remote_ip);
       {
         std::lock_guard lock(in_flight_mu);
         ++in_flight;
@@ -226,7 +231,10 @@ void HttpServer::start() {
   i.acceptor.listen(asio::socket_base::max_listen_connections);
   i.bound_port = i.acceptor.local_endpoint().port();
   asio::co_spawn(i.io, i.listen(), asio::detached);
-  for (int t = 0; t < i.options.io_threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });
+  for (int t = 0; t < i.options.io_threads; ++t) i.threads.emplace_back([&i] {
+      core::name_this_thread("regent-http");
+      i.io.run();
+    });
 }
 
 int HttpServer::port() const { return impl_->bound_port; }

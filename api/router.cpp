@@ -25,19 +25,17 @@ std::vector<std::string_view> split(std::string_view path) {
   return out;
 }
 
-bool match(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
-  auto ps = split(pattern), xs = split(path);
-  if (ps.size() != xs.size()) return false;
-  std::map<std::string, std::string> found;
-  for (size_t i = 0; i < ps.size(); ++i) {
-    if (ps[i].size() > 2 && ps[i].front() == '{') {
-      if (xs[i].empty()) return false;
-      found[std::string(ps[i].substr(1, ps[i].size() - 2))] = std::string(xs[i]);
-    } else if (ps[i] != xs[i]) {
-      return false;
-    }
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
+           std::map<std::string, std::string>& params) {
+  if (pattern.size() != path.size()) return false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    bool placeholder = pattern[i].size() > 2 && pattern[i].front() == '{';
+    if (placeholder ? path[i].empty() : pattern[i] != path[i]) return false;
   }
-  params = std::move(found);
+  params.clear();
+  for (size_t i = 0; i < pattern.size(); ++i)
+    if (pattern[i].size() > 2 && pattern[i].front() == '{')
+      params[pattern[i].substr(1, pattern[i].size() - 2)] = std::string(path[i]);
   return true;
 }
 
@@ -55,18 +53,27 @@ class InFlight {
 };
 }  // namespace
 
+Router::Router(std::vector<Route> routes) : routes_(std::move(routes)) {
+  for (const auto& r : routes_) {
+    std::vector<std::string> segments;
+    for (auto segment : split(r.pattern)) segments.emplace_back(segment);
+    segments_.push_back(std::move(segments));
+  }
+}
+
 Response Router::dispatch(Request& req, Services& svc) const {
   InFlight in_flight;
   auto started = std::chrono::steady_clock::now();
   Ctx ctx{req, svc, {}, {}, {}};
   const Route* route = nullptr;
   bool path_known = false;
-  for (const auto& r : routes_) {
+  auto path = split(req.path);
+  for (size_t i = 0; i < routes_.size(); ++i) {
     std::map<std::string, std::string> params;
-    if (!match(r.pattern, req.path, params)) continue;
+    if (!match(segments_[i], path, params)) continue;
     path_known = true;
-    if (r.method == req.method) {
-      route = &r;
+    if (routes_[i].method == req.method) {
+      route = &routes_[i];
       ctx.params = std::move(params);
       break;
     }
@@ -91,9 +98,10 @@ Response Router::dispatch(Request& req, Services& svc) const {
   auto& m = core::Metrics::global();
   m.counter_add("regent_http_requests_total", {{"route", name}, {"method", req.method}, {"status", std::to_string(resp.status)}});
   m.histogram_observe("regent_http_request_duration_seconds", {{"route", name}}, secs);
-  logger.info("request", {{"request_id", req.request_id}, {"method", req.method}, {"route", name},
-                          {"status", std::to_string(resp.status)}, {"ms", std::to_string(secs * 1000)},
-                          {"tenant_id", ctx.tenant_id}, {"actor_id", ctx.actor_id}});
+  if (core::log_enabled(core::LogLevel::info))  // its fields cost more than the check
+    logger.info("request", {{"request_id", req.request_id}, {"method", req.method}, {"route", name},
+                            {"status", std::to_string(resp.status)}, {"ms", std::to_string(secs * 1000)},
+                            {"tenant_id", ctx.tenant_id}, {"actor_id", ctx.actor_id}});
   return resp;
 }
 

@@ -36,11 +36,12 @@ struct Route {
 
 class Router {
  public:
-  explicit Router(std::vector<Route> routes) : routes_(std::move(routes)) {}
+  explicit Router(std::vector<Route> routes);
   Response dispatch(Request& req, Services& svc) const;
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;  // of each route's pattern, split once
 };
 
 // Every route Regent serves.

@@ -3,6 +3,7 @@
 // percentiles; asserts nothing.
 //
 //   regent_load --port 8080[,8081,...] --connections 64 --seconds 10 --tenants 10 --users 100
+//   regent_load --port 8080 --get /healthz     # the HTTP floor: no setup, no command, GETs only
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -35,6 +36,7 @@ struct Options {
   int seconds = 10;
   int tenants = 10;
   int users = 100;  // per tenant
+  std::string get;  // when set: GET this path instead of wallet debits, with no setup
 };
 
 // One keep-alive HTTP/1.1 connection, reopened when the server closes it.
@@ -167,10 +169,11 @@ int main(int argc, char** argv) {
     else if (k == "--seconds") o.seconds = std::atoi(v.c_str());
     else if (k == "--tenants") o.tenants = std::atoi(v.c_str());
     else if (k == "--users") o.users = std::atoi(v.c_str());
+    else if (k == "--get") o.get = v;
     else must(false, "unknown option " + k);
   }
   auto setup_started = Clock::now();
-  auto tenants = set_up(o);
+  auto tenants = o.get.empty() ? set_up(o) : std::vector<Tenant>{};
   double setup_s = std::chrono::duration<double>(Clock::now() - setup_started).count();
 
   std::atomic<bool> go{false}, stop{false};
@@ -186,10 +189,16 @@ int main(int argc, char** argv) {
       std::map<int, long> counts;
       while (!go) std::this_thread::yield();
       while (!stop) {
-        const Tenant& t = tenants[rng() % tenants.size()];
-        const std::string& user = t.users[rng() % t.users.size()];
         auto started = Clock::now();
-        auto res = conn.send(http::verb::post, "/v1/users/" + user + "/wallet/debits", R"({"amount":1})", t.token);
+        http::response<http::string_body> res;
+        if (!o.get.empty()) {
+          res = conn.send(http::verb::get, o.get, "", "");
+        } else {
+          const Tenant& t = tenants[rng() % tenants.size()];
+          const std::string& user = t.users[rng() % t.users.size()];
+          started = Clock::now();
+          res = conn.send(http::verb::post, "/v1/users/" + user + "/wallet/debits", R"({"amount":1})", t.token);
+        }
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
         ++counts[res.result_int()];
       }
@@ -205,10 +214,14 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
 
   std::sort(latencies_ms.begin(), latencies_ms.end());
-  long ok = statuses[201];
-  std::printf("setup: %d tenants x %d users, each credited, in %.1f s\n", o.tenants, o.users, setup_s);
-  std::printf("wallet debits: %d connections, %.1f s\n", o.connections, elapsed);
-  std::printf("  commands/s (201): %.0f\n", static_cast<double>(ok) / elapsed);
+  if (o.get.empty()) {
+    std::printf("setup: %d tenants x %d users, each credited, in %.1f s\n", o.tenants, o.users, setup_s);
+    std::printf("wallet debits: %d connections, %.1f s\n", o.connections, elapsed);
+    std::printf("  commands/s (201): %.0f\n", static_cast<double>(statuses[201]) / elapsed);
+  } else {
+    std::printf("GET %s: %d connections, %.1f s\n", o.get.c_str(), o.connections, elapsed);
+    std::printf("  requests/s (200): %.0f\n", static_cast<double>(statuses[200]) / elapsed);
+  }
   std::printf("  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", percentile(latencies_ms, 0.50),
               percentile(latencies_ms, 0.90), percentile(latencies_ms, 0.99),
               latencies_ms.empty() ? 0.0 : latencies_ms.back());

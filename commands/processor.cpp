@@ -16,6 +16,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 #include "core/waiting.hpp"
 #include "events/event_log.hpp"
 #include "events/event_types.hpp"
@@ -96,7 +97,6 @@ struct Processor::Slot {
   mutable std::mutex mu;
   std::condition_variable cv;
   std::deque<Pending*> queue;
-  bool wake_on_command = false;  // the worker waits for commands it could send at once
   bool stopping = false;
   Role role = Role::follower;
   bool claimed = false;       // the worker's marker has been read back: it decides
@@ -305,7 +305,10 @@ void Processor::start() {
   core::Metrics::global().gauge_set("regent_command_state_load_events", {}, double(events));
   size_t tenants = 0;
   for (auto& s : slots_) tenants += s->state.tenants.size();
-  follower_ = std::thread([this] { follow(); });
+  follower_ = std::thread([this] {
+    core::name_this_thread("regent-follow");
+    follow();
+  });
   ready_ = true;
   logger.info("command state loaded",
               {{"partitions", std::to_string(slots_.size())}, {"tenants", std::to_string(tenants)},
@@ -346,7 +349,10 @@ void Processor::acquire(const std::vector<int32_t>& partitions) {
     publish_owned(p, true);
     slot.claimed_epoch = 0;
     slot.fenced = false;
-    slot.worker = std::thread([this, &slot] { run(slot); });
+    slot.worker = std::thread([this, &slot] {
+      core::name_this_thread("regent-p" + std::to_string(slot.partition));
+      run(slot);
+    });
   }
 }
 
@@ -514,7 +520,6 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
   core::wait_for_wake([&](std::function<void()> wake) {
     p.wake = std::move(wake);
     std::optional<core::Error> refused;
-    bool notify = false;
     {
       std::lock_guard lock(slot.mu);
       if (slot.stopping) refused = unavailable("the server is shutting down");
@@ -525,11 +530,10 @@ core::Result<Committed> Processor::execute(int32_t partition, const Context& ctx
         refused = unavailable("too many commands are waiting; retry shortly");
       } else {
         slot.queue.push_back(&p);
-        notify = slot.wake_on_command;
       }
     }
     if (refused) return p.reply(std::move(*refused));
-    if (notify) slot.cv.notify_one();
+    slot.cv.notify_one();
   });
   return std::move(*p.answer);
 }
@@ -588,21 +592,14 @@ void Processor::run(Slot& slot) {
     // A snapshot is due: take no more commands until everything decided is acknowledged, so that
     // snapshots keep up under constant load, not only when the partition is idle.
     bool draining = snapshot_due(slot);
-    // New commands are taken when they can be sent at once; while every append slot is taken they
-    // wait in the queue and are decided together when an acknowledgement frees one. Either way they
-    // are decided on everything decided before them, and the worker wakes once per append, not
-    // once per command.
-    bool can_send = static_cast<size_t>(live()) < options_.max_in_flight;
     {
       std::unique_lock lock(slot.mu);
-      slot.wake_on_command = !draining && can_send && room();
       slot.cv.wait(lock, [&] {
         bool ending = slot.stopping || slot.fenced;
         return !slot.acked.empty() || (ending && inflight.empty()) ||
                (slot.role == Slot::Role::releasing && slot.queue.empty() && inflight.empty()) ||
-               (draining && inflight.empty()) || (!ending && slot.wake_on_command && !slot.queue.empty());
+               (draining && inflight.empty()) || (!ending && !draining && !slot.queue.empty() && room());
       });
-      slot.wake_on_command = false;
       acks.swap(slot.acked);
       stopping = slot.stopping || slot.fenced;
       releasing = slot.role == Slot::Role::releasing;

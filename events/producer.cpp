@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 
 namespace regent::events {
 namespace {
@@ -34,6 +35,7 @@ Producer::Producer(const std::string& brokers, std::string topic, int64_t timeou
   if (!rk_) throw std::runtime_error(std::string("kafka producer: ") + err);
   conf.release();  // owned by rk_ now
   poller_ = std::thread([this] {
+    core::name_this_thread("regent-acks");
     while (!stop_) rd_kafka_poll(rk_.get(), 50);
   });
 }

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace regent::projections {
 namespace {
@@ -22,7 +23,10 @@ CheckpointWatcher::CheckpointWatcher(std::string pg_url) : pg_url_(std::move(pg_
 
 CheckpointWatcher::~CheckpointWatcher() { stop(); }
 
-void CheckpointWatcher::start() { thread_ = std::thread([this] { run(); }); }
+void CheckpointWatcher::start() { thread_ = std::thread([this] {
+    core::name_this_thread("regent-notify");
+    run();
+  }); }
 
 void CheckpointWatcher::stop() {
   stop_ = true;

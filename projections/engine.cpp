@@ -4,6 +4,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 #include "events/membership.hpp"
 #include "projections/rebuild.hpp"
 #include "projections/runner.hpp"
@@ -46,7 +47,10 @@ void Engine::start() {
   for (auto* p : runnable_) {
     auto runner = std::make_shared<Runner>(options_.runners, *p, assignment_, stop_);
     runners_.push_back(runner);
-    threads_.emplace_back([runner] { runner->run(); });
+    threads_.emplace_back([runner] {
+      core::name_this_thread("proj-" + runner->name());
+      runner->run();
+    });
   }
   for (auto* p : outdated_) rebuild_in_background(*p);
   auto count_assigned = [this] {

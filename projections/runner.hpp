@@ -62,6 +62,7 @@ class Runner {
   Runner(RunnerOptions options, Projection& projection, Assignment& assignment, const std::atomic<bool>& stop);
   // Returns when `stop` is set or `after_commit` said so.
   void run();
+  const std::string& name() const { return name_; }
   // The partitions it is stuck on, in words (stalled on an event, or not moving with events to
   // read for `idle`): what a worker's /readyz reports.
   std::vector<std::string> problems(std::chrono::seconds idle) const;
