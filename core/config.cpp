@@ -87,7 +87,7 @@ const std::vector<Option>& options() {
       {"REGENT_JWT_ISSUER", "iss and aud of access tokens", REGENT_STR(jwt_issuer)},
       {"REGENT_SNAPSHOT_EVERY", "events of a partition between two snapshots of its command state (0: none)",
        REGENT_INT(snapshot_every, 0, 1000000000)},
-      {"REGENT_HANDLER_THREADS", "threads that run request handlers (a command holds one until its events are acknowledged)",
+      {"REGENT_HANDLER_THREADS", "threads for request handlers that block (queries, password hashing, forwarding); commands wait without one",
        REGENT_INT(handler_threads, 1, 1024)},
       {"REGENT_ADVERTISED_URL", "where other serve instances forward this one's requests (default http://<addr>:<port>)",
        REGENT_STR(advertised_url)},

@@ -32,7 +32,7 @@ struct Config {
   std::string jwt_issuer = "regent";
   int64_t access_token_ttl_s = 900;
   int snapshot_every = 100000;  // events; 0 turns snapshots off
-  int handler_threads = 64;  // a command holds one while it waits for the broker
+  int handler_threads = 64;  // for handlers that block: queries, password hashing, forwarding
   int64_t max_body_bytes = 1 << 20;
   // Several `serve` instances: where the others reach this one, and how soon the group notices one
   // is gone. Empty: http://<REGENT_HTTP_ADDR>:<port> (the host name when listening on all addresses).
