@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/crc.hpp>
 #include <cstring>
 #include <map>
@@ -126,7 +127,7 @@ std::vector<WalBatch> Wal::load() {
   return batches;
 }
 
-void Wal::write_frame(const std::string& payload) {
+void Wal::append_frame(const std::string& payload) {
   std::string frame;
   put32(frame, kMagic);
   put32(frame, static_cast<uint32_t>(payload.size()));
@@ -141,15 +142,34 @@ void Wal::write_frame(const std::string& payload) {
     }
     done += static_cast<size_t>(n);
   }
-  if (::fdatasync(fd_) != 0) throw std::runtime_error("cannot sync " + path_);
+  written_ += frame.size();
+}
+
+// One thread syncs for everyone waiting; those who wrote while it was in fdatasync go in the next
+// round, together.
+void Wal::sync_through(std::unique_lock<std::mutex>& lock, uint64_t bytes) {
+  while (synced_ < bytes) {
+    if (syncing_) {
+      synced_cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    uint64_t target = written_;
+    lock.unlock();
+    int rc = ::fdatasync(fd_);
+    int err = errno;
+    lock.lock();
+    syncing_ = false;
+    synced_cv_.notify_all();
+    if (rc != 0) throw std::runtime_error("cannot sync " + path_ + ": " + std::strerror(err));
+    synced_ = std::max(synced_, target);
+  }
 }
 
 uint64_t Wal::write_batch(int32_t partition, const std::vector<Record>& records) {
-  std::lock_guard lock(mu_);
-  uint64_t seq = next_seq_++;
   std::string p;
   p.push_back(static_cast<char>(kBatch));
-  put64(p, seq);
+  put64(p, 0);  // the sequence number, known under the lock
   put32(p, static_cast<uint32_t>(partition));
   put32(p, static_cast<uint32_t>(records.size()));
   for (const auto& r : records) {
@@ -161,18 +181,23 @@ uint64_t Wal::write_batch(int32_t partition, const std::vector<Record>& records)
       put_str(p, v);
     }
   }
-  write_frame(p);
+  std::unique_lock lock(mu_);
+  uint64_t seq = next_seq_++;
+  for (int i = 0; i < 8; ++i) p[1 + i] = static_cast<char>(seq >> (8 * i));
+  append_frame(p);
+  sync_through(lock, written_);
   return seq;
 }
 
 void Wal::cancel(uint64_t seq, const std::vector<uint32_t>& failed) {
-  std::lock_guard lock(mu_);
   std::string p;
   p.push_back(static_cast<char>(kCancel));
   put64(p, seq);
   put32(p, static_cast<uint32_t>(failed.size()));
   for (auto i : failed) put32(p, i);
-  write_frame(p);
+  std::unique_lock lock(mu_);
+  append_frame(p);
+  sync_through(lock, written_);
 }
 
 }  // namespace regent::events

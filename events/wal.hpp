@@ -2,6 +2,7 @@
 // The write-ahead file that makes the embedded (in-memory) log durable. Each batch is written and
 // fsynced before it is produced, so no reader can see an event the file lacks; at start the file
 // is produced back, partition by partition and in order, which reproduces the same offsets.
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
@@ -27,16 +28,24 @@ class Wal {
   // the end (a crash mid-write) is cut off.
   std::vector<WalBatch> load();
 
-  uint64_t write_batch(int32_t partition, const std::vector<Record>& records);  // fsynced
+  // Returns once the batch is on disk. Batches written by several threads meanwhile share one
+  // fdatasync (group commit): a partition's worker waits for the disk once per round, not once
+  // per batch of every partition in turn.
+  uint64_t write_batch(int32_t partition, const std::vector<Record>& records);
   // Marks a batch whose append failed, so that replay leaves it out; `failed` are record indexes.
   void cancel(uint64_t seq, const std::vector<uint32_t>& failed);
 
  private:
-  void write_frame(const std::string& payload);
+  void append_frame(const std::string& payload);  // the caller holds mu_
+  void sync_through(std::unique_lock<std::mutex>& lock, uint64_t bytes);
   std::string path_;
   std::mutex mu_;
+  std::condition_variable synced_cv_;
   int fd_ = -1;
   uint64_t next_seq_ = 1;
+  uint64_t written_ = 0;  // bytes written by this process
+  uint64_t synced_ = 0;   // of which known to be on disk
+  bool syncing_ = false;  // a thread is in fdatasync for everyone
 };
 
 }  // namespace regent::events
