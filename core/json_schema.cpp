@@ -7,6 +7,21 @@
 #include "core/ids.hpp"
 
 namespace regent::core {
+
+// Where a value sits: a chain of fields and items on the caller's stack, spelt out ("data.items[2]")
+// only when something there is wrong, since almost every event validated is valid.
+struct SchemaSet::Path {
+  const Path* parent = nullptr;
+  std::string_view key;  // a field, or
+  long index = -1;       // an item of an array
+  std::string str() const {
+    if (!parent) return {};
+    std::string out = parent->str();
+    if (index >= 0) return out + "[" + std::to_string(index) + "]";
+    return out.empty() ? std::string(key) : out + "." + std::string(key);
+  }
+};
+
 namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
@@ -40,9 +55,6 @@ size_t utf8_length(std::string_view s) {
   return n;
 }
 
-std::string join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
 
 bool format_ok(std::string_view format, std::string_view s) {
   if (format == "uuid") return is_uuid(s);
@@ -89,14 +101,14 @@ std::vector<FieldError> SchemaSet::validate(const std::string& id, element insta
   std::vector<FieldError> out;
   auto it = docs_.find(id);
   if (it == docs_.end()) return {{"", "no schema " + id}};
-  validate_at(id, it->second->root(), instance, "", out);
+  validate_at(id, it->second->root(), instance, Path{}, out);
   return out;
 }
 
 void SchemaSet::validate_at(const std::string& doc_id, element schema, element value,
-                            const std::string& path, std::vector<FieldError>& out) const {
+                            const Path& path, std::vector<FieldError>& out) const {
   if (schema.type() == element_type::BOOL) {
-    if (!bool(schema)) out.push_back({path, "is not allowed"});
+    if (!bool(schema)) out.push_back({path.str(), "is not allowed"});
     return;
   }
   std::string_view ref;
@@ -105,14 +117,14 @@ void SchemaSet::validate_at(const std::string& doc_id, element schema, element v
       element target;
       auto root = docs_.at(doc_id)->root();
       if (root["$defs"][ref.substr(8)].get(target) != simdjson::SUCCESS) {
-        out.push_back({path, "schema reference " + std::string(ref) + " is missing"});
+        out.push_back({path.str(), "schema reference " + std::string(ref) + " is missing"});
         return;
       }
       validate_at(doc_id, target, value, path, out);
     } else {
       auto it = docs_.find(std::string(ref));
       if (it == docs_.end()) {
-        out.push_back({path, "schema reference " + std::string(ref) + " is missing"});
+        out.push_back({path.str(), "schema reference " + std::string(ref) + " is missing"});
         return;
       }
       validate_at(it->first, it->second->root(), value, path, out);
@@ -125,79 +137,79 @@ void SchemaSet::validate_at(const std::string& doc_id, element schema, element v
   element type;
   if (schema["type"].get(type) == simdjson::SUCCESS) {
     bool ok = false;
-    std::string expected;
     if (type.type() == element_type::STRING) {
       ok = type_matches(std::string_view(type), value);
-      expected = std::string(std::string_view(type));
     } else {
-      for (auto t : simdjson::dom::array(type)) {
-        ok = ok || type_matches(std::string_view(t), value);
-        expected += (expected.empty() ? "" : " or ") + std::string(std::string_view(t));
-      }
+      for (auto t : simdjson::dom::array(type)) ok = ok || type_matches(std::string_view(t), value);
     }
     if (!ok) {
-      out.push_back({path, "must be of type " + expected});
+      std::string expected;
+      if (type.type() == element_type::STRING) expected = std::string(std::string_view(type));
+      else
+        for (auto t : simdjson::dom::array(type))
+          expected += (expected.empty() ? "" : " or ") + std::string(std::string_view(t));
+      out.push_back({path.str(), "must be of type " + expected});
       return;
     }
   }
   element c;
   if (schema["const"].get(c) == simdjson::SUCCESS && !json_equal(c, value))
-    out.push_back({path, "must be " + simdjson::to_string(c)});
+    out.push_back({path.str(), "must be " + simdjson::to_string(c)});
   simdjson::dom::array en;
   if (schema["enum"].get(en) == simdjson::SUCCESS) {
     bool found = false;
-    std::string allowed;
-    for (auto e : en) {
-      found = found || json_equal(e, value);
-      allowed += (allowed.empty() ? "" : ", ") + simdjson::to_string(e);
+    for (auto e : en) found = found || json_equal(e, value);
+    if (!found) {
+      std::string allowed;
+      for (auto e : en) allowed += (allowed.empty() ? "" : ", ") + simdjson::to_string(e);
+      out.push_back({path.str(), "must be one of " + allowed});
     }
-    if (!found) out.push_back({path, "must be one of " + allowed});
   }
 
   if (value.type() == element_type::STRING) {
     std::string_view s(value);
     int64_t n;
     if (schema["minLength"].get(n) == simdjson::SUCCESS && utf8_length(s) < size_t(n))
-      out.push_back({path, "must be at least " + std::to_string(n) + " characters"});
+      out.push_back({path.str(), "must be at least " + std::to_string(n) + " characters"});
     if (schema["maxLength"].get(n) == simdjson::SUCCESS && utf8_length(s) > size_t(n))
-      out.push_back({path, "must be at most " + std::to_string(n) + " characters"});
+      out.push_back({path.str(), "must be at most " + std::to_string(n) + " characters"});
     std::string_view pattern;
     if (schema["pattern"].get(pattern) == simdjson::SUCCESS &&
-        !std::regex_search(s.begin(), s.end(), patterns_.at(std::string(pattern))))
-      out.push_back({path, "does not match " + std::string(pattern)});
+        !std::regex_search(s.begin(), s.end(), patterns_.find(pattern)->second))
+      out.push_back({path.str(), "does not match " + std::string(pattern)});
     std::string_view format;
     if (schema["format"].get(format) == simdjson::SUCCESS && !format_ok(format, s))
-      out.push_back({path, "is not a valid " + std::string(format)});
+      out.push_back({path.str(), "is not a valid " + std::string(format)});
   }
   if (value.type() == element_type::INT64 || value.type() == element_type::UINT64 ||
       value.type() == element_type::DOUBLE) {
     double v = double(value.get_double().value());
     double bound;
     if (schema["minimum"].get(bound) == simdjson::SUCCESS && v < bound)
-      out.push_back({path, "must be >= " + simdjson::to_string(schema["minimum"].value())});
+      out.push_back({path.str(), "must be >= " + simdjson::to_string(schema["minimum"].value())});
     if (schema["maximum"].get(bound) == simdjson::SUCCESS && v > bound)
-      out.push_back({path, "must be <= " + simdjson::to_string(schema["maximum"].value())});
+      out.push_back({path.str(), "must be <= " + simdjson::to_string(schema["maximum"].value())});
   }
   if (value.type() == element_type::ARRAY) {
     simdjson::dom::array arr(value);
     int64_t n;
     if (schema["minItems"].get(n) == simdjson::SUCCESS && arr.size() < size_t(n))
-      out.push_back({path, "must have at least " + std::to_string(n) + " items"});
+      out.push_back({path.str(), "must have at least " + std::to_string(n) + " items"});
     if (schema["maxItems"].get(n) == simdjson::SUCCESS && arr.size() > size_t(n))
-      out.push_back({path, "must have at most " + std::to_string(n) + " items"});
+      out.push_back({path.str(), "must have at most " + std::to_string(n) + " items"});
     bool unique = false;
     if (schema["uniqueItems"].get(unique) == simdjson::SUCCESS && unique) {
       std::set<std::string> seen;
       for (auto item : arr)
         if (!seen.insert(simdjson::to_string(item)).second) {
-          out.push_back({path, "must not repeat items"});
+          out.push_back({path.str(), "must not repeat items"});
           break;
         }
     }
     element items;
     if (schema["items"].get(items) == simdjson::SUCCESS) {
       size_t i = 0;
-      for (auto item : arr) validate_at(doc_id, items, item, path + "[" + std::to_string(i++) + "]", out);
+      for (auto item : arr) validate_at(doc_id, items, item, Path{&path, {}, static_cast<long>(i++)}, out);
     }
   }
   if (value.type() == element_type::OBJECT) {
@@ -207,7 +219,7 @@ void SchemaSet::validate_at(const std::string& doc_id, element schema, element v
       for (auto r : required) {
         element ignored;
         if (obj[std::string_view(r)].get(ignored) != simdjson::SUCCESS)
-          out.push_back({join(path, std::string_view(r)), "is required"});
+          out.push_back({Path{&path, std::string_view(r)}.str(), "is required"});
       }
     simdjson::dom::object props;
     bool has_props = schema["properties"].get(props) == simdjson::SUCCESS;
@@ -215,13 +227,14 @@ void SchemaSet::validate_at(const std::string& doc_id, element schema, element v
     bool has_additional = schema["additionalProperties"].get(additional) == simdjson::SUCCESS;
     for (auto field : obj) {
       element sub;
+      Path at{&path, field.key};
       if (has_props && props[field.key].get(sub) == simdjson::SUCCESS) {
-        validate_at(doc_id, sub, field.value, join(path, field.key), out);
+        validate_at(doc_id, sub, field.value, at, out);
       } else if (has_additional) {
         if (additional.type() == element_type::BOOL && !bool(additional))
-          out.push_back({join(path, field.key), "is not a known field"});
+          out.push_back({at.str(), "is not a known field"});
         else
-          validate_at(doc_id, additional, field.value, join(path, field.key), out);
+          validate_at(doc_id, additional, field.value, at, out);
       }
     }
   }

@@ -28,11 +28,12 @@ class SchemaSet {
 
  private:
   void check_keywords(simdjson::dom::element schema, const std::string& where);
+  struct Path;
   void validate_at(const std::string& doc_id, simdjson::dom::element schema,
-                   simdjson::dom::element value, const std::string& path,
+                   simdjson::dom::element value, const Path& path,
                    std::vector<FieldError>& out) const;
   std::map<std::string, std::unique_ptr<JsonDocument>> docs_;
-  std::map<std::string, std::regex> patterns_;
+  std::map<std::string, std::regex, std::less<>> patterns_;
 };
 
 }  // namespace regent::core
