@@ -9,6 +9,7 @@ const core::Logger logger("events");
 
 void History::add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets) {
   std::lock_guard lock(mu_);
+  grown_.notify_all();
   auto& log = partitions_.at(static_cast<size_t>(partition));
   for (size_t i = 0; i < records.size() && i < offsets.size(); ++i) {
     if (offsets[i] < 0) continue;
@@ -18,6 +19,7 @@ void History::add(int32_t partition, const std::vector<Record>& records, const s
       logger.error("the embedded log's mirror lost step", {{"partition", std::to_string(partition)},
                                                           {"expected", std::to_string(log.size())},
                                                           {"offset", std::to_string(offsets[i])}});
+      broken_ = true;
       continue;
     }
     log.push_back({records[i].key, records[i].value});
@@ -35,6 +37,28 @@ std::optional<Message> History::at(int32_t partition, int64_t offset) const {
   if (offset < 0 || offset >= static_cast<int64_t>(log.size())) return std::nullopt;
   const auto& s = log[static_cast<size_t>(offset)];
   return Message{partition, offset, s.key, s.value};
+}
+
+void History::mark_broken() {
+  std::lock_guard lock(mu_);
+  if (!broken_) logger.warn("an append failed: readers of the embedded log fetch from the mock cluster from now on");
+  broken_ = true;
+  grown_.notify_all();
+}
+
+bool History::broken() const {
+  std::lock_guard lock(mu_);
+  return broken_;
+}
+
+void History::wait_for_more(const std::map<int32_t, int64_t>& from, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  grown_.wait_for(lock, timeout, [&] {
+    if (broken_) return true;
+    for (const auto& [p, offset] : from)
+      if (offset < static_cast<int64_t>(partitions_.at(static_cast<size_t>(p)).size())) return true;
+    return false;
+  });
 }
 
 }  // namespace regent::events

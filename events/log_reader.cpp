@@ -30,10 +30,19 @@ LogReader::LogReader(const std::string& brokers, std::string topic, const Histor
 void LogReader::assign(const std::map<int32_t, int64_t>& next_offsets) {
   position_ = next_offsets;
   from_history_.clear();
-  if (history_)
+  if (history_) {
+    bool whole = whole_history();
+    // Past the end of the log is the broker's to refuse (out of range), as with any other log.
     for (const auto& [p, off] : next_offsets)
-      if (off < history_->size(p)) from_history_.insert(p);
+      if (whole ? off <= history_->size(p) : off < history_->size(p)) from_history_.insert(p);
+  }
   assign_consumer();
+}
+
+bool LogReader::whole_history() const { return history_ && !history_->broken(); }
+
+bool LogReader::following_history() const {
+  return whole_history() && !position_.empty() && from_history_.size() == position_.size();
 }
 
 // The consumer is given every partition of the reader, and reads those the history does not
@@ -89,9 +98,9 @@ std::vector<Message> LogReader::from_history(size_t max) {
       out.push_back(std::move(*m));
       ++pos;
     }
-    // At the history's end the partition goes back to the consumer: what follows is recent, and
-    // the mock cluster has it.
-    if (pos >= history_->size(p)) {
+    // At the end of a history that is no longer whole the partition goes back to the consumer:
+    // what follows is recent, and the mock cluster has it.
+    if (pos >= history_->size(p) && !whole_history()) {
       it = from_history_.erase(it);
       caught_up = true;
     } else {
@@ -106,6 +115,12 @@ std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait)
   if (!from_history_.empty()) {
     auto out = from_history(max);
     if (!out.empty()) return out;
+  }
+  if (following_history()) {
+    history_->wait_for_more(position_, wait);
+    auto out = from_history(max);
+    if (!out.empty() || following_history()) return out;
+    // The history broke while waiting: the consumer takes over past its end.
   }
   std::vector<Message> out;
   int timeout = static_cast<int>(wait.count());

@@ -16,8 +16,9 @@ class History;
 
 class LogReader {
  public:
-  // With `history` (the embedded log's), offsets the mock cluster no longer holds are read from
-  // it; without, asking for them is an error, never a silent skip.
+  // With `history` (the embedded log's), everything is read from it while it is whole (see
+  // events/history.hpp), and afterwards what the mock cluster no longer holds; without, asking for
+  // offsets the broker dropped is an error, never a silent skip.
   LogReader(const std::string& brokers, std::string topic, const History* history = nullptr);
 
   void assign(const std::map<int32_t, int64_t>& next_offsets);
@@ -47,6 +48,8 @@ class LogReader {
   const History* history_ = nullptr;
   std::map<int32_t, int64_t> position_;  // the next offset to hand out, per assigned partition
   std::set<int32_t> from_history_;       // partitions read from the history for now
+  bool whole_history() const;            // there is a history, and no append has failed
+  bool following_history() const;        // every partition from the whole history: no fetching
   std::set<int32_t> assigned_;           // what the consumer was last given
 };
 
