@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace regent::core {
 namespace {
@@ -18,11 +19,56 @@ void make_finite(boost::json::value& v) {
     for (auto& item : v.get_array()) make_finite(item);
   }
 }
+
+// The thread's spare parsers. `pool` stays readable (a plain pointer) after the thread's pool is
+// destroyed, so that documents outliving it (statics, at exit) are simply freed.
+struct ParserPool {
+  std::vector<std::unique_ptr<JsonDocument::Parser>> spare;
+  ~ParserPool();
+};
+thread_local ParserPool* pool = nullptr;
+// A parser takes about 15 bytes per byte of input it was sized for: only those sized for a usual
+// request or event are kept.
+constexpr size_t kSpareParsers = 4;
+constexpr size_t kLargestKept = 16 * 1024;
 }  // namespace
+
+struct JsonDocument::Parser {
+  simdjson::dom::parser parser;
+  std::string padded;  // the input, copied with room for simdjson's reads past its end
+};
+
+namespace {
+ParserPool::~ParserPool() { pool = nullptr; }
+
+std::unique_ptr<JsonDocument::Parser, JsonDocument::GiveBack> take_parser() {
+  thread_local ParserPool mine;
+  if (!pool) pool = &mine;
+  if (!pool->spare.empty()) {
+    auto p = std::move(pool->spare.back());
+    pool->spare.pop_back();
+    return std::unique_ptr<JsonDocument::Parser, JsonDocument::GiveBack>(p.release());
+  }
+  return std::unique_ptr<JsonDocument::Parser, JsonDocument::GiveBack>(new JsonDocument::Parser());
+}
+}  // namespace
+
+void JsonDocument::GiveBack::operator()(Parser* p) const {
+  if (pool && pool->spare.size() < kSpareParsers && p->parser.capacity() <= kLargestKept &&
+      p->padded.capacity() <= kLargestKept + simdjson::SIMDJSON_PADDING) {
+    pool->spare.emplace_back(p);
+    return;
+  }
+  delete p;
+}
 
 std::unique_ptr<JsonDocument> JsonDocument::parse(std::string_view text) {
   auto doc = std::make_unique<JsonDocument>();
-  auto error = doc->parser_.parse(text.data(), text.size()).get(doc->root_);
+  doc->parser_ = take_parser();
+  auto& padded = doc->parser_->padded;
+  padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  padded.assign(text.data(), text.size());
+  auto error = doc->parser_->parser.parse(padded.data(), padded.size(), false).get(doc->root_);
   if (error == simdjson::SUCCESS) return doc;
   if (error != simdjson::NUMBER_ERROR) return nullptr;
   // simdjson refuses integers beyond 64 bits, yet such a document is valid JSON: a huge amount
@@ -32,7 +78,7 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(std::string_view text) {
   if (ec) return nullptr;
   make_finite(value);
   doc->text_ = boost::json::serialize(value);
-  if (doc->parser_.parse(doc->text_).get(doc->root_) != simdjson::SUCCESS) return nullptr;
+  if (doc->parser_->parser.parse(doc->text_).get(doc->root_) != simdjson::SUCCESS) return nullptr;
   return doc;
 }
 
