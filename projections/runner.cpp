@@ -8,6 +8,7 @@
 #include "core/metrics.hpp"
 #include "events/log_reader.hpp"
 #include "projections/failures.hpp"
+#include "projections/sql_arrays.hpp"
 
 namespace regent::projections {
 namespace {
@@ -28,11 +29,25 @@ constexpr const char* kLoadParked = R"(SELECT partition, "offset" FROM projectio
 
 // The compare-and-set that makes a second application impossible: the row moves only from the
 // offset this batch started at. Moving also clears a stall, which the batch has just got past.
+// Every partition of a batch in one statement: the rows are locked in partition order first (a
+// concurrent runner on the same partitions waits there, then finds the offsets moved), and only
+// those still at the offset the batch started from move.
 constexpr const char* kAdvance = R"(
-  UPDATE projection_checkpoints SET next_offset = $3, writer_id = $4, writer_epoch = $5, writer_last_id = $6,
-    skipped_invalid = $7, last_event_id = $9, updated_at = now(), stalled_offset = NULL, stalled_event_id = NULL,
+  WITH moves AS (
+    SELECT * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[],
+                         $9::text[])
+      AS m(partition, was, next_offset, writer_id, writer_epoch, writer_last_id, skipped_invalid, last_event_id)),
+  locked AS (
+    SELECT c.partition FROM projection_checkpoints c JOIN moves m ON m.partition = c.partition
+    WHERE c.projection = $1 AND c.next_offset = m.was
+    ORDER BY c.partition FOR UPDATE OF c)
+  UPDATE projection_checkpoints c SET next_offset = m.next_offset, writer_id = m.writer_id,
+    writer_epoch = m.writer_epoch, writer_last_id = m.writer_last_id, skipped_invalid = m.skipped_invalid,
+    last_event_id = m.last_event_id, updated_at = now(), stalled_offset = NULL, stalled_event_id = NULL,
     stalled_event_type = NULL, stalled_error = NULL, stalled_payload = NULL, stalled_since = NULL
-  WHERE projection = $1 AND partition = $2 AND next_offset = $8)";
+  FROM moves m
+  WHERE c.projection = $1 AND c.partition = m.partition AND c.next_offset = m.was
+    AND c.partition IN (SELECT partition FROM locked))";
 
 constexpr const char* kStall = R"(
   UPDATE projection_checkpoints SET stalled_offset = $3, stalled_event_id = $4, stalled_event_type = $5,
@@ -188,15 +203,25 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
   pqxx::work tx(conn);
   // Checkpoints first, in partition order: a concurrent runner on the same partitions waits here,
   // then finds the offset moved, before either touches a read model.
+  PgArray partition, was, offset, writer, epoch, last_id, skipped, last_event;
+  std::string moving;
   for (const auto& [p, c] : next) {
-    const auto& was = cursors.at(p);
-    if (c.next_offset == was.next_offset) continue;
-    auto r = tx.exec_params(kAdvance, name_, p, c.next_offset, c.fence.writer_id, c.fence.epoch, c.fence.last_id,
-                            c.skipped, was.next_offset, c.last_event_id);
-    if (r.affected_rows() != 1)
-      throw CheckpointMoved(name_ + " partition " + std::to_string(p) + " is no longer at offset " +
-                            std::to_string(was.next_offset));
+    const auto& before = cursors.at(p);
+    if (c.next_offset == before.next_offset) continue;
+    partition.add(int64_t{p});
+    was.add(before.next_offset);
+    offset.add(c.next_offset);
+    writer.add(std::string_view(c.fence.writer_id));
+    epoch.add(c.fence.epoch);
+    last_id.add(std::string_view(c.fence.last_id));
+    skipped.add(c.skipped);
+    last_event.add(std::string_view(c.last_event_id));
+    moving += (moving.empty() ? "" : ", ") + std::to_string(p) + " from " + std::to_string(before.next_offset);
   }
+  auto moved = tx.exec_params(kAdvance, name_, partition.literal(), was.literal(), offset.literal(), writer.literal(),
+                              epoch.literal(), last_id.literal(), skipped.literal(), last_event.literal());
+  if (moved.affected_rows() != partition.size())
+    throw CheckpointMoved(name_ + ": a checkpoint is no longer where this batch started (partitions " + moving + ")");
   if (!valid.empty()) projection_.apply(tx, valid);
   tx.exec("NOTIFY regent_checkpoints");
   tx.commit();
