@@ -231,10 +231,8 @@ void HttpServer::start() {
   i.acceptor.listen(asio::socket_base::max_listen_connections);
   i.bound_port = i.acceptor.local_endpoint().port();
   asio::co_spawn(i.io, i.listen(), asio::detached);
-  for (int t = 0; t < i.options.io_threads; ++t) i.threads.emplace_back([&i] {
-      core::name_this_thread("regent-http");
-      i.io.run();
-    });
+  for (int t = 0; t < i.options.io_threads; ++t)
+    i.threads.push_back(core::named_thread("regent-http", [&i] { i.io.run(); }));
 }
 
 int HttpServer::port() const { return impl_->bound_port; }

@@ -305,10 +305,7 @@ void Processor::start() {
   core::Metrics::global().gauge_set("regent_command_state_load_events", {}, double(events));
   size_t tenants = 0;
   for (auto& s : slots_) tenants += s->state.tenants.size();
-  follower_ = std::thread([this] {
-    core::name_this_thread("regent-follow");
-    follow();
-  });
+  follower_ = core::named_thread("regent-follow", [this] { follow(); });
   ready_ = true;
   logger.info("command state loaded",
               {{"partitions", std::to_string(slots_.size())}, {"tenants", std::to_string(tenants)},
@@ -349,10 +346,7 @@ void Processor::acquire(const std::vector<int32_t>& partitions) {
     publish_owned(p, true);
     slot.claimed_epoch = 0;
     slot.fenced = false;
-    slot.worker = std::thread([this, &slot] {
-      core::name_this_thread("regent-p" + std::to_string(slot.partition));
-      run(slot);
-    });
+    slot.worker = core::named_thread("regent-p" + std::to_string(p), [this, &slot] { run(slot); });
   }
 }
 

@@ -89,10 +89,7 @@ void Membership::start() {
   rd_kafka_topic_partition_list_add(topics.get(), options_.topic.c_str(), RD_KAFKA_PARTITION_UA);
   if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()))
     throw std::runtime_error(std::string("kafka subscribe: ") + rd_kafka_err2str(e));
-  thread_ = std::thread([this] {
-    core::name_this_thread("regent-group");
-    run();
-  });
+  thread_ = core::named_thread("regent-group", [this] { run(); });
 }
 
 void Membership::run() {

@@ -34,10 +34,7 @@ Producer::Producer(const std::string& brokers, std::string topic, int64_t timeou
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
   if (!rk_) throw std::runtime_error(std::string("kafka producer: ") + err);
   conf.release();  // owned by rk_ now
-  poller_ = std::thread([this] {
-    core::name_this_thread("regent-acks");
-    while (!stop_) rd_kafka_poll(rk_.get(), 50);
-  });
+  poller_ = core::named_thread("regent-acks", [this] { while (!stop_) rd_kafka_poll(rk_.get(), 50); });
 }
 
 Producer::~Producer() {

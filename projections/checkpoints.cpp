@@ -23,10 +23,7 @@ CheckpointWatcher::CheckpointWatcher(std::string pg_url) : pg_url_(std::move(pg_
 
 CheckpointWatcher::~CheckpointWatcher() { stop(); }
 
-void CheckpointWatcher::start() { thread_ = std::thread([this] {
-    core::name_this_thread("regent-notify");
-    run();
-  }); }
+void CheckpointWatcher::start() { thread_ = core::named_thread("regent-notify", [this] { run(); }); }
 
 void CheckpointWatcher::stop() {
   stop_ = true;

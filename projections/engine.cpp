@@ -47,10 +47,7 @@ void Engine::start() {
   for (auto* p : runnable_) {
     auto runner = std::make_shared<Runner>(options_.runners, *p, assignment_, stop_);
     runners_.push_back(runner);
-    threads_.emplace_back([runner] {
-      core::name_this_thread("proj-" + runner->name());
-      runner->run();
-    });
+    threads_.push_back(core::named_thread("proj-" + runner->name(), [runner] { runner->run(); }));
   }
   for (auto* p : outdated_) rebuild_in_background(*p);
   auto count_assigned = [this] {
