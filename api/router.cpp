@@ -25,17 +25,14 @@ std::vector<std::string_view> split(std::string_view path) {
   return out;
 }
 
-bool match(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
+bool match(const std::vector<Router::Segment>& pattern, const std::vector<std::string_view>& path,
            std::map<std::string, std::string>& params) {
   if (pattern.size() != path.size()) return false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    bool placeholder = pattern[i].size() > 2 && pattern[i].front() == '{';
-    if (placeholder ? path[i].empty() : pattern[i] != path[i]) return false;
-  }
+  for (size_t i = 0; i < pattern.size(); ++i)
+    if (pattern[i].param.empty() ? pattern[i].text != path[i] : path[i].empty()) return false;
   params.clear();
   for (size_t i = 0; i < pattern.size(); ++i)
-    if (pattern[i].size() > 2 && pattern[i].front() == '{')
-      params[pattern[i].substr(1, pattern[i].size() - 2)] = std::string(path[i]);
+    if (!pattern[i].param.empty()) params[pattern[i].param] = std::string(path[i]);
   return true;
 }
 
@@ -55,8 +52,12 @@ class InFlight {
 
 Router::Router(std::vector<Route> routes) : routes_(std::move(routes)) {
   for (const auto& r : routes_) {
-    std::vector<std::string> segments;
-    for (auto segment : split(r.pattern)) segments.emplace_back(segment);
+    std::vector<Segment> segments;
+    for (auto segment : split(r.pattern)) {
+      bool param = segment.size() > 2 && segment.front() == '{';
+      segments.push_back(param ? Segment{{}, std::string(segment.substr(1, segment.size() - 2))}
+                               : Segment{std::string(segment), {}});
+    }
     segments_.push_back(std::move(segments));
   }
 }

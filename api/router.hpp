@@ -39,9 +39,15 @@ class Router {
   explicit Router(std::vector<Route> routes);
   Response dispatch(Request& req, Services& svc) const;
 
+  // A pattern's segment, split once: literal text, or a {param} that matches any non-empty text.
+  struct Segment {
+    std::string text;
+    std::string param;
+  };
+
  private:
   std::vector<Route> routes_;
-  std::vector<std::vector<std::string>> segments_;  // of each route's pattern, split once
+  std::vector<std::vector<Segment>> segments_;  // of each route's pattern
 };
 
 // Every route Regent serves.

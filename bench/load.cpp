@@ -189,16 +189,11 @@ int main(int argc, char** argv) {
       std::map<int, long> counts;
       while (!go) std::this_thread::yield();
       while (!stop) {
+        const Tenant* t = o.get.empty() ? &tenants[rng() % tenants.size()] : nullptr;
+        std::string target = t ? "/v1/users/" + t->users[rng() % t->users.size()] + "/wallet/debits" : o.get;
         auto started = Clock::now();
-        http::response<http::string_body> res;
-        if (!o.get.empty()) {
-          res = conn.send(http::verb::get, o.get, "", "");
-        } else {
-          const Tenant& t = tenants[rng() % tenants.size()];
-          const std::string& user = t.users[rng() % t.users.size()];
-          started = Clock::now();
-          res = conn.send(http::verb::post, "/v1/users/" + user + "/wallet/debits", R"({"amount":1})", t.token);
-        }
+        auto res = t ? conn.send(http::verb::post, target, R"({"amount":1})", t->token)
+                     : conn.send(http::verb::get, target, "", "");
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
         ++counts[res.result_int()];
       }

@@ -20,13 +20,14 @@ void make_finite(boost::json::value& v) {
   }
 }
 
-// The thread's spare parsers. `pool` stays readable (a plain pointer) after the thread's pool is
-// destroyed, so that documents outliving it (statics, at exit) are simply freed.
+// The thread's spare parsers.
 struct ParserPool {
   std::vector<std::unique_ptr<JsonDocument::Parser>> spare;
   ~ParserPool();
 };
-thread_local ParserPool* pool = nullptr;
+// Trivially destructible, so still readable once the pool is gone: documents that outlive it
+// (statics, at the thread's exit) are then simply freed.
+thread_local bool pool_gone = false;
 // A parser takes about 15 bytes per byte of input it was sized for: only those sized for a usual
 // request or event are kept.
 constexpr size_t kSpareParsers = 4;
@@ -39,12 +40,17 @@ struct JsonDocument::Parser {
 };
 
 namespace {
-ParserPool::~ParserPool() { pool = nullptr; }
+ParserPool::~ParserPool() { pool_gone = true; }
+
+ParserPool* this_threads_pool() {
+  if (pool_gone) return nullptr;
+  thread_local ParserPool pool;
+  return &pool;
+}
 
 std::unique_ptr<JsonDocument::Parser, JsonDocument::GiveBack> take_parser() {
-  thread_local ParserPool mine;
-  if (!pool) pool = &mine;
-  if (!pool->spare.empty()) {
+  auto* pool = this_threads_pool();
+  if (pool && !pool->spare.empty()) {
     auto p = std::move(pool->spare.back());
     pool->spare.pop_back();
     return std::unique_ptr<JsonDocument::Parser, JsonDocument::GiveBack>(p.release());
@@ -54,6 +60,7 @@ std::unique_ptr<JsonDocument::Parser, JsonDocument::GiveBack> take_parser() {
 }  // namespace
 
 void JsonDocument::GiveBack::operator()(Parser* p) const {
+  auto* pool = this_threads_pool();
   if (pool && pool->spare.size() < kSpareParsers && p->parser.capacity() <= kLargestKept &&
       p->padded.capacity() <= kLargestKept + simdjson::SIMDJSON_PADDING) {
     pool->spare.emplace_back(p);

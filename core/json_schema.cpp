@@ -55,6 +55,13 @@ size_t utf8_length(std::string_view s) {
   return n;
 }
 
+// "string", or "string or null": what a schema's `type` allows, in words.
+std::string type_names(element type) {
+  if (type.type() == element_type::STRING) return std::string(std::string_view(type));
+  std::string out;
+  for (auto t : simdjson::dom::array(type)) out += (out.empty() ? "" : " or ") + std::string(std::string_view(t));
+  return out;
+}
 
 bool format_ok(std::string_view format, std::string_view s) {
   if (format == "uuid") return is_uuid(s);
@@ -143,12 +150,7 @@ void SchemaSet::validate_at(const std::string& doc_id, element schema, element v
       for (auto t : simdjson::dom::array(type)) ok = ok || type_matches(std::string_view(t), value);
     }
     if (!ok) {
-      std::string expected;
-      if (type.type() == element_type::STRING) expected = std::string(std::string_view(type));
-      else
-        for (auto t : simdjson::dom::array(type))
-          expected += (expected.empty() ? "" : " or ") + std::string(std::string_view(t));
-      out.push_back({path.str(), "must be of type " + expected});
+      out.push_back({path.str(), "must be of type " + type_names(type)});
       return;
     }
   }

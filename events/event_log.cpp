@@ -103,8 +103,10 @@ void EventLog::send(int32_t partition, std::vector<Record> records, std::functio
   if (history_) kept = std::make_shared<const std::vector<Record>>(std::move(records));
   const std::vector<Record>& sent = kept ? *kept : records;
   producer_->send(partition, sent, [this, seq, partition, kept, on_done = std::move(on_done)](const Producer::Delivery& d) {
-    if (history_ && !d.error.empty()) history_->mark_broken();  // before readers can wait past it
-    if (history_) history_->add(partition, *kept, d.offsets);
+    if (history_) {
+      if (!d.error.empty()) history_->mark_broken();  // before readers can wait past it
+      history_->add(partition, *kept, d.offsets);
+    }
     if (d.error.empty()) {
       core::Metrics::global().counter_add("regent_events_appended_total", {}, double(d.offsets.size()));
       return on_done(d.offsets);

@@ -9,7 +9,6 @@ const core::Logger logger("events");
 
 void History::add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets) {
   std::lock_guard lock(mu_);
-  grown_.notify_all();
   auto& log = partitions_.at(static_cast<size_t>(partition));
   for (size_t i = 0; i < records.size() && i < offsets.size(); ++i) {
     if (offsets[i] < 0) continue;
@@ -24,6 +23,7 @@ void History::add(int32_t partition, const std::vector<Record>& records, const s
     }
     log.push_back({records[i].key, records[i].value});
   }
+  grown_.notify_all();
 }
 
 int64_t History::size(int32_t partition) const {

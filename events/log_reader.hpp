@@ -42,14 +42,14 @@ class LogReader {
  private:
   void assign_consumer();
   std::vector<Message> from_history(size_t max);
+  bool whole_history() const;      // there is a history, and no append has failed
+  bool following_history() const;  // every partition from the whole history: no fetching
 
   std::string topic_;
   KafkaHandle rk_;
   const History* history_ = nullptr;
   std::map<int32_t, int64_t> position_;  // the next offset to hand out, per assigned partition
   std::set<int32_t> from_history_;       // partitions read from the history for now
-  bool whole_history() const;            // there is a history, and no append has failed
-  bool following_history() const;        // every partition from the whole history: no fetching
   std::set<int32_t> assigned_;           // what the consumer was last given
 };
 

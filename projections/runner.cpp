@@ -204,7 +204,6 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
   // Checkpoints first, in partition order: a concurrent runner on the same partitions waits here,
   // then finds the offset moved, before either touches a read model.
   PgArray partition, was, offset, writer, epoch, last_id, skipped, last_event;
-  std::string moving;
   for (const auto& [p, c] : next) {
     const auto& before = cursors.at(p);
     if (c.next_offset == before.next_offset) continue;
@@ -216,12 +215,16 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     last_id.add(std::string_view(c.fence.last_id));
     skipped.add(c.skipped);
     last_event.add(std::string_view(c.last_event_id));
-    moving += (moving.empty() ? "" : ", ") + std::to_string(p) + " from " + std::to_string(before.next_offset);
   }
   auto moved = tx.exec_params(kAdvance, name_, partition.literal(), was.literal(), offset.literal(), writer.literal(),
                               epoch.literal(), last_id.literal(), skipped.literal(), last_event.literal());
-  if (moved.affected_rows() != partition.size())
-    throw CheckpointMoved(name_ + ": a checkpoint is no longer where this batch started (partitions " + moving + ")");
+  if (moved.affected_rows() != partition.size()) {
+    std::string starts;
+    for (const auto& [p, c] : next)
+      if (c.next_offset != cursors.at(p).next_offset)
+        starts += (starts.empty() ? "" : ", ") + std::to_string(p) + " at " + std::to_string(cursors.at(p).next_offset);
+    throw CheckpointMoved(name_ + ": a checkpoint is no longer where this batch started (partitions " + starts + ")");
+  }
   if (!valid.empty()) projection_.apply(tx, valid);
   tx.exec("NOTIFY regent_checkpoints");
   tx.commit();
