@@ -69,6 +69,13 @@ const std::vector<Option>& options() {
        REGENT_INT(kafka_partitions, 1, 1024)},
       {"REGENT_KAFKA_REPLICATION", "replication factor of the event topic when Regent creates it",
        REGENT_INT(kafka_replication, 1, 16)},
+      {"REGENT_KAFKA_MIN_INSYNC_REPLICAS",
+       "the least min.insync.replicas the event topic may have (0: 2 when the replication factor is 3 or more, else 1)",
+       REGENT_INT(kafka_min_insync, 0, 16)},
+      {"REGENT_KAFKA_HISTORY_ARCHIVED",
+       "1 accepts an event topic with finite retention or compaction, because its history is archived elsewhere "
+       "(Regent then cannot rebuild from offset zero what the topic no longer holds)",
+       REGENT_BOOL(kafka_history_archived)},
       {"REGENT_KAFKA_TIMEOUT", "how long an append may wait for the broker before failing",
        REGENT_MS(kafka_timeout_ms)},
       {"REGENT_PG_URL", "libpq connection string of the read-model database", REGENT_STR(pg_url)},

@@ -19,6 +19,8 @@ struct Config {
   std::string kafka_topic = "regent.events";
   int kafka_partitions = 6;
   int kafka_replication = 1;
+  int kafka_min_insync = 0;  // the least min.insync.replicas accepted; 0: 2 at a replication factor of 3 or more, else 1
+  bool kafka_history_archived = false;  // finite retention or compaction accepted: the history is kept elsewhere
   int64_t kafka_timeout_ms = 5000;
   std::string pg_url = "postgresql://regent@127.0.0.1:54329/regent";
   int pg_pool_size = 8;

@@ -13,6 +13,7 @@
 #include "events/log_reader.hpp"
 #include "events/mock_cluster.hpp"
 #include "events/producer.hpp"
+#include "events/topic_settings.hpp"
 #include "events/wal.hpp"
 
 namespace regent::events {
@@ -43,9 +44,10 @@ EventLog::EventLog(const core::Config& config) : topic_(config.kafka_topic) {
   } else {
     brokers_ = config.kafka_brokers;
     LogReader existing(brokers_, topic_);
+    int timeout_ms = static_cast<int>(std::max<int64_t>(config.kafka_timeout_ms, 10000));
     if (existing.partition_count(std::chrono::seconds(10)) <= 0)
-      ensure_topic(brokers_, topic_, config.kafka_partitions, config.kafka_replication,
-                 static_cast<int>(std::max<int64_t>(config.kafka_timeout_ms, 10000)));
+      ensure_topic(brokers_, topic_, config.kafka_partitions, topic_requirements(config), timeout_ms);
+    check_topic(brokers_, topic_, topic_requirements(config), timeout_ms);
   }
   producer_ = std::make_unique<Producer>(brokers_, topic_, config.kafka_timeout_ms);
   LogReader probe(brokers_, topic_);

@@ -33,31 +33,4 @@ void MockCluster::create_topic(const std::string& topic, int partitions, int rep
     throw std::runtime_error(std::string("mock topic: ") + rd_kafka_err2str(err));
 }
 
-void ensure_topic(const std::string& brokers, const std::string& topic, int partitions,
-                  int replication, int timeout_ms) {
-  auto conf = make_conf({{"bootstrap.servers", brokers}, {"client.id", "regent-admin"}});
-  char err[512];
-  KafkaHandle rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
-  if (!rk) throw std::runtime_error(std::string("kafka admin: ") + err);
-  conf.release();
-  using NewTopic = Holder<rd_kafka_NewTopic_t, &rd_kafka_NewTopic_destroy>;
-  NewTopic nt(rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, err, sizeof err));
-  if (!nt) throw std::runtime_error(std::string("kafka admin: ") + err);
-  Holder<rd_kafka_queue_t, &rd_kafka_queue_destroy> queue(rd_kafka_queue_new(rk.get()));
-  rd_kafka_NewTopic_t* topics[] = {nt.get()};
-  rd_kafka_CreateTopics(rk.get(), topics, 1, nullptr, queue.get());
-  Holder<rd_kafka_event_t, &rd_kafka_event_destroy> ev(rd_kafka_queue_poll(queue.get(), timeout_ms));
-  if (!ev) throw std::runtime_error("kafka admin: CreateTopics timed out");
-  if (rd_kafka_event_error(ev.get()))
-    throw std::runtime_error(std::string("kafka admin: ") + rd_kafka_event_error_string(ev.get()));
-  const auto* res = rd_kafka_event_CreateTopics_result(ev.get());
-  size_t n = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
-  for (size_t i = 0; i < n; ++i) {
-    auto e = rd_kafka_topic_result_error(results[i]);
-    if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-      throw std::runtime_error(std::string("kafka admin: ") + rd_kafka_err2str(e));
-  }
-}
-
 }  // namespace regent::events

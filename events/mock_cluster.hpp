@@ -31,8 +31,4 @@ class MockCluster {
   int brokers_ = 1;
 };
 
-// Creates `topic` on a real cluster through the Admin API; an existing topic is fine.
-void ensure_topic(const std::string& brokers, const std::string& topic, int partitions,
-                  int replication, int timeout_ms);
-
 }  // namespace regent::events

@@ -9,6 +9,7 @@
 #include "core/metrics.hpp"
 #include "core/waiting.hpp"
 #include "events/log_reader.hpp"
+#include "events/topic_settings.hpp"
 #include "projections/engine.hpp"
 #include "projections/migrations.hpp"
 #include "projections/read_models.hpp"
@@ -31,7 +32,13 @@ bool needs_cluster(const core::Config& config) {
 int32_t topic_partitions(const core::Config& config) {
   events::LogReader probe(config.kafka_brokers, config.kafka_topic);
   int32_t partitions = probe.partition_count(std::chrono::seconds(30));
-  if (partitions <= 0) logger.error("the event topic does not exist yet", {{"topic", config.kafka_topic}});
+  if (partitions <= 0) {
+    logger.error("the event topic does not exist yet", {{"topic", config.kafka_topic}});
+    return partitions;
+  }
+  // Throws, naming the setting and the fix, when the topic cannot keep the whole log.
+  events::check_topic(config.kafka_brokers, config.kafka_topic, events::topic_requirements(config),
+                      static_cast<int>(std::max<int64_t>(config.kafka_timeout_ms, 10000)));
   return partitions;
 }
 
@@ -133,6 +140,11 @@ int run_projections_status(const core::Config& config) {
     std::cout << "(log ends unknown: REGENT_KAFKA_BROKERS names no reachable cluster; `regent dev` exports "
                  "them on its /metrics)\n";
   } else {
+    try {
+      events::check_topic(config.kafka_brokers, config.kafka_topic, events::topic_requirements(config), 10000);
+    } catch (const std::exception& ex) {
+      std::cout << "TOPIC SETTINGS: " << ex.what() << "\n";
+    }
     events::LogReader reader(config.kafka_brokers, config.kafka_topic);
     std::map<int32_t, int64_t> ends;
     for (auto& p : status.partitions) {
