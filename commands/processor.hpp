@@ -30,6 +30,7 @@
 #include "commands/state.hpp"
 #include "core/result.hpp"
 #include "events/envelope.hpp"
+#include "events/kafka_handles.hpp"
 
 namespace regent::events {
 class EventLog;
@@ -132,7 +133,9 @@ class Processor {
   void answer_all(Batch& batch, const core::Error& error);
   void answer_unappended(Slot& slot, Batch& batch);  // refusals and no-ops of a batch with no events
   void load(Slot& slot);
-  bool load_snapshot(Slot& slot, int64_t end);
+  bool load_snapshot(Slot& slot, int64_t end, int64_t earliest, std::string& why_not);
+  bool log_continues(Slot& slot, const PartitionState& state, int64_t end);
+  std::optional<events::Message> record_at(Slot& slot, int64_t offset);
   bool log_has(Slot& slot, int64_t offset, const std::string& event_id);
   void maybe_snapshot(Slot& slot, bool force);
   bool snapshot_due(const Slot& slot) const;

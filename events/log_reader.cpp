@@ -7,6 +7,22 @@
 
 namespace regent::events {
 
+LogTruncated::LogTruncated(const std::string& topic, int32_t partition, int64_t wanted, int64_t earliest)
+    : std::runtime_error("partition " + std::to_string(partition) + " of " + topic + " no longer holds offset " +
+                         std::to_string(wanted) + ": its oldest offset is " + std::to_string(earliest) +
+                         ", so the log's beginning was deleted (retention, compaction, or the mock cluster's 5 MB per "
+                         "partition). Regent needs every event from offset zero: see \"Kafka settings Regent requires\" "
+                         "in docs/operations.md"),
+      partition(partition),
+      wanted(wanted),
+      earliest(earliest) {}
+
+LogTruncated::LogTruncated(const std::string& context, const LogTruncated& cause)
+    : std::runtime_error(context + ": " + cause.what()),
+      partition(cause.partition),
+      wanted(cause.wanted),
+      earliest(cause.earliest) {}
+
 LogReader::LogReader(const std::string& brokers, std::string topic, const History* history)
     : topic_(std::move(topic)), history_(history) {
   auto conf = make_conf({{"bootstrap.servers", brokers},
@@ -140,6 +156,15 @@ std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait)
         assign_consumer();
         break;
       }
+      if (out_of_range && position_.count(partition)) {
+        int64_t wanted = position_[partition];
+        int64_t earliest = -1;
+        try {
+          earliest = earliest_offset(partition, std::chrono::seconds(5));
+        } catch (const std::exception&) {
+        }
+        if (earliest > wanted) throw LogTruncated(topic_, partition, wanted, earliest);
+      }
       if (fatal) throw std::runtime_error("kafka read: " + what);
       continue;  // transient: librdkafka retries by itself
     }
@@ -165,6 +190,15 @@ int64_t LogReader::end_offset(int32_t partition, std::chrono::milliseconds timeo
                                                   static_cast<int>(timeout.count())))
     throw std::runtime_error(std::string("kafka watermarks: ") + rd_kafka_err2str(err));
   return high;
+}
+
+int64_t LogReader::earliest_offset(int32_t partition, std::chrono::milliseconds timeout) {
+  int64_t low = 0, high = 0;
+  if (auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high,
+                                                  static_cast<int>(timeout.count())))
+    throw std::runtime_error(std::string("kafka watermarks: ") + rd_kafka_err2str(err));
+  // The embedded log's history holds what the mock cluster dropped.
+  return history_ && history_->size(partition) >= high ? 0 : low;
 }
 
 int64_t LogReader::cached_end_offset(int32_t partition) {

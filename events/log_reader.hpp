@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,19 @@
 namespace regent::events {
 
 class History;
+
+// The log no longer holds an offset a reader needs: its beginning was deleted (retention,
+// compaction, or the mock cluster's 5 MB per partition). Permanent: reading again cannot help, and
+// what is derived from the log cannot be rebuilt from what is left.
+class LogTruncated : public std::runtime_error {
+ public:
+  LogTruncated(const std::string& topic, int32_t partition, int64_t wanted, int64_t earliest);
+  // The same, said by a reader that knows what it was rebuilding.
+  LogTruncated(const std::string& context, const LogTruncated& cause);
+  int32_t partition;
+  int64_t wanted;
+  int64_t earliest;
+};
 
 class LogReader {
  public:
@@ -32,6 +46,8 @@ class LogReader {
 
   // The offset the next appended message of `partition` will get (the high watermark).
   int64_t end_offset(int32_t partition, std::chrono::milliseconds timeout);
+  // The oldest offset `partition` still holds (the low watermark; 0 for a log kept whole).
+  int64_t earliest_offset(int32_t partition, std::chrono::milliseconds timeout);
 
   // The high watermark as of the last fetch response (no round trip); -1 when not known yet.
   int64_t cached_end_offset(int32_t partition);

@@ -99,6 +99,7 @@ RebuildOutcome rebuild(Projection& projection, const RebuildOptions& options, co
   ro.where = options.where;
   ro.max_batch = options.max_batch;
   ro.schema = schema;
+  ro.fail_when_truncated = true;  // a rebuild from what is left would be a partial model
   ro.after_commit = [&](pqxx::connection& conn, const Cursors& cursors, events::LogReader& reader) {
     int64_t done = 0, total = 0;
     bool caught_up = true;

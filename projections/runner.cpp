@@ -102,6 +102,8 @@ void Runner::run() {
       backoff = std::chrono::milliseconds(100);
     } catch (const CheckpointMoved& ex) {
       logger.info("checkpoint moved elsewhere; reading it again", {{"projection", name_}, {"detail", ex.what()}});
+    } catch (const events::LogTruncated&) {
+      if (options_.fail_when_truncated) throw;
     } catch (const std::exception& ex) {
       // Nothing of the failed batch was committed: start again from the stored checkpoints.
       logger.error("projection interrupted; resuming from its checkpoints",
@@ -149,15 +151,30 @@ bool Runner::run_generation(const Assignment::View& view) {
   }
   reader.assign(from);
   logger.info("projection running", {{"projection", name_}, {"partitions", std::to_string(view.partitions.size())}});
+  // A partition whose checkpoint the log no longer holds stops there, said like a stall; the others
+  // are read on from where they stand.
+  auto poll = [&](size_t max, std::chrono::milliseconds wait) -> std::vector<events::Message> {
+    try {
+      return reader.poll(max, wait);
+    } catch (const events::LogTruncated& t) {
+      if (options_.fail_when_truncated || !cursors.count(t.partition)) throw;
+      stall_truncated(conn, t.partition, cursors.at(t.partition).next_offset, t.what());
+      std::map<int32_t, int64_t> rest;
+      for (const auto& [p, c] : cursors)
+        if (!held(p)) rest[p] = unchecked.count(p) ? c.next_offset - 1 : c.next_offset;
+      reader.assign(rest);
+      return {};
+    }
+  };
   while (!stop_ && assignment_.generation() == view.generation) {
     if (retry_due()) return false;  // read the stalled partitions again from their checkpoints
-    auto messages = reader.poll(options_.max_batch, std::chrono::milliseconds(100));
+    auto messages = poll(options_.max_batch, std::chrono::milliseconds(100));
     // A batch is sized by count and by time: once something arrived, let what else comes within
     // the linger gather in the reader's queue, then take it all, so that one transaction carries
     // many events and the thread wakes once per batch, not once per arrival.
     if (!messages.empty() && messages.size() < options_.max_batch) {
       std::this_thread::sleep_for(options_.linger);
-      auto more = reader.poll(options_.max_batch - messages.size(), std::chrono::milliseconds(0));
+      auto more = poll(options_.max_batch - messages.size(), std::chrono::milliseconds(0));
       messages.insert(messages.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     }
     for (const auto& m : messages)
@@ -295,6 +312,25 @@ void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::
                   {"event_id", id}, {"event_type", type}, {"error", why}});
 }
 
+// The log no longer holds the partition's checkpoint: nothing more can be applied there, ever,
+// without the events that were deleted. Tried again now and then (a restored topic may have them).
+void Runner::stall_truncated(pqxx::connection& conn, int32_t partition, int64_t checkpoint, const std::string& why) {
+  auto& s = stalls_[partition];
+  bool again = s.offset == checkpoint && s.delay.count() > 0;
+  s.offset = checkpoint;
+  s.delay = std::chrono::duration_cast<std::chrono::milliseconds>(kLastRetry);
+  s.retry_at = std::chrono::steady_clock::now() + s.delay;
+  s.armed = true;
+  events::Message m;
+  m.partition = partition;
+  m.offset = checkpoint;
+  publish_stall(conn, m, checkpoint, "", "", first_line(why));
+  if (!again)
+    logger.error("projection stalled: the log no longer holds its checkpoint",
+                 {{"projection", name_}, {"partition", std::to_string(partition)},
+                  {"checkpoint", std::to_string(checkpoint)}, {"error", first_line(why)}});
+}
+
 // Where a partition stopped, for all who ask: the checkpoint row (`projections status`, the API's
 // /readyz), this process's /metrics and its /readyz.
 void Runner::publish_stall(pqxx::connection& conn, const events::Message& m, int64_t checkpoint, const std::string& id,
@@ -308,7 +344,7 @@ void Runner::publish_stall(pqxx::connection& conn, const events::Message& m, int
     core::Metrics::global().gauge_set("regent_projection_stalled",
                                       {{"projection", name_}, {"partition", std::to_string(m.partition)}}, 1);
   report(m.partition, [&](Progress& r) {
-    r.stalled = "stalled at offset " + std::to_string(checkpoint) + " on " + type + " " + id + ": " + why;
+    r.stalled = "stalled at offset " + std::to_string(checkpoint) + (type.empty() ? "" : " on " + type + " " + id) + ": " + why;
   });
 }
 

@@ -55,6 +55,9 @@ struct RunnerOptions {
   std::string schema;
   // Called after each committed batch; returning true ends the runner (a rebuild swapped in).
   std::function<bool(pqxx::connection&, const Cursors&, events::LogReader&)> after_commit;
+  // A rebuild: a partition whose beginning the log no longer holds fails the run (run() throws
+  // events::LogTruncated) instead of stalling that partition.
+  bool fail_when_truncated = false;
 };
 
 class Runner {
@@ -80,6 +83,7 @@ class Runner {
   void commit(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
   void commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
   void stall(pqxx::connection& conn, const events::Message& m, const std::string& error);
+  void stall_truncated(pqxx::connection& conn, int32_t partition, int64_t checkpoint, const std::string& why);
   void publish_stall(pqxx::connection& conn, const events::Message& m, int64_t checkpoint, const std::string& id,
                      const std::string& type, const std::string& why);
   bool held(int32_t partition) const;
