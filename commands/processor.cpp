@@ -876,14 +876,21 @@ bool Processor::landed_valid(Slot& slot, int64_t first) {
   int64_t next = slot.state.next_offset;
   auto deadline = Clock::now() + std::chrono::seconds(10);
   bool valid = true;
-  while (valid && next < first) {
-    if (Clock::now() > deadline) valid = false;
-    for (const auto& m : slot.reader->poll(1000, std::chrono::milliseconds(100))) {
-      if (!valid || m.partition != slot.partition || m.offset < next || m.offset >= first) continue;
-      auto e = events::parse_envelope(m.value);
-      if (e && events::admit(fence, *e) == events::Verdict::marker) valid = false;
-      next = m.offset + 1;
+  try {
+    while (valid && next < first) {
+      if (Clock::now() > deadline) valid = false;
+      for (const auto& m : slot.reader->poll(1000, std::chrono::milliseconds(100))) {
+        if (!valid || m.partition != slot.partition || m.offset < next || m.offset >= first) continue;
+        auto e = events::parse_envelope(m.value);
+        if (e && events::admit(fence, *e) == events::Verdict::marker) valid = false;
+        next = m.offset + 1;
+      }
     }
+  } catch (const events::LogTruncated& t) {
+    // What came between is gone: a newer owner's marker may have been among it.
+    logger.error("the records before a batch are no longer in the log; its commands are refused",
+                 {{"partition", std::to_string(slot.partition)}, {"error", t.what()}});
+    valid = false;
   }
   slot.reader->pause();
   return valid;
