@@ -33,6 +33,7 @@ struct Config {
   std::string jwt_secret;  // HS256 key; `dev` keeps a generated one in the data directory
   std::string jwt_issuer = "regent";
   int64_t access_token_ttl_s = 900;
+  int embedded_log_memory = 4 << 20;  // bytes of each partition's newest records `dev` keeps in memory
   int snapshot_every = 100000;  // events; 0 turns snapshots off
   int handler_threads = 64;  // for handlers that block: queries, password hashing, forwarding
   int64_t max_body_bytes = 1 << 20;

@@ -54,7 +54,9 @@ EventLog::EventLog(const core::Config& config) : topic_(config.kafka_topic) {
   partitions_ = probe.partition_count(std::chrono::seconds(10));
   if (partitions_ <= 0) throw std::runtime_error("the event topic has no partitions");
   if (wal_) {
-    history_ = std::make_unique<History>(partitions_);
+    history_ = std::make_unique<History>(partitions_, *wal_,
+                                         (std::filesystem::path(config.data_dir) / "events.index").string(),
+                                         static_cast<size_t>(config.embedded_log_memory));
     replay_wal();
   }
 }
@@ -65,20 +67,79 @@ void EventLog::flush(int timeout_ms) { producer_->flush(timeout_ms); }
 
 bool EventLog::reachable(int timeout_ms) { return producer_->reachable(timeout_ms); }
 
+// Produces the write-ahead file back, reproducing every offset. Batches of a partition are
+// gathered into large appends and several are in flight at once (the idempotent producer keeps
+// their order), with a bounded amount in memory whatever the size of the file.
 void EventLog::replay_wal() {
+  constexpr size_t kAppendBytes = 1 << 20, kInFlightBytes = 64 << 20, kInFlightRecords = 50'000;
   auto started = std::chrono::steady_clock::now();
+  struct Gathered {
+    std::vector<Record> records;
+    std::vector<uint64_t> positions;
+    size_t bytes = 0;
+  };
+  std::vector<Gathered> gathered(static_cast<size_t>(partitions_));
+  std::vector<int64_t> next(static_cast<size_t>(partitions_), 0);  // the offset the next append must start at
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t in_flight_bytes = 0, in_flight_records = 0;
+  std::string failure;
   size_t events = 0;
-  std::vector<int64_t> expected(partitions_, 0);
-  for (const auto& batch : wal_->load()) {
-    if (batch.records.empty()) continue;
-    auto d = producer_->append(batch.partition, batch.records);
-    if (!d.error.empty() || d.offsets.front() != expected[batch.partition])
-      throw std::runtime_error("replaying the embedded log failed at partition " +
-                               std::to_string(batch.partition));
-    expected[batch.partition] += static_cast<int64_t>(batch.records.size());
-    history_->add(batch.partition, batch.records, d.offsets);
-    events += batch.records.size();
+
+  auto send = [&](int32_t partition) {
+    auto& g = gathered[static_cast<size_t>(partition)];
+    if (g.records.empty()) return;
+    auto batch = std::make_shared<Gathered>(std::move(g));
+    g = Gathered{};
+    int64_t first = next[static_cast<size_t>(partition)];
+    next[static_cast<size_t>(partition)] += static_cast<int64_t>(batch->records.size());
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] {
+        return !failure.empty() || (in_flight_bytes < kInFlightBytes && in_flight_records < kInFlightRecords);
+      });
+      if (!failure.empty()) return;
+      in_flight_bytes += batch->bytes;
+      in_flight_records += batch->records.size();
+    }
+    producer_->send(partition, batch->records, [&, batch, partition, first](const Producer::Delivery& d) {
+      bool ok = d.error.empty() && !d.offsets.empty() && d.offsets.front() == first;
+      if (ok) history_->add(partition, batch->records, d.offsets, batch->positions);
+      std::lock_guard lock(mu);
+      if (!ok && failure.empty())
+        failure = "replaying the embedded log failed at partition " + std::to_string(partition) + " offset " +
+                  std::to_string(first) + (d.error.empty() ? "" : ": " + d.error);
+      in_flight_bytes -= batch->bytes;
+      in_flight_records -= batch->records.size();
+      cv.notify_all();
+    });
+  };
+
+  auto drain = [&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_flight_records == 0; });
+    if (!failure.empty()) throw std::runtime_error(failure);
+  };
+  try {
+  wal_->load([&](WalBatch& b, const std::vector<uint64_t>& positions) {
+    if (b.partition < 0 || b.partition >= partitions_)
+      throw std::runtime_error("the embedded log's file names partition " + std::to_string(b.partition) + " of " +
+                               std::to_string(partitions_));
+    auto& g = gathered[static_cast<size_t>(b.partition)];
+    for (size_t i = 0; i < b.records.size(); ++i) {
+      g.bytes += b.records[i].key.size() + b.records[i].value.size();
+      g.records.push_back(std::move(b.records[i]));
+      g.positions.push_back(positions[i]);
+    }
+    events += b.records.size();
+    if (g.bytes >= kAppendBytes) send(b.partition);
+  });
+  for (int32_t p = 0; p < partitions_; ++p) send(p);
+  } catch (...) {
+    drain();  // the acknowledgements still to come refer to this frame
+    throw;
   }
+  drain();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   logger.info("embedded log restored", {{"events", std::to_string(events)}, {"ms", std::to_string(ms.count())}});
 }
@@ -99,15 +160,17 @@ EventLog::Offsets EventLog::append(int32_t partition, const std::vector<Record>&
 
 void EventLog::send(int32_t partition, std::vector<Record> records, std::function<void(Offsets)> on_done) {
   // The write-ahead file first (fsynced): no reader may ever see an event the file lacks.
-  uint64_t seq = wal_ ? wal_->write_batch(partition, records) : 0;
-  // Kept until acknowledged only for the mirror of the embedded log.
+  std::vector<uint64_t> positions;
+  uint64_t seq = wal_ ? wal_->write_batch(partition, records, &positions) : 0;
+  // Kept until acknowledged only for the history of the embedded log.
   std::shared_ptr<const std::vector<Record>> kept;
   if (history_) kept = std::make_shared<const std::vector<Record>>(std::move(records));
   const std::vector<Record>& sent = kept ? *kept : records;
-  producer_->send(partition, sent, [this, seq, partition, kept, on_done = std::move(on_done)](const Producer::Delivery& d) {
+  producer_->send(partition, sent, [this, seq, partition, kept, positions = std::move(positions),
+                                    on_done = std::move(on_done)](const Producer::Delivery& d) {
     if (history_) {
       if (!d.error.empty()) history_->mark_broken();  // before readers can wait past it
-      history_->add(partition, *kept, d.offsets);
+      history_->add(partition, *kept, d.offsets, positions);
     }
     if (d.error.empty()) {
       core::Metrics::global().counter_add("regent_events_appended_total", {}, double(d.offsets.size()));

@@ -1,42 +1,153 @@
 #include "events/history.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
 #include "core/log.hpp"
+#include "events/wal.hpp"
 
 namespace regent::events {
 namespace {
 const core::Logger logger("events");
+constexpr size_t kEntry = sizeof(uint64_t);
+}  // namespace
+
+History::History(int32_t partitions) : partitions_(static_cast<size_t>(partitions)) {}
+
+History::History(int32_t partitions, const Wal& wal, const std::string& index_dir, size_t tail_bytes)
+    : wal_(&wal), tail_bytes_(tail_bytes), partitions_(static_cast<size_t>(partitions)) {
+  std::filesystem::create_directories(index_dir);
+  for (size_t p = 0; p < partitions_.size(); ++p) {
+    std::string path = (std::filesystem::path(index_dir) / ("p" + std::to_string(p) + ".idx")).string();
+    // Rebuilt from the write-ahead file at every start: what an earlier run left is not trusted.
+    partitions_[p].index_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (partitions_[p].index_fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  }
 }
 
-void History::add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets) {
+History::~History() {
+  for (auto& p : partitions_)
+    if (p.index_fd >= 0) ::close(p.index_fd);
+}
+
+void History::add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets,
+                  const std::vector<uint64_t>& positions) {
   std::lock_guard lock(mu_);
-  auto& log = partitions_.at(static_cast<size_t>(partition));
+  auto& part = partitions_.at(static_cast<size_t>(partition));
   for (size_t i = 0; i < records.size() && i < offsets.size(); ++i) {
     if (offsets[i] < 0) continue;
-    if (offsets[i] != static_cast<int64_t>(log.size())) {
+    int64_t expected = part.base + static_cast<int64_t>(part.tail.size());
+    if (offsets[i] != expected) {
       // Only this process appends to the embedded log, so offsets are dense; anything else would
-      // make the mirror lie. Readers then get what the mock has, and fail loudly where it lacks.
-      logger.error("the embedded log's mirror lost step", {{"partition", std::to_string(partition)},
-                                                          {"expected", std::to_string(log.size())},
-                                                          {"offset", std::to_string(offsets[i])}});
+      // make the history lie. Readers then get what the mock has, and fail loudly where it lacks.
+      logger.error("the embedded log's history lost step", {{"partition", std::to_string(partition)},
+                                                           {"expected", std::to_string(expected)},
+                                                           {"offset", std::to_string(offsets[i])}});
       broken_ = true;
       continue;
     }
-    log.push_back({records[i].key, records[i].value});
+    part.tail.push_back({records[i].key, records[i].value, i < positions.size() ? positions[i] : 0});
+    size_t bytes = records[i].key.size() + records[i].value.size();
+    part.bytes += bytes;
+    memory_bytes_ += bytes;
   }
+  if (wal_ && !positions.empty()) evict(partition, part);
   grown_.notify_all();
+}
+
+// The oldest records leave memory once the tail is over its budget; their positions go to the
+// index first, so that a reader never finds an offset in neither place.
+void History::evict(int32_t partition, Partition& part) {
+  if (part.bytes <= tail_bytes_ || index_failed_) return;
+  std::vector<uint64_t> entries;
+  size_t freed = 0;
+  for (auto it = part.tail.begin(); it != part.tail.end() && part.bytes - freed > tail_bytes_ && part.tail.size() - entries.size() > 1;
+       ++it) {
+    entries.push_back(it->position);
+    freed += it->key.size() + it->value.size();
+  }
+  size_t length = entries.size() * kEntry;
+  auto at = static_cast<off_t>(static_cast<uint64_t>(part.base) * kEntry);
+  const char* data = reinterpret_cast<const char*>(entries.data());
+  for (size_t done = 0; done < length;) {
+    ssize_t n = ::pwrite(part.index_fd, data + done, length - done, at + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      logger.error("the embedded log's offset index cannot be written; its records stay in memory",
+                   {{"partition", std::to_string(partition)}, {"error", std::strerror(errno)}});
+      index_failed_ = true;
+      return;
+    }
+    done += static_cast<size_t>(n);
+  }
+  part.tail.erase(part.tail.begin(), part.tail.begin() + static_cast<std::ptrdiff_t>(entries.size()));
+  part.base += static_cast<int64_t>(entries.size());
+  part.bytes -= freed;
+  memory_bytes_ -= freed;
 }
 
 int64_t History::size(int32_t partition) const {
   std::lock_guard lock(mu_);
-  return static_cast<int64_t>(partitions_.at(static_cast<size_t>(partition)).size());
+  const auto& part = partitions_.at(static_cast<size_t>(partition));
+  return part.base + static_cast<int64_t>(part.tail.size());
+}
+
+size_t History::memory_bytes() const {
+  std::lock_guard lock(mu_);
+  return memory_bytes_;
+}
+
+// Offsets below a partition's base never change: their index entries and the file's bytes are
+// read without the lock.
+void History::read_indexed(int32_t partition, int64_t offset, size_t count, std::vector<Message>& out) const {
+  const auto& part = partitions_.at(static_cast<size_t>(partition));
+  std::vector<uint64_t> entries(count);
+  size_t length = count * kEntry;
+  auto at = static_cast<off_t>(static_cast<uint64_t>(offset) * kEntry);
+  for (size_t done = 0; done < length;) {
+    ssize_t n = ::pread(part.index_fd, reinterpret_cast<char*>(entries.data()) + done, length - done,
+                        at + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("the embedded log's offset index cannot be read: " + std::string(std::strerror(errno)));
+    done += static_cast<size_t>(n);
+  }
+  Wal::ReadBuffer buffer;
+  for (size_t i = 0; i < count; ++i) {
+    Message m{partition, offset + static_cast<int64_t>(i), {}, {}};
+    wal_->read_record(entries[i], buffer, m.key, m.value);
+    out.push_back(std::move(m));
+  }
+}
+
+std::vector<Message> History::read(int32_t partition, int64_t offset, size_t max) const {
+  std::vector<Message> out;
+  if (offset < 0) return out;
+  const auto& part = partitions_.at(static_cast<size_t>(partition));
+  while (out.size() < max) {
+    std::unique_lock lock(mu_);
+    int64_t end = part.base + static_cast<int64_t>(part.tail.size());
+    if (offset >= end) break;
+    if (offset < part.base) {
+      auto count = static_cast<size_t>(std::min<int64_t>(part.base - offset, static_cast<int64_t>(max - out.size())));
+      lock.unlock();
+      read_indexed(partition, offset, count, out);
+      offset += static_cast<int64_t>(count);
+      continue;
+    }
+    for (auto i = static_cast<size_t>(offset - part.base); i < part.tail.size() && out.size() < max; ++i, ++offset)
+      out.push_back(Message{partition, offset, part.tail[i].key, part.tail[i].value});
+  }
+  return out;
 }
 
 std::optional<Message> History::at(int32_t partition, int64_t offset) const {
-  std::lock_guard lock(mu_);
-  const auto& log = partitions_.at(static_cast<size_t>(partition));
-  if (offset < 0 || offset >= static_cast<int64_t>(log.size())) return std::nullopt;
-  const auto& s = log[static_cast<size_t>(offset)];
-  return Message{partition, offset, s.key, s.value};
+  auto one = read(partition, offset, 1);
+  if (one.empty()) return std::nullopt;
+  return std::move(one.front());
 }
 
 void History::mark_broken() {
@@ -55,8 +166,10 @@ void History::wait_for_more(const std::map<int32_t, int64_t>& from, std::chrono:
   std::unique_lock lock(mu_);
   grown_.wait_for(lock, timeout, [&] {
     if (broken_) return true;
-    for (const auto& [p, offset] : from)
-      if (offset < static_cast<int64_t>(partitions_.at(static_cast<size_t>(p)).size())) return true;
+    for (const auto& [p, offset] : from) {
+      const auto& part = partitions_.at(static_cast<size_t>(p));
+      if (offset < part.base + static_cast<int64_t>(part.tail.size())) return true;
+    }
     return false;
   });
 }

@@ -1,16 +1,22 @@
 #pragma once
-// The embedded log's full history, in memory. librdkafka's mock cluster keeps at most 5 MB (and
-// 100,000 message sets) per partition and silently drops what is older; the write-ahead file and
-// this mirror keep everything, and readers of the embedded log take from here what the mock no
-// longer has. Every record appended through the EventLog is mirrored at its acknowledged offset.
+// The embedded log's full history. librdkafka's mock cluster keeps at most 5 MB (and 100,000
+// message sets) per partition and silently drops what is older; the write-ahead file keeps
+// everything, and readers of the embedded log take from here what the mock no longer has. Every
+// record appended through the EventLog is recorded at its acknowledged offset.
 //
-// While every append has succeeded, the mirror is the whole log (only this process writes to the
+// Memory stays bounded: the newest records of each partition (`tail_bytes` of them) are kept in
+// memory, where the readers that follow the log find them; older ones are read back from the
+// write-ahead file through an offset index per partition (a file of 8-byte positions under
+// `index_dir`, rebuilt at every start, never fsynced: the write-ahead file is the truth).
+//
+// While every append has succeeded, the history is the whole log (only this process writes to the
 // embedded log), and readers follow it instead of fetching from the mock: no Kafka round trip per
 // reader and per append. Once an append fails, what of it reached the mock is unknown, so the
-// mirror is "broken" from then on and readers go back to the mock past its end.
+// history is "broken" from then on and readers go back to the mock past its end.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,31 +27,58 @@
 
 namespace regent::events {
 
+class Wal;
+
 class History {
  public:
-  explicit History(int32_t partitions) : partitions_(static_cast<size_t>(partitions)) {}
+  // Everything in memory (no file to read back from): tests and short-lived logs.
+  explicit History(int32_t partitions);
+  // Records beyond each partition's `tail_bytes` are read back from `wal`.
+  History(int32_t partitions, const Wal& wal, const std::string& index_dir, size_t tail_bytes);
+  ~History();
+  History(const History&) = delete;
+  History& operator=(const History&) = delete;
 
-  // Records acknowledged at `offsets` (-1 for one that was not).
-  void add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets);
+  // Records acknowledged at `offsets` (-1 for one that was not), which the write-ahead file holds
+  // at `positions` (empty without a file).
+  void add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets,
+           const std::vector<uint64_t>& positions = {});
 
-  int64_t size(int32_t partition) const;  // the offset after the last record mirrored
+  int64_t size(int32_t partition) const;  // the offset after the last record recorded
+  // Up to `max` records of `partition` from `offset` on, in order; fewer at the history's end.
+  std::vector<Message> read(int32_t partition, int64_t offset, size_t max) const;
   std::optional<Message> at(int32_t partition, int64_t offset) const;
+  size_t memory_bytes() const;  // keys and values held in memory, all partitions
 
-  // An append failed: the mock may hold records the mirror will never have.
+  // An append failed: the mock may hold records the history will never have.
   void mark_broken();
   bool broken() const;
-  // Waits until a partition of `from` has a record at its offset, the mirror breaks, or `timeout`.
+  // Waits until a partition of `from` has a record at its offset, the history breaks, or `timeout`.
   void wait_for_more(const std::map<int32_t, int64_t>& from, std::chrono::milliseconds timeout) const;
 
  private:
   struct Stored {
     std::string key;
     std::string value;
+    uint64_t position = 0;  // in the write-ahead file
   };
+  struct Partition {
+    int64_t base = 0;  // the offset of tail.front(); the index file holds [0, base)
+    std::deque<Stored> tail;
+    size_t bytes = 0;
+    int index_fd = -1;
+  };
+  void evict(int32_t partition, Partition& p);  // the caller holds mu_
+  void read_indexed(int32_t partition, int64_t offset, size_t count, std::vector<Message>& out) const;
+
+  const Wal* wal_ = nullptr;
+  size_t tail_bytes_ = 0;
   mutable std::mutex mu_;
   mutable std::condition_variable grown_;
-  std::vector<std::vector<Stored>> partitions_;
+  std::vector<Partition> partitions_;
+  size_t memory_bytes_ = 0;
   bool broken_ = false;
+  bool index_failed_ = false;  // said once; records then stay in memory
 };
 
 }  // namespace regent::events

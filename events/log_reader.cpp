@@ -108,12 +108,9 @@ std::vector<Message> LogReader::from_history(size_t max) {
   for (auto it = from_history_.begin(); it != from_history_.end() && out.size() < max;) {
     int32_t p = *it;
     int64_t& pos = position_[p];
-    while (out.size() < max) {
-      auto m = history_->at(p, pos);
-      if (!m) break;
-      out.push_back(std::move(*m));
-      ++pos;
-    }
+    auto more = history_->read(p, pos, max - out.size());
+    pos += static_cast<int64_t>(more.size());
+    out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     // At the end of a history that is no longer whole the partition goes back to the consumer:
     // what follows is recent, and the mock cluster has it.
     if (pos >= history_->size(p) && !whole_history()) {

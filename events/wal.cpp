@@ -1,9 +1,11 @@
 #include "events/wal.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/crc.hpp>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -26,7 +28,7 @@ void put_str(std::string& s, const std::string& v) {
 }
 
 struct Cursor {
-  const std::string& s;
+  std::string_view s;
   size_t pos = 0;
   bool ok = true;
   uint64_t get(int bytes) {
@@ -45,85 +47,176 @@ struct Cursor {
       ok = false;
       return {};
     }
-    std::string v = s.substr(pos, n);
+    std::string v(s.substr(pos, n));
     pos += n;
     return v;
   }
 };
 
-uint32_t crc(const std::string& s) {
+uint32_t crc(std::string_view s) {
   boost::crc_32_type c;
   c.process_bytes(s.data(), s.size());
   return c.checksum();
 }
+constexpr size_t kHeader = 12;  // magic, length, checksum
+constexpr size_t kReadChunk = 1 << 20;
+
+// Reads the file front to back, frame by frame, with large reads; stops at the end or at the
+// first frame that is torn or does not match its checksum.
+class FrameScanner {
+ public:
+  FrameScanner(int fd, uint64_t limit) : fd_(fd), limit_(limit) {}
+  // The next intact frame: where it starts and its payload (valid until the next call).
+  bool next(uint64_t& at, std::string_view& payload) {
+    if (!have(kHeader)) return false;
+    Cursor h{std::string_view(buf_).substr(pos_, kHeader)};
+    uint32_t magic = static_cast<uint32_t>(h.get(4));
+    uint32_t len = static_cast<uint32_t>(h.get(4));
+    uint32_t sum = static_cast<uint32_t>(h.get(4));
+    if (magic != kMagic || !have(kHeader + len)) return false;
+    payload = std::string_view(buf_).substr(pos_ + kHeader, len);
+    if (crc(payload) != sum) return false;
+    at = start_ + pos_;
+    pos_ += kHeader + len;
+    return true;
+  }
+  uint64_t position() const { return start_ + pos_; }  // after the last intact frame
+
+ private:
+  bool have(size_t n) {
+    if (buf_.size() - pos_ >= n) return true;
+    buf_.erase(0, pos_);
+    start_ += pos_;
+    pos_ = 0;
+    while (buf_.size() < n) {
+      uint64_t from = start_ + buf_.size();
+      if (from >= limit_) return false;
+      size_t want = static_cast<size_t>(std::min<uint64_t>(std::max(n - buf_.size(), kReadChunk), limit_ - from));
+      size_t old = buf_.size();
+      buf_.resize(old + want);
+      ssize_t got = ::pread(fd_, buf_.data() + old, want, static_cast<off_t>(from));
+      if (got <= 0) {
+        buf_.resize(old);
+        return false;
+      }
+      buf_.resize(old + static_cast<size_t>(got));
+    }
+    return true;
+  }
+  int fd_;
+  uint64_t limit_;
+  uint64_t start_ = 0;  // file position of buf_[0]
+  std::string buf_;
+  size_t pos_ = 0;
+};
 }  // namespace
 
 Wal::Wal(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+  off_t end = ::lseek(fd_, 0, SEEK_END);  // frames are appended after what is there
+  if (end < 0) throw std::runtime_error("cannot seek " + path_ + ": " + std::strerror(errno));
+  size_ = static_cast<uint64_t>(end);
 }
 
 Wal::~Wal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::vector<WalBatch> Wal::load() {
+void Wal::load(const BatchFn& each) {
   std::lock_guard lock(mu_);
-  std::string all;
-  char buf[1 << 16];
-  ::lseek(fd_, 0, SEEK_SET);
-  for (ssize_t n; (n = ::read(fd_, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
-  std::vector<WalBatch> batches;
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) throw std::runtime_error("cannot stat " + path_ + ": " + std::strerror(errno));
+  uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  // First pass: which records were cancelled (cancellations follow their batch), and where the
+  // intact part of the file ends.
   std::map<uint64_t, std::set<uint32_t>> cancelled;
-  Cursor c{all};
-  size_t good_end = 0;
-  while (c.pos < all.size()) {
-    uint32_t magic = static_cast<uint32_t>(c.get(4));
-    uint32_t len = static_cast<uint32_t>(c.get(4));
-    uint32_t sum = static_cast<uint32_t>(c.get(4));
-    if (!c.ok || magic != kMagic || c.pos + len > all.size()) break;
-    std::string payload = all.substr(c.pos, len);
-    if (crc(payload) != sum) break;
-    c.pos += len;
-    good_end = c.pos;
+  uint64_t good_end = 0;
+  {
+    FrameScanner scan(fd_, file_size);
+    uint64_t at = 0;
+    std::string_view payload;
+    while (scan.next(at, payload)) {
+      Cursor p{payload};
+      uint8_t kind = static_cast<uint8_t>(p.get(1));
+      uint64_t seq = p.get(8);
+      next_seq_ = std::max(next_seq_, seq + 1);
+      if (kind == kCancel) {
+        uint32_t n = static_cast<uint32_t>(p.get(4));
+        for (uint32_t i = 0; i < n && p.ok; ++i) cancelled[seq].insert(static_cast<uint32_t>(p.get(4)));
+      }
+    }
+    good_end = scan.position();
+  }
+  if (good_end < file_size && ::ftruncate(fd_, static_cast<off_t>(good_end)) != 0)
+    throw std::runtime_error("cannot truncate " + path_);
+  size_ = good_end;
+  ::lseek(fd_, 0, SEEK_END);
+  // Second pass: the batches, a record's position being where its key's length begins.
+  FrameScanner scan(fd_, good_end);
+  uint64_t at = 0;
+  std::string_view payload;
+  WalBatch b;
+  std::vector<uint64_t> positions;
+  while (scan.next(at, payload)) {
     Cursor p{payload};
     uint8_t kind = static_cast<uint8_t>(p.get(1));
-    uint64_t seq = p.get(8);
-    next_seq_ = std::max(next_seq_, seq + 1);
-    if (kind == kBatch) {
-      WalBatch b;
-      b.seq = seq;
-      b.partition = static_cast<int32_t>(p.get(4));
-      uint32_t count = static_cast<uint32_t>(p.get(4));
-      for (uint32_t i = 0; i < count && p.ok; ++i) {
-        Record r;
-        r.key = p.str();
-        r.value = p.str();
-        uint32_t nh = static_cast<uint32_t>(p.get(4));
-        for (uint32_t h = 0; h < nh && p.ok; ++h) {
-          std::string k = p.str();
-          r.headers.emplace_back(std::move(k), p.str());
-        }
-        b.records.push_back(std::move(r));
+    if (kind != kBatch) continue;
+    b.seq = p.get(8);
+    b.partition = static_cast<int32_t>(p.get(4));
+    uint32_t count = static_cast<uint32_t>(p.get(4));
+    b.records.clear();
+    positions.clear();
+    auto gone = cancelled.find(b.seq);
+    for (uint32_t i = 0; i < count && p.ok; ++i) {
+      uint64_t position = at + kHeader + p.pos;
+      Record r;
+      r.key = p.str();
+      r.value = p.str();
+      uint32_t nh = static_cast<uint32_t>(p.get(4));
+      for (uint32_t h = 0; h < nh && p.ok; ++h) {
+        std::string k = p.str();
+        r.headers.emplace_back(std::move(k), p.str());
       }
-      batches.push_back(std::move(b));
-    } else if (kind == kCancel) {
-      uint32_t n = static_cast<uint32_t>(p.get(4));
-      for (uint32_t i = 0; i < n; ++i) cancelled[seq].insert(static_cast<uint32_t>(p.get(4)));
+      if (gone != cancelled.end() && gone->second.count(i)) continue;
+      b.records.push_back(std::move(r));
+      positions.push_back(position);
     }
+    each(b, positions);
   }
-  if (good_end < all.size() && ::ftruncate(fd_, static_cast<off_t>(good_end)) != 0)
-    throw std::runtime_error("cannot truncate " + path_);
-  ::lseek(fd_, 0, SEEK_END);
-  for (auto& b : batches) {
-    auto it = cancelled.find(b.seq);
-    if (it == cancelled.end()) continue;
-    std::vector<Record> kept;
-    for (uint32_t i = 0; i < b.records.size(); ++i)
-      if (!it->second.count(i)) kept.push_back(std::move(b.records[i]));
-    b.records = std::move(kept);
-  }
+}
+
+std::vector<WalBatch> Wal::load() {
+  std::vector<WalBatch> batches;
+  load([&](WalBatch& b, const std::vector<uint64_t>&) { batches.push_back(std::move(b)); });
   return batches;
+}
+
+const char* Wal::bytes_at(ReadBuffer& buffer, uint64_t position, size_t length) const {
+  if (position < buffer.start || position + length > buffer.start + buffer.data.size()) {
+    buffer.start = position;
+    buffer.data.resize(std::max(length, kReadChunk / 4));
+    ssize_t got = ::pread(fd_, buffer.data.data(), buffer.data.size(), static_cast<off_t>(position));
+    if (got < 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
+    buffer.data.resize(static_cast<size_t>(got));
+    if (buffer.data.size() < length)
+      throw std::runtime_error("cannot read " + path_ + ": a record at " + std::to_string(position) + " is cut short");
+  }
+  return buffer.data.data() + (position - buffer.start);
+}
+
+void Wal::read_record(uint64_t position, ReadBuffer& buffer, std::string& key, std::string& value) const {
+  auto length = [&](uint64_t at) {
+    const char* p = bytes_at(buffer, at, 4);
+    uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n |= uint32_t(static_cast<unsigned char>(p[i])) << (8 * i);
+    return n;
+  };
+  uint32_t key_len = length(position);
+  key.assign(bytes_at(buffer, position + 4, key_len), key_len);
+  uint64_t value_at = position + 4 + key_len;
+  uint32_t value_len = length(value_at);
+  value.assign(bytes_at(buffer, value_at + 4, value_len), value_len);
 }
 
 void Wal::append_frame(const std::string& payload) {
@@ -141,6 +234,7 @@ void Wal::append_frame(const std::string& payload) {
     }
     done += static_cast<size_t>(n);
   }
+  size_ += frame.size();
   written_ += frame.size();
 }
 
@@ -165,13 +259,15 @@ void Wal::sync_through(std::unique_lock<std::mutex>& lock, uint64_t bytes) {
   }
 }
 
-uint64_t Wal::write_batch(int32_t partition, const std::vector<Record>& records) {
+uint64_t Wal::write_batch(int32_t partition, const std::vector<Record>& records, std::vector<uint64_t>* positions) {
   std::string p;
   p.push_back(static_cast<char>(kBatch));
   put64(p, 0);  // the sequence number, known under the lock
   put32(p, static_cast<uint32_t>(partition));
   put32(p, static_cast<uint32_t>(records.size()));
+  if (positions) positions->clear();
   for (const auto& r : records) {
+    if (positions) positions->push_back(kHeader + p.size());  // within the frame, for now
     put_str(p, r.key);
     put_str(p, r.value);
     put32(p, static_cast<uint32_t>(r.headers.size()));
@@ -183,7 +279,10 @@ uint64_t Wal::write_batch(int32_t partition, const std::vector<Record>& records)
   std::unique_lock lock(mu_);
   uint64_t seq = next_seq_++;
   for (int i = 0; i < 8; ++i) p[1 + i] = static_cast<char>(seq >> (8 * i));
+  uint64_t at = size_;
   append_frame(p);
+  if (positions)
+    for (auto& pos : *positions) pos += at;
   sync_through(lock, written_);
   return seq;
 }

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,25 +25,39 @@ class Wal {
   explicit Wal(std::string path);
   ~Wal();
 
-  // Every batch still standing: written batches minus those later cancelled. A torn record at
-  // the end (a crash mid-write) is cut off.
-  std::vector<WalBatch> load();
+  // Every batch still standing, in file order: written batches minus the records later
+  // cancelled, each record with its position in the file (for read_record). A torn record at the
+  // end (a crash mid-write) is cut off. Streams: a batch at a time is in memory, whatever the size
+  // of the file.
+  using BatchFn = std::function<void(WalBatch&, const std::vector<uint64_t>& positions)>;
+  void load(const BatchFn& each);
+  std::vector<WalBatch> load();  // the same, gathered (small files: tests, tools)
 
   // Returns once the batch is on disk. Batches written by several threads meanwhile share one
   // fdatasync (group commit): a partition's worker waits for the disk once per round, not once
-  // per batch of every partition in turn.
-  uint64_t write_batch(int32_t partition, const std::vector<Record>& records);
+  // per batch of every partition in turn. `positions`, if given, receives where each record lies.
+  uint64_t write_batch(int32_t partition, const std::vector<Record>& records, std::vector<uint64_t>* positions = nullptr);
   // Marks a batch whose append failed, so that replay leaves it out; `failed` are record indexes.
   void cancel(uint64_t seq, const std::vector<uint32_t>& failed);
+
+  // Reads back the key and value of the record at `position` (as load or write_batch gave it).
+  // `buffer` is the caller's: neighbouring records are then read with one pread. Thread-safe.
+  struct ReadBuffer {
+    uint64_t start = 0;
+    std::string data;
+  };
+  void read_record(uint64_t position, ReadBuffer& buffer, std::string& key, std::string& value) const;
 
  private:
   void append_frame(const std::string& payload);  // the caller holds mu_
   void sync_through(std::unique_lock<std::mutex>& lock, uint64_t bytes);
+  const char* bytes_at(ReadBuffer& buffer, uint64_t position, size_t length) const;
   std::string path_;
   std::mutex mu_;
   std::condition_variable synced_cv_;
   int fd_ = -1;
   uint64_t next_seq_ = 1;
+  uint64_t size_ = 0;     // of the file: where the next frame goes
   uint64_t written_ = 0;  // bytes written by this process
   uint64_t synced_ = 0;   // of which known to be on disk
   bool syncing_ = false;  // a thread is in fdatasync for everyone

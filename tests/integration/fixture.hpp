@@ -26,17 +26,19 @@ struct DevServer {
   TestDatabase db;
   std::unique_ptr<RegentProcess> proc;
 
+  std::map<std::string, std::string> extra_env;  // beyond the defaults below, for every start
+
   DevServer() { start(); }
+  explicit DevServer(std::map<std::string, std::string> extra) : extra_env(std::move(extra)) { start(); }
   void start() {
-    proc = std::make_unique<RegentProcess>(
-        std::vector<std::string>{"dev"},
-        std::map<std::string, std::string>{{"REGENT_DATA_DIR", dir.path()},
+    std::map<std::string, std::string> env{{"REGENT_DATA_DIR", dir.path()},
                                            {"REGENT_PG_URL", db.url()},
                                            {"REGENT_HTTP_PORT", "0"},
                                            {"REGENT_KAFKA_PARTITIONS", std::to_string(kPartitions)},
                                            {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
-                                           {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}},
-        dir.path() + "/regent.log");
+                                           {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}};
+    for (const auto& [k, v] : extra_env) env[k] = v;
+    proc = std::make_unique<RegentProcess>(std::vector<std::string>{"dev"}, env, dir.path() + "/regent.log");
   }
   int port() const { return proc->port(); }
 
