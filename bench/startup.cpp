@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands/processor.hpp"
+#include "commands/snapshot.hpp"
 #include "commands/snapshot_store.hpp"
 #include "core/config.hpp"
 #include "core/json.hpp"
@@ -78,5 +79,35 @@ int main(int argc, char** argv) {
                 static_cast<long long>(p.events_read_at_start()));
     options.snapshots = nullptr;
   }
+  double zero_rate = 0;  // events replayed per second, from the start-up from zero
+  {
+    auto t = Clock::now();
+    commands::Processor p(log, "bench-zero-again");
+    p.start();
+    zero_rate = double(p.events_read_at_start()) / seconds_since(t);
+  }
+  // What the snapshot interval weighs: loading (decoding) a snapshot against replaying the events
+  // it spares, and what saving one costs.
+  double bytes = 0, decode_s = 0, save_s = 0;
+  for (int32_t p = 0; p < log.partitions(); ++p) {
+    auto stored = store.load(p);
+    if (!stored) continue;
+    bytes += double(stored->state.size());
+    auto t = Clock::now();
+    auto state = commands::decode_snapshot(stored->state);
+    decode_s += seconds_since(t);
+    t = Clock::now();
+    commands::StoredSnapshot again{stored->next_offset, stored->last_event_id, commands::encode_snapshot(state.value())};
+    store.save(p, again);
+    save_s += seconds_since(t);
+  }
+  double load_rate = bytes / decode_s;
+  double per_event = load_rate / (2 * zero_rate);  // N events replay in 2 S / load_rate: S / N bytes an event
+  std::printf("\nsnapshots: %.1f MB in all; decoded at %.0f MB/s, encoded and saved at %.0f MB/s\n", bytes / 1048576,
+              load_rate / 1048576, bytes / save_s / 1048576);
+  std::printf("replay from zero: %.0f events/s\n", zero_rate);
+  std::printf("a tail that replays in twice a snapshot's load time: one event per %.0f bytes of snapshot\n", per_event);
+  std::printf("saving at that interval costs %.1f us of one thread per event appended\n",
+              1e6 * save_s / (bytes / per_event));
   return 0;
 }

@@ -111,6 +111,7 @@ struct Processor::Slot {
   bool stale = false;    // an append failed: reload from the log before deciding again
   Clock::time_point unavailable_until{};
   int64_t snapshot_offset = 0;  // next_offset of the latest snapshot saved (or being saved) or loaded
+  std::atomic<int64_t> snapshot_bytes{0};  // its size, once known
   std::thread saver;             // the snapshot being saved, if any
   std::atomic<bool> saving{false};
   std::string chain;            // id of the last record decided by this writer: the next event's writerprev
@@ -231,6 +232,7 @@ bool Processor::load_snapshot(Slot& slot, int64_t end, int64_t earliest, std::st
     }
     slot.state = std::move(state.value());
     slot.snapshot_offset = slot.state.next_offset;
+    slot.snapshot_bytes = static_cast<int64_t>(stored->state.size());
     return true;
   } catch (const std::exception& ex) {
     why_not = std::string("snapshots are unavailable: ") + ex.what();
@@ -270,9 +272,13 @@ bool Processor::log_continues(Slot& slot, const PartitionState& state, int64_t e
   return e && events::admit(fence, *e) != events::Verdict::invalid;
 }
 
+int64_t Processor::snapshot_interval(const Slot& slot) const {
+  return std::max(options_.snapshot_every, slot.snapshot_bytes / std::max<int64_t>(options_.snapshot_bytes_per_event, 1));
+}
+
 bool Processor::snapshot_due(const Slot& slot) const {
   return options_.snapshots && !slot.stale && !slot.saving &&
-         slot.state.next_offset - slot.snapshot_offset >= options_.snapshot_every;
+         slot.state.next_offset - slot.snapshot_offset >= snapshot_interval(slot);
 }
 
 // Only acknowledged state is saved: callers make sure nothing is decided on top of it. The worker
@@ -283,14 +289,16 @@ void Processor::maybe_snapshot(Slot& slot, bool force) {
   if (slot.saver.joinable() && (force || !slot.saving)) slot.saver.join();
   if (slot.saving) return;
   int64_t behind = slot.state.next_offset - slot.snapshot_offset;
-  if (behind <= 0 || (!force && behind < options_.snapshot_every)) return;
+  if (behind <= 0 || (!force && behind < snapshot_interval(slot))) return;
   auto copy = std::make_shared<PartitionState>(slot.state);
   slot.snapshot_offset = copy->next_offset;
-  auto save = [this, partition = slot.partition, copy] {
+  auto save = [this, &slot, copy] {
+    int32_t partition = slot.partition;
     try {
       auto started = Clock::now();
       StoredSnapshot stored{copy->next_offset, copy->last_event_id, encode_snapshot(*copy)};
       options_.snapshots->save(partition, stored);
+      slot.snapshot_bytes = static_cast<int64_t>(stored.state.size());
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
       core::Metrics::global().counter_add("regent_command_snapshots_total", {});
       logger.info("snapshot saved", {{"partition", std::to_string(partition)},

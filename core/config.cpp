@@ -95,7 +95,7 @@ const std::vector<Option>& options() {
       {"REGENT_EMBEDDED_LOG_MEMORY",
        "bytes of each partition's newest records the embedded log keeps in memory; older ones are read from its file",
        REGENT_INT(embedded_log_memory, 1024, 1 << 30)},
-      {"REGENT_SNAPSHOT_EVERY", "events of a partition between two snapshots of its command state (0: none)",
+      {"REGENT_SNAPSHOT_EVERY", "the least events of a partition between two snapshots of its command state; more as the state grows (0: no snapshots)",
        REGENT_INT(snapshot_every, 0, 1000000000)},
       {"REGENT_HANDLER_THREADS", "threads for request handlers that block (queries, password hashing, forwarding); commands wait without one",
        REGENT_INT(handler_threads, 1, 1024)},

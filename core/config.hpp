@@ -34,7 +34,7 @@ struct Config {
   std::string jwt_issuer = "regent";
   int64_t access_token_ttl_s = 900;
   int embedded_log_memory = 4 << 20;  // bytes of each partition's newest records `dev` keeps in memory
-  int snapshot_every = 100000;  // events; 0 turns snapshots off
+  int snapshot_every = 1000;  // the least events between two snapshots of a partition; 0 turns them off
   int handler_threads = 64;  // for handlers that block: queries, password hashing, forwarding
   int64_t max_body_bytes = 1 << 20;
   // Several `serve` instances: where the others reach this one, and how soon the group notices one

@@ -1,0 +1,144 @@
+// Memory of the embedded log (`regent dev`'s) as its history grows: writes about 2 M events
+// (tenants, users, wallet credits, as the command side would) into the embedded log, printing the
+// process's resident memory every 200,000 events, then reads every partition from offset zero
+// through a reader of the embedded log, restarts the log from its write-ahead file and reads it all
+// again. Prints figures; asserts nothing (but says so when a read comes back short).
+//
+//   regent_bench_embedded_log [events]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "bench/synthetic_log.hpp"
+#include "events/envelope.hpp"
+#include "events/history.hpp"
+#include "events/log_reader.hpp"
+
+using namespace regent;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double rss_mb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  return -1;
+}
+
+double history_mb(const events::EventLog& log) {
+  return log.history() ? double(log.history()->memory_bytes()) / (1 << 20) : 0;
+}
+
+// Reads every partition from offset zero to its end; returns the events read, or -1 when an
+// offset is missing, repeated or holds no event.
+int64_t read_all(events::EventLog& log, double& seconds) {
+  auto started = Clock::now();
+  events::LogReader reader(log.brokers(), log.topic(), log.history());
+  std::map<int32_t, int64_t> from, ends;
+  for (int32_t p = 0; p < log.partitions(); ++p) {
+    from[p] = 0;
+    ends[p] = reader.cached_end_offset(p);
+  }
+  reader.assign(from);
+  std::map<int32_t, int64_t> next = from;
+  int64_t total = 0, wanted = 0;
+  for (const auto& [p, e] : ends) wanted += e;
+  auto idle_since = Clock::now();
+  while (total < wanted && seconds_since(idle_since) < 10) {
+    auto batch = reader.poll(5000, std::chrono::milliseconds(100));
+    if (!batch.empty()) idle_since = Clock::now();
+    for (const auto& m : batch) {
+      if (m.offset != next[m.partition]++ || !events::parse_envelope(m.value)) return -1;
+      ++total;
+    }
+  }
+  seconds = seconds_since(started);
+  return total == wanted ? total : -1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t target = argc > 1 ? std::atoll(argv[1]) : 2'000'000;
+  char dir_template[] = "/tmp/regent-bench-XXXXXX";
+  core::Config config;
+  config.kafka_brokers = "embedded";
+  config.kafka_partitions = 6;
+  config.data_dir = mkdtemp(dir_template);
+  std::printf("embedded log in %s, %d partitions, %.0f MB of each partition's newest records in memory\n",
+              config.data_dir.c_str(), config.kafka_partitions, config.embedded_log_memory / 1048576.0);
+  std::printf("RSS at start: %.0f MB\n", rss_mb());
+  auto log = std::make_unique<events::EventLog>(config);
+  {
+    commands::Processor first(*log, "bench-writer");
+    first.start();
+    first.acquire_all();
+    first.stop();
+  }
+  std::printf("\n%10s %10s %12s %10s\n", "events", "RSS MB", "history MB", "s");
+  auto started = Clock::now();
+  bench::SyntheticLog h(*log, "bench-writer");
+  const std::string hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdGFuZHBlcHBlcg$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
+  int64_t next_report = 200'000;
+  for (int t = 0; h.count() < target; ++t) {
+    std::string tenant = core::uuid_v7();
+    h.add(tenant, "tenant.created", "tenants/" + tenant, 1,
+          {{"tenant_id", tenant},
+           {"name", "Tenant " + std::to_string(t)},
+           {"slug", "t-" + std::to_string(t)},
+           {"settings", {{"currency", "USD"}, {"activity_costs", {{"form_download", 100}}}, {"max_users", 100000}}}});
+    for (int u = 0; u < 100 && h.count() < target; ++u) {
+      std::string user = core::uuid_v7();
+      h.add(tenant, "user.created", "users/" + user, 1,
+            {{"user_id", user},
+             {"roles", boost::json::array{"viewer"}},
+             {"parent_user_id", nullptr},
+             {"password_hash", hash},
+             {"wallet", {{"currency", "USD"}}},
+             {"personal", {{"email", "u" + std::to_string(u) + "@t" + std::to_string(t) + ".test"}, {"full_name", "U"}}}});
+      for (int c = 0; c < 9 && h.count() < target; ++c)
+        h.add(tenant, "wallet.credited", "users/" + user + "/wallet", 2 + c,
+              {{"transaction_id", core::uuid_v7()},
+               {"user_id", user},
+               {"amount", 100},
+               {"balance_after", 100 * (c + 1)},
+               {"currency", "USD"},
+               {"reference", nullptr},
+               {"description", nullptr}});
+      if (h.count() >= next_report) {
+        h.flush_all();
+        std::printf("%10lld %10.0f %12.1f %10.1f\n", static_cast<long long>(h.count()), rss_mb(), history_mb(*log),
+                    seconds_since(started));
+        std::fflush(stdout);
+        next_report += 200'000;
+      }
+    }
+  }
+  h.flush_all();
+  int64_t written = h.count() + config.kafka_partitions;  // and the writer's markers
+  uint64_t file_bytes = std::filesystem::file_size(std::filesystem::path(config.data_dir) / "events.wal");
+  std::printf("written: %lld events in %.1f s; write-ahead file %.0f MB (%.0f bytes an event)\n",
+              static_cast<long long>(written), seconds_since(started), double(file_bytes) / 1048576.0,
+              double(file_bytes) / double(written));
+
+  double secs = 0;
+  int64_t read = read_all(*log, secs);
+  std::printf("read from offset zero: %lld events in %.1f s (%s); RSS %.0f MB\n", static_cast<long long>(read), secs,
+              read == written ? "every event, in order" : "SHORT", rss_mb());
+
+  log.reset();
+  auto restarting = Clock::now();
+  log = std::make_unique<events::EventLog>(config);
+  std::printf("restart from the write-ahead file: %.1f s; RSS %.0f MB\n", seconds_since(restarting), rss_mb());
+  read = read_all(*log, secs);
+  std::printf("read from offset zero after the restart: %lld events in %.1f s (%s); RSS %.0f MB\n",
+              static_cast<long long>(read), secs, read == written ? "every event, in order" : "SHORT", rss_mb());
+  log.reset();
+  std::filesystem::remove_all(config.data_dir);
+  return 0;
+}
