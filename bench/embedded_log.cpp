@@ -4,7 +4,7 @@
 // through a reader of the embedded log, restarts the log from its write-ahead file and reads it all
 // again. Prints figures; asserts nothing (but says so when a read comes back short).
 //
-//   regent_bench_embedded_log [events]
+//   regent_bench_embedded_log [events] [folder]   (a folder given is used and kept)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
   core::Config config;
   config.kafka_brokers = "embedded";
   config.kafka_partitions = 6;
-  config.data_dir = mkdtemp(dir_template);
+  bool keep = argc > 2;
+  config.data_dir = keep ? argv[2] : mkdtemp(dir_template);
   std::printf("embedded log in %s, %d partitions, %.0f MB of each partition's newest records in memory\n",
               config.data_dir.c_str(), config.kafka_partitions, config.embedded_log_memory / 1048576.0);
   std::printf("RSS at start: %.0f MB\n", rss_mb());
@@ -139,6 +140,6 @@ int main(int argc, char** argv) {
   std::printf("read from offset zero after the restart: %lld events in %.1f s (%s); RSS %.0f MB\n",
               static_cast<long long>(read), secs, read == written ? "every event, in order" : "SHORT", rss_mb());
   log.reset();
-  std::filesystem::remove_all(config.data_dir);
+  if (!keep) std::filesystem::remove_all(config.data_dir);
   return 0;
 }

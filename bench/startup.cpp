@@ -71,9 +71,11 @@ int main(int argc, char** argv) {
   // A few hundred events after the snapshot: the tail a real restart would read.
   options.snapshot_every = 1'000'000'000;
   auto from_snapshot = Clock::now();
+  double snapshot_start_s = 0;
   {
     commands::Processor p(log, "bench-snapshot", options);
     p.start();
+    snapshot_start_s = seconds_since(from_snapshot);
     p.acquire_all();
     std::printf("start-up from snapshot: %6.2f s (%lld events read beyond it)\n", seconds_since(from_snapshot),
                 static_cast<long long>(p.events_read_at_start()));
@@ -101,12 +103,15 @@ int main(int argc, char** argv) {
     store.save(p, again);
     save_s += seconds_since(t);
   }
-  double load_rate = bytes / decode_s;
-  double per_event = load_rate / (2 * zero_rate);  // N events replay in 2 S / load_rate: S / N bytes an event
-  std::printf("\nsnapshots: %.1f MB in all; decoded at %.0f MB/s, encoded and saved at %.0f MB/s\n", bytes / 1048576,
-              load_rate / 1048576, bytes / save_s / 1048576);
+  // Loading a snapshot at start is reading it from Postgres, decoding it and checking it against
+  // the log: the start-up from snapshots, all of it.
+  double load_rate = bytes / snapshot_start_s;
+  double per_event = load_rate / zero_rate;  // N events replay in S / load_rate: S / N bytes an event
+  std::printf("\nsnapshots: %.1f MB in all; loaded at start at %.0f MB/s (decoding alone %.0f MB/s), encoded and "
+              "saved at %.0f MB/s\n",
+              bytes / 1048576, load_rate / 1048576, bytes / decode_s / 1048576, bytes / save_s / 1048576);
   std::printf("replay from zero: %.0f events/s\n", zero_rate);
-  std::printf("a tail that replays in twice a snapshot's load time: one event per %.0f bytes of snapshot\n", per_event);
+  std::printf("a tail that replays in a snapshot's load time: one event per %.0f bytes of snapshot\n", per_event);
   std::printf("saving at that interval costs %.1f us of one thread per event appended\n",
               1e6 * save_s / (bytes / per_event));
   return 0;

@@ -62,12 +62,12 @@ struct ProcessorOptions {
   std::chrono::milliseconds retry_after_failure{1000};  // fail fast this long after the log failed
   SnapshotStore* snapshots = nullptr;  // where partitions' states are saved, if anywhere
   // A snapshot of a partition is due after `snapshot_every` events and once the events since the
-  // last one would take about twice as long to replay as that snapshot takes to load: one event
-  // per `snapshot_bytes_per_event` bytes of it (bench/startup measures both rates). Start-up then
-  // takes at most about three snapshot loads, and saving costs the same few microseconds an event
-  // whatever the state's size.
+  // last one would take about as long to replay as that snapshot takes to load: one event per
+  // `snapshot_bytes_per_event` bytes of it (bench/startup measured 114-189). Start-up then takes
+  // at most about two snapshot loads, and saving costs the same few microseconds an event whatever
+  // the state's size.
   int64_t snapshot_every = 1'000;
-  int64_t snapshot_bytes_per_event = 140;
+  int64_t snapshot_bytes_per_event = 150;
 };
 
 class Processor {

@@ -104,7 +104,7 @@ void EventLog::replay_wal() {
     }
     producer_->send(partition, batch->records, [&, batch, partition, first](const Producer::Delivery& d) {
       bool ok = d.error.empty() && !d.offsets.empty() && d.offsets.front() == first;
-      if (ok) history_->add(partition, batch->records, d.offsets, batch->positions);
+      if (ok) history_->add(partition, std::move(batch->records), d.offsets, batch->positions);
       std::lock_guard lock(mu);
       if (!ok && failure.empty())
         failure = "replaying the embedded log failed at partition " + std::to_string(partition) + " offset " +

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/log.hpp"
 #include "events/wal.hpp"
@@ -36,6 +37,18 @@ History::~History() {
 
 void History::add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets,
                   const std::vector<uint64_t>& positions) {
+  add_records(partition, records, offsets, positions);
+}
+
+void History::add(int32_t partition, std::vector<Record>&& records, const std::vector<int64_t>& offsets,
+                  const std::vector<uint64_t>& positions) {
+  add_records(partition, std::move(records), offsets, positions);
+}
+
+template <class Records>
+void History::add_records(int32_t partition, Records&& records, const std::vector<int64_t>& offsets,
+                          const std::vector<uint64_t>& positions) {
+  constexpr bool take = !std::is_const_v<std::remove_reference_t<Records>> && std::is_rvalue_reference_v<Records&&>;
   std::lock_guard lock(mu_);
   auto& part = partitions_.at(static_cast<size_t>(partition));
   for (size_t i = 0; i < records.size() && i < offsets.size(); ++i) {
@@ -50,8 +63,10 @@ void History::add(int32_t partition, const std::vector<Record>& records, const s
       broken_ = true;
       continue;
     }
-    part.tail.push_back({records[i].key, records[i].value, i < positions.size() ? positions[i] : 0});
     size_t bytes = records[i].key.size() + records[i].value.size();
+    uint64_t position = i < positions.size() ? positions[i] : 0;
+    if constexpr (take) part.tail.push_back({std::move(records[i].key), std::move(records[i].value), position});
+    else part.tail.push_back({records[i].key, records[i].value, position});
     part.bytes += bytes;
     memory_bytes_ += bytes;
   }

@@ -43,6 +43,9 @@ class History {
   // at `positions` (empty without a file).
   void add(int32_t partition, const std::vector<Record>& records, const std::vector<int64_t>& offsets,
            const std::vector<uint64_t>& positions = {});
+  // The same, taking the records' bytes instead of copying them.
+  void add(int32_t partition, std::vector<Record>&& records, const std::vector<int64_t>& offsets,
+           const std::vector<uint64_t>& positions);
 
   int64_t size(int32_t partition) const;  // the offset after the last record recorded
   // Up to `max` records of `partition` from `offset` on, in order; fewer at the history's end.
@@ -68,6 +71,9 @@ class History {
     size_t bytes = 0;
     int index_fd = -1;
   };
+  template <class Records>
+  void add_records(int32_t partition, Records&& records, const std::vector<int64_t>& offsets,
+                   const std::vector<uint64_t>& positions);
   void evict(int32_t partition, Partition& p);  // the caller holds mu_
   void read_indexed(int32_t partition, int64_t offset, size_t count, std::vector<Message>& out) const;
 

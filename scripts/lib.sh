@@ -9,7 +9,7 @@ REGENT_PG_PORT="${REGENT_PG_PORT:-54329}"
 BUILD_DIR="${REGENT_BUILD_DIR:-$ROOT/build}"
 PACKAGES=(g++ cmake make pkg-config ccache python3 python3-yaml
   libboost1.81-all-dev libboost-json1.81-dev
-  librdkafka-dev libpqxx-dev libsimdjson-dev libssl-dev libargon2-dev doctest-dev
+  librdkafka-dev libpqxx-dev libsimdjson-dev libssl-dev libargon2-dev zlib1g-dev doctest-dev
   postgresql postgresql-client kcat curl)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
