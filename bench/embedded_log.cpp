@@ -83,45 +83,12 @@ int main(int argc, char** argv) {
   }
   std::printf("\n%10s %10s %12s %10s\n", "events", "RSS MB", "history MB", "s");
   auto started = Clock::now();
-  bench::SyntheticLog h(*log, "bench-writer");
-  const std::string hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdGFuZHBlcHBlcg$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
-  int64_t next_report = 200'000;
-  for (int t = 0; h.count() < target; ++t) {
-    std::string tenant = core::uuid_v7();
-    h.add(tenant, "tenant.created", "tenants/" + tenant, 1,
-          {{"tenant_id", tenant},
-           {"name", "Tenant " + std::to_string(t)},
-           {"slug", "t-" + std::to_string(t)},
-           {"settings", {{"currency", "USD"}, {"activity_costs", {{"form_download", 100}}}, {"max_users", 100000}}}});
-    for (int u = 0; u < 100 && h.count() < target; ++u) {
-      std::string user = core::uuid_v7();
-      h.add(tenant, "user.created", "users/" + user, 1,
-            {{"user_id", user},
-             {"roles", boost::json::array{"viewer"}},
-             {"parent_user_id", nullptr},
-             {"password_hash", hash},
-             {"wallet", {{"currency", "USD"}}},
-             {"personal", {{"email", "u" + std::to_string(u) + "@t" + std::to_string(t) + ".test"}, {"full_name", "U"}}}});
-      for (int c = 0; c < 9 && h.count() < target; ++c)
-        h.add(tenant, "wallet.credited", "users/" + user + "/wallet", 2 + c,
-              {{"transaction_id", core::uuid_v7()},
-               {"user_id", user},
-               {"amount", 100},
-               {"balance_after", 100 * (c + 1)},
-               {"currency", "USD"},
-               {"reference", nullptr},
-               {"description", nullptr}});
-      if (h.count() >= next_report) {
-        h.flush_all();
-        std::printf("%10lld %10.0f %12.1f %10.1f\n", static_cast<long long>(h.count()), rss_mb(), history_mb(*log),
-                    seconds_since(started));
-        std::fflush(stdout);
-        next_report += 200'000;
-      }
-    }
-  }
-  h.flush_all();
-  int64_t written = h.count() + config.kafka_partitions;  // and the writer's markers
+  int64_t events = bench::write_history(*log, "bench-writer", target, [&](int64_t count) {
+    std::printf("%10lld %10.0f %12.1f %10.1f\n", static_cast<long long>(count), rss_mb(), history_mb(*log),
+                seconds_since(started));
+    std::fflush(stdout);
+  });
+  int64_t written = events + config.kafka_partitions;  // and the writer's markers
   uint64_t file_bytes = std::filesystem::file_size(std::filesystem::path(config.data_dir) / "events.wal");
   std::printf("written: %lld events in %.1f s; write-ahead file %.0f MB (%.0f bytes an event)\n",
               static_cast<long long>(written), seconds_since(started), double(file_bytes) / 1048576.0,

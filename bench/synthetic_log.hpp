@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <map>
 #include <string>
@@ -67,9 +68,12 @@ class SyntheticLog {
   int64_t count_ = 0;
 };
 
-// Appends about `target` events and returns how many.
-inline int64_t write_history(events::EventLog& log, const std::string& writer, int64_t target) {
+// Appends about `target` events and returns how many. `progress`, if given, is called with the
+// count every `progress_every` events, once they are all appended.
+inline int64_t write_history(events::EventLog& log, const std::string& writer, int64_t target,
+                             const std::function<void(int64_t)>& progress = {}, int64_t progress_every = 200'000) {
   SyntheticLog h(log, writer);
+  int64_t next_report = progress_every;
   const std::string hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdGFuZHBlcHBlcg$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
   int users_per_tenant = 100;
   int credits_per_user = 9;
@@ -98,6 +102,11 @@ inline int64_t write_history(events::EventLog& log, const std::string& writer, i
                {"currency", "USD"},
                {"reference", nullptr},
                {"description", nullptr}});
+      if (progress && h.count() >= next_report) {
+        h.flush_all();
+        progress(h.count());
+        next_report += progress_every;
+      }
     }
   }
   h.flush_all();

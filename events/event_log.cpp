@@ -67,74 +67,51 @@ void EventLog::flush(int timeout_ms) { producer_->flush(timeout_ms); }
 
 bool EventLog::reachable(int timeout_ms) { return producer_->reachable(timeout_ms); }
 
-// Produces the write-ahead file back, reproducing every offset. Batches of a partition are
-// gathered into large appends and several are in flight at once (the idempotent producer keeps
-// their order), with a bounded amount in memory whatever the size of the file.
+// Produces the write-ahead file back, reproducing every offset: each batch as it is read, straight
+// from the file's read buffer, with many in flight (the idempotent producer keeps a partition's
+// order). The history records the replayed events by their place in the file only: whatever the
+// size of the file, start-up holds a bounded amount, and readers read old events from the file.
 void EventLog::replay_wal() {
-  constexpr size_t kAppendBytes = 1 << 20, kInFlightBytes = 64 << 20, kInFlightRecords = 50'000;
+  constexpr size_t kInFlightRecords = 50'000;
   auto started = std::chrono::steady_clock::now();
-  struct Gathered {
-    std::vector<Record> records;
-    std::vector<uint64_t> positions;
-    size_t bytes = 0;
-  };
-  std::vector<Gathered> gathered(static_cast<size_t>(partitions_));
-  std::vector<int64_t> next(static_cast<size_t>(partitions_), 0);  // the offset the next append must start at
+  std::vector<int64_t> next(static_cast<size_t>(partitions_), 0);  // the offset the next batch must start at
   std::mutex mu;
   std::condition_variable cv;
-  size_t in_flight_bytes = 0, in_flight_records = 0;
+  size_t in_flight = 0;
   std::string failure;
   size_t events = 0;
-
-  auto send = [&](int32_t partition) {
-    auto& g = gathered[static_cast<size_t>(partition)];
-    if (g.records.empty()) return;
-    auto batch = std::make_shared<Gathered>(std::move(g));
-    g = Gathered{};
-    int64_t first = next[static_cast<size_t>(partition)];
-    next[static_cast<size_t>(partition)] += static_cast<int64_t>(batch->records.size());
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] {
-        return !failure.empty() || (in_flight_bytes < kInFlightBytes && in_flight_records < kInFlightRecords);
-      });
-      if (!failure.empty()) return;
-      in_flight_bytes += batch->bytes;
-      in_flight_records += batch->records.size();
-    }
-    producer_->send(partition, batch->records, [&, batch, partition, first](const Producer::Delivery& d) {
-      bool ok = d.error.empty() && !d.offsets.empty() && d.offsets.front() == first;
-      if (ok) history_->add(partition, std::move(batch->records), d.offsets, batch->positions);
-      std::lock_guard lock(mu);
-      if (!ok && failure.empty())
-        failure = "replaying the embedded log failed at partition " + std::to_string(partition) + " offset " +
-                  std::to_string(first) + (d.error.empty() ? "" : ": " + d.error);
-      in_flight_bytes -= batch->bytes;
-      in_flight_records -= batch->records.size();
-      cv.notify_all();
-    });
-  };
-
   auto drain = [&] {
     std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return in_flight_records == 0; });
+    cv.wait(lock, [&] { return in_flight == 0; });
     if (!failure.empty()) throw std::runtime_error(failure);
   };
   try {
-  wal_->load([&](WalBatch& b, const std::vector<uint64_t>& positions) {
-    if (b.partition < 0 || b.partition >= partitions_)
-      throw std::runtime_error("the embedded log's file names partition " + std::to_string(b.partition) + " of " +
-                               std::to_string(partitions_));
-    auto& g = gathered[static_cast<size_t>(b.partition)];
-    for (size_t i = 0; i < b.records.size(); ++i) {
-      g.bytes += b.records[i].key.size() + b.records[i].value.size();
-      g.records.push_back(std::move(b.records[i]));
-      g.positions.push_back(positions[i]);
-    }
-    events += b.records.size();
-    if (g.bytes >= kAppendBytes) send(b.partition);
-  });
-  for (int32_t p = 0; p < partitions_; ++p) send(p);
+    wal_->load_views([&](int32_t partition, uint64_t, const std::vector<RecordView>& records,
+                         const std::vector<uint64_t>& positions) {
+      if (records.empty()) return;
+      if (partition < 0 || partition >= partitions_)
+        throw std::runtime_error("the embedded log's file names partition " + std::to_string(partition) + " of " +
+                                 std::to_string(partitions_));
+      int64_t first = next[static_cast<size_t>(partition)];
+      next[static_cast<size_t>(partition)] += static_cast<int64_t>(records.size());
+      events += records.size();
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !failure.empty() || in_flight < kInFlightRecords; });
+        if (!failure.empty()) return;
+        in_flight += records.size();
+      }
+      producer_->send(partition, records, [&, partition, first, positions](const Producer::Delivery& d) {
+        bool ok = d.error.empty() && !d.offsets.empty() && d.offsets.front() == first;
+        if (ok) history_->add_indexed(partition, d.offsets, positions);
+        std::lock_guard lock(mu);
+        if (!ok && failure.empty())
+          failure = "replaying the embedded log failed at partition " + std::to_string(partition) + " offset " +
+                    std::to_string(first) + (d.error.empty() ? "" : ": " + d.error);
+        in_flight -= d.offsets.size();
+        cv.notify_all();
+      });
+    });
   } catch (...) {
     drain();  // the acknowledgements still to come refer to this frame
     throw;

@@ -51,9 +51,10 @@ void History::add_records(int32_t partition, Records&& records, const std::vecto
   constexpr bool take = !std::is_const_v<std::remove_reference_t<Records>> && std::is_rvalue_reference_v<Records&&>;
   std::lock_guard lock(mu_);
   auto& part = partitions_.at(static_cast<size_t>(partition));
+  write_unwritten(partition, part);
   for (size_t i = 0; i < records.size() && i < offsets.size(); ++i) {
     if (offsets[i] < 0) continue;
-    int64_t expected = part.base + static_cast<int64_t>(part.tail.size());
+    int64_t expected = part.end();
     if (offsets[i] != expected) {
       // Only this process appends to the embedded log, so offsets are dense; anything else would
       // make the history lie. Readers then get what the mock has, and fail loudly where it lacks.
@@ -74,6 +75,51 @@ void History::add_records(int32_t partition, Records&& records, const std::vecto
   grown_.notify_all();
 }
 
+void History::add_indexed(int32_t partition, const std::vector<int64_t>& offsets, const std::vector<uint64_t>& positions) {
+  constexpr size_t kWriteEvery = 8192;  // entries: one index write per 64 KB of it
+  std::lock_guard lock(mu_);
+  auto& part = partitions_.at(static_cast<size_t>(partition));
+  if (!part.tail.empty()) throw std::logic_error("records by position after records in memory");
+  for (size_t i = 0; i < offsets.size() && i < positions.size(); ++i) {
+    if (offsets[i] < 0) continue;
+    if (offsets[i] != part.end()) {
+      logger.error("the embedded log's history lost step", {{"partition", std::to_string(partition)},
+                                                           {"expected", std::to_string(part.end())},
+                                                           {"offset", std::to_string(offsets[i])}});
+      broken_ = true;
+      continue;
+    }
+    part.unwritten.push_back(positions[i]);
+  }
+  if (part.unwritten.size() >= kWriteEvery) write_unwritten(partition, part);
+  grown_.notify_all();
+}
+
+void History::write_unwritten(int32_t partition, Partition& part) const {
+  if (part.unwritten.empty()) return;
+  if (!const_cast<History*>(this)->write_index(partition, part, part.unwritten))
+    throw std::runtime_error("the embedded log's offset index cannot be written");
+  part.base += static_cast<int64_t>(part.unwritten.size());
+  part.unwritten.clear();
+}
+
+bool History::write_index(int32_t partition, Partition& part, const std::vector<uint64_t>& entries) {
+  size_t length = entries.size() * kEntry;
+  auto at = static_cast<off_t>(static_cast<uint64_t>(part.base) * kEntry);
+  const char* data = reinterpret_cast<const char*>(entries.data());
+  for (size_t done = 0; done < length;) {
+    ssize_t n = ::pwrite(part.index_fd, data + done, length - done, at + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      logger.error("the embedded log's offset index cannot be written",
+                   {{"partition", std::to_string(partition)}, {"error", std::strerror(errno)}});
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 // The oldest records leave memory once the tail is over its budget; their positions go to the
 // index first, so that a reader never finds an offset in neither place.
 void History::evict(int32_t partition, Partition& part) {
@@ -85,19 +131,10 @@ void History::evict(int32_t partition, Partition& part) {
     entries.push_back(it->position);
     freed += it->key.size() + it->value.size();
   }
-  size_t length = entries.size() * kEntry;
-  auto at = static_cast<off_t>(static_cast<uint64_t>(part.base) * kEntry);
-  const char* data = reinterpret_cast<const char*>(entries.data());
-  for (size_t done = 0; done < length;) {
-    ssize_t n = ::pwrite(part.index_fd, data + done, length - done, at + static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      logger.error("the embedded log's offset index cannot be written; its records stay in memory",
-                   {{"partition", std::to_string(partition)}, {"error", std::strerror(errno)}});
-      index_failed_ = true;
-      return;
-    }
-    done += static_cast<size_t>(n);
+  if (!write_index(partition, part, entries)) {
+    logger.error("records of the embedded log stay in memory", {{"partition", std::to_string(partition)}});
+    index_failed_ = true;
+    return;
   }
   part.tail.erase(part.tail.begin(), part.tail.begin() + static_cast<std::ptrdiff_t>(entries.size()));
   part.base += static_cast<int64_t>(entries.size());
@@ -107,8 +144,7 @@ void History::evict(int32_t partition, Partition& part) {
 
 int64_t History::size(int32_t partition) const {
   std::lock_guard lock(mu_);
-  const auto& part = partitions_.at(static_cast<size_t>(partition));
-  return part.base + static_cast<int64_t>(part.tail.size());
+  return partitions_.at(static_cast<size_t>(partition)).end();
 }
 
 size_t History::memory_bytes() const {
@@ -141,10 +177,11 @@ void History::read_indexed(int32_t partition, int64_t offset, size_t count, std:
 std::vector<Message> History::read(int32_t partition, int64_t offset, size_t max) const {
   std::vector<Message> out;
   if (offset < 0) return out;
-  const auto& part = partitions_.at(static_cast<size_t>(partition));
+  auto& part = partitions_.at(static_cast<size_t>(partition));
   while (out.size() < max) {
     std::unique_lock lock(mu_);
-    int64_t end = part.base + static_cast<int64_t>(part.tail.size());
+    write_unwritten(partition, part);
+    int64_t end = part.end();
     if (offset >= end) break;
     if (offset < part.base) {
       auto count = static_cast<size_t>(std::min<int64_t>(part.base - offset, static_cast<int64_t>(max - out.size())));
@@ -181,10 +218,8 @@ void History::wait_for_more(const std::map<int32_t, int64_t>& from, std::chrono:
   std::unique_lock lock(mu_);
   grown_.wait_for(lock, timeout, [&] {
     if (broken_) return true;
-    for (const auto& [p, offset] : from) {
-      const auto& part = partitions_.at(static_cast<size_t>(p));
-      if (offset < part.base + static_cast<int64_t>(part.tail.size())) return true;
-    }
+    for (const auto& [p, offset] : from)
+      if (offset < partitions_.at(static_cast<size_t>(p)).end()) return true;
     return false;
   });
 }

@@ -47,6 +47,10 @@ class History {
   void add(int32_t partition, std::vector<Record>&& records, const std::vector<int64_t>& offsets,
            const std::vector<uint64_t>& positions);
 
+  // Records the file holds at `positions`, acknowledged at `offsets`, recorded by position only
+  // (a replay of the file at start: they are read back from it when asked for).
+  void add_indexed(int32_t partition, const std::vector<int64_t>& offsets, const std::vector<uint64_t>& positions);
+
   int64_t size(int32_t partition) const;  // the offset after the last record recorded
   // Up to `max` records of `partition` from `offset` on, in order; fewer at the history's end.
   std::vector<Message> read(int32_t partition, int64_t offset, size_t max) const;
@@ -66,11 +70,16 @@ class History {
     uint64_t position = 0;  // in the write-ahead file
   };
   struct Partition {
-    int64_t base = 0;  // the offset of tail.front(); the index file holds [0, base)
+    int64_t base = 0;  // the index file holds [0, base); then come `unwritten`, then `tail`
+    std::vector<uint64_t> unwritten;  // positions of records added by position, not yet in the index
     std::deque<Stored> tail;
     size_t bytes = 0;
     int index_fd = -1;
+    int64_t tail_start() const { return base + static_cast<int64_t>(unwritten.size()); }
+    int64_t end() const { return tail_start() + static_cast<int64_t>(tail.size()); }
   };
+  bool write_index(int32_t partition, Partition& p, const std::vector<uint64_t>& entries);  // the caller holds mu_
+  void write_unwritten(int32_t partition, Partition& p) const;  // the caller holds mu_
   template <class Records>
   void add_records(int32_t partition, Records&& records, const std::vector<int64_t>& offsets,
                    const std::vector<uint64_t>& positions);
@@ -81,7 +90,7 @@ class History {
   size_t tail_bytes_ = 0;
   mutable std::mutex mu_;
   mutable std::condition_variable grown_;
-  std::vector<Partition> partitions_;
+  mutable std::vector<Partition> partitions_;
   size_t memory_bytes_ = 0;
   bool broken_ = false;
   bool index_failed_ = false;  // said once; records then stay in memory

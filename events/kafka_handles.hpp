@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct Record {
   std::string key;
   std::string value;
   Headers headers;
+};
+
+// A record whose bytes live elsewhere (the write-ahead file's read buffer, while it is replayed).
+struct RecordView {
+  std::string_view key;
+  std::string_view value;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
 };
 
 struct Message {

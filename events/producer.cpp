@@ -93,8 +93,9 @@ Producer::Delivery Producer::append(int32_t partition, const std::vector<Record>
   return batch->delivery();
 }
 
-std::shared_ptr<InFlight> Producer::send(int32_t partition, const std::vector<Record>& records,
-                                         std::function<void(const Delivery&)> on_done) {
+template <class R>
+std::shared_ptr<InFlight> Producer::send_records(int32_t partition, const std::vector<R>& records,
+                                                 std::function<void(const Delivery&)> on_done) {
   auto batch = std::make_shared<InFlight>();
   batch->delivery_.offsets.assign(records.size(), -1);
   batch->slots_.resize(records.size());
@@ -103,7 +104,7 @@ std::shared_ptr<InFlight> Producer::send(int32_t partition, const std::vector<Re
   batch->self_ = batch;
   size_t produced = 0;
   for (size_t i = 0; i < records.size(); ++i) {
-    const Record& r = records[i];
+    const R& r = records[i];
     batch->slots_[i] = {batch.get(), i};
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(r.headers.size());
     for (const auto& [k, v] : r.headers)
@@ -131,6 +132,16 @@ std::shared_ptr<InFlight> Producer::send(int32_t partition, const std::vector<Re
     batch->on_done_(batch->delivery_);
   }
   return batch;
+}
+
+std::shared_ptr<InFlight> Producer::send(int32_t partition, const std::vector<Record>& records,
+                                         std::function<void(const Delivery&)> on_done) {
+  return send_records(partition, records, std::move(on_done));
+}
+
+std::shared_ptr<InFlight> Producer::send(int32_t partition, const std::vector<RecordView>& records,
+                                         std::function<void(const Delivery&)> on_done) {
+  return send_records(partition, records, std::move(on_done));
 }
 
 }  // namespace regent::events

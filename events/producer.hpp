@@ -60,6 +60,9 @@ class Producer {
   // has its report (keep it short).
   std::shared_ptr<InFlight> send(int32_t partition, const std::vector<Record>& records,
                                  std::function<void(const Delivery&)> on_done = {});
+  // The same for records whose bytes live elsewhere: they are copied before send returns.
+  std::shared_ptr<InFlight> send(int32_t partition, const std::vector<RecordView>& records,
+                                 std::function<void(const Delivery&)> on_done = {});
 
   // Waits for everything in flight (graceful shutdown).
   void flush(int timeout_ms);
@@ -68,6 +71,9 @@ class Producer {
   bool reachable(int timeout_ms);
 
  private:
+  template <class R>
+  std::shared_ptr<InFlight> send_records(int32_t partition, const std::vector<R>& records,
+                                         std::function<void(const Delivery&)> on_done);
   std::string topic_;
   int64_t timeout_ms_;
   KafkaHandle rk_;

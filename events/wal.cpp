@@ -42,16 +42,17 @@ struct Cursor {
     pos += bytes;
     return v;
   }
-  std::string str() {
+  std::string_view view() {
     uint32_t n = static_cast<uint32_t>(get(4));
     if (!ok || pos + n > s.size()) {
       ok = false;
       return {};
     }
-    std::string v(s.substr(pos, n));
+    std::string_view v = s.substr(pos, n);
     pos += n;
     return v;
   }
+  std::string str() { return std::string(view()); }
 };
 
 // CRC-32 (IEEE), zlib's: several times faster than a table walk a byte at a time.
@@ -125,7 +126,7 @@ Wal::~Wal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void Wal::load(const BatchFn& each) {
+void Wal::load_views(const ViewFn& each) {
   std::lock_guard lock(mu_);
   struct stat st {};
   if (::fstat(fd_, &st) != 0) throw std::runtime_error("cannot stat " + path_ + ": " + std::strerror(errno));
@@ -155,38 +156,57 @@ void Wal::load(const BatchFn& each) {
   size_ = good_end;
   ::lseek(fd_, 0, SEEK_END);
   // Second pass, over frames the first one checked: the batches, a record's position being where
-  // its key's length begins.
+  // its key's length begins. The vectors keep their capacity from batch to batch.
   FrameScanner scan(fd_, good_end, false);
   uint64_t at = 0;
   std::string_view payload;
-  WalBatch b;
+  std::vector<RecordView> records;
   std::vector<uint64_t> positions;
   while (scan.next(at, payload)) {
     Cursor p{payload};
     uint8_t kind = static_cast<uint8_t>(p.get(1));
     if (kind != kBatch) continue;
-    b.seq = p.get(8);
-    b.partition = static_cast<int32_t>(p.get(4));
+    uint64_t seq = p.get(8);
+    auto partition = static_cast<int32_t>(p.get(4));
     uint32_t count = static_cast<uint32_t>(p.get(4));
-    b.records.clear();
+    size_t kept = 0;
     positions.clear();
-    auto gone = cancelled.find(b.seq);
+    auto gone = cancelled.find(seq);
     for (uint32_t i = 0; i < count && p.ok; ++i) {
       uint64_t position = at + kHeader + p.pos;
-      Record r;
-      r.key = p.str();
-      r.value = p.str();
+      if (records.size() <= kept) records.emplace_back();
+      RecordView& r = records[kept];
+      r.key = p.view();
+      r.value = p.view();
       uint32_t nh = static_cast<uint32_t>(p.get(4));
+      r.headers.resize(nh);
       for (uint32_t h = 0; h < nh && p.ok; ++h) {
-        std::string k = p.str();
-        r.headers.emplace_back(std::move(k), p.str());
+        r.headers[h].first = p.view();
+        r.headers[h].second = p.view();
       }
       if (gone != cancelled.end() && gone->second.count(i)) continue;
-      b.records.push_back(std::move(r));
+      ++kept;
       positions.push_back(position);
     }
-    each(b, positions);
+    records.resize(kept);
+    each(partition, seq, records, positions);
   }
+}
+
+void Wal::load(const BatchFn& each) {
+  WalBatch b;
+  load_views([&](int32_t partition, uint64_t seq, const std::vector<RecordView>& views,
+                 const std::vector<uint64_t>& positions) {
+    b.seq = seq;
+    b.partition = partition;
+    b.records.clear();
+    for (const auto& v : views) {
+      Record r{std::string(v.key), std::string(v.value), {}};
+      for (const auto& [k, value] : v.headers) r.headers.emplace_back(std::string(k), std::string(value));
+      b.records.push_back(std::move(r));
+    }
+    each(b, positions);
+  });
 }
 
 std::vector<WalBatch> Wal::load() {

@@ -32,6 +32,11 @@ class Wal {
   using BatchFn = std::function<void(WalBatch&, const std::vector<uint64_t>& positions)>;
   void load(const BatchFn& each);
   std::vector<WalBatch> load();  // the same, gathered (small files: tests, tools)
+  // The same with the records' bytes still in the file's read buffer (valid during the call): no
+  // copy of each key, value and header.
+  using ViewFn = std::function<void(int32_t partition, uint64_t seq, const std::vector<RecordView>& records,
+                                    const std::vector<uint64_t>& positions)>;
+  void load_views(const ViewFn& each);
 
   // Returns once the batch is on disk. Batches written by several threads meanwhile share one
   // fdatasync (group commit): a partition's worker waits for the disk once per round, not once

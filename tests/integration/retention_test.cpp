@@ -45,20 +45,23 @@ int64_t earliest(const std::string& brokers) {
   return reader.earliest_offset(0, std::chrono::seconds(5));
 }
 
-std::map<std::string, std::string> env_for(const regent::events::MockCluster& cluster, const TestDatabase& db,
-                                           const std::string& snapshot_every) {
-  auto env = cluster_env(cluster.bootstraps(), 1, db.url());
-  env["REGENT_SNAPSHOT_EVERY"] = snapshot_every;
-  return env;
-}
+// A one-partition topic on a mock cluster of the test's own, a database, and `serve`'s settings.
+struct Setup {
+  regent::events::MockCluster cluster{1};
+  TempDir dir;
+  TestDatabase db;
+  std::map<std::string, std::string> env;
+  explicit Setup(const std::string& snapshot_every) {
+    cluster.create_topic(kTopic, 1, 1);
+    env = cluster_env(cluster.bootstraps(), 1, db.url());
+    env["REGENT_SNAPSHOT_EVERY"] = snapshot_every;
+  }
+};
 }  // namespace
 
 TEST_CASE("serve restarted after the log's beginning was deleted starts from its snapshot") {
-  regent::events::MockCluster cluster(1);
-  cluster.create_topic(kTopic, 1, 1);
-  TempDir dir;
-  TestDatabase db;
-  auto env = env_for(cluster, db, "20");
+  Setup setup("20");
+  auto& [cluster, dir, db, env] = setup;
   auto serve = std::make_unique<RegentProcess>(std::vector<std::string>{"serve"}, env, dir.path() + "/serve.log");
   Tenant t(serve->port(), "kept");
   std::string bob = t.add_user("bob");
@@ -89,11 +92,8 @@ TEST_CASE("serve restarted after the log's beginning was deleted starts from its
 }
 
 TEST_CASE("without a snapshot that covers it, every reader of a truncated log stops with the same clear error") {
-  regent::events::MockCluster cluster(1);
-  cluster.create_topic(kTopic, 1, 1);
-  TempDir dir;
-  TestDatabase db;
-  auto env = env_for(cluster, db, "0");
+  Setup setup("0");
+  auto& [cluster, dir, db, env] = setup;
   {
     RegentProcess serve({"serve"}, env, dir.path() + "/serve.log");
     Tenant t(serve.port(), "lost");
