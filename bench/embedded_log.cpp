@@ -96,16 +96,19 @@ int main(int argc, char** argv) {
 
   double secs = 0;
   int64_t read = read_all(*log, secs);
-  std::printf("read from offset zero: %lld events in %.1f s (%s); RSS %.0f MB\n", static_cast<long long>(read), secs,
-              read == written ? "every event, in order" : "SHORT", rss_mb());
+  std::printf("read from offset zero: %lld events in %.1f s (%s); RSS %.0f MB\n",
+              static_cast<long long>(read), secs, read == written ? "every event, in order" : "SHORT",
+              rss_mb());
 
   log.reset();
   auto restarting = Clock::now();
   log = std::make_unique<events::EventLog>(config);
-  std::printf("restart from the write-ahead file: %.1f s; RSS %.0f MB\n", seconds_since(restarting), rss_mb());
+  std::printf("restart from the write-ahead file: %.1f s; RSS %.0f MB\n", seconds_since(restarting),
+              rss_mb());
   read = read_all(*log, secs);
   std::printf("read from offset zero after the restart: %lld events in %.1f s (%s); RSS %.0f MB\n",
-              static_cast<long long>(read), secs, read == written ? "every event, in order" : "SHORT", rss_mb());
+              static_cast<long long>(read), secs, read == written ? "every event, in order" : "SHORT",
+              rss_mb());
   log.reset();
   if (!keep) std::filesystem::remove_all(config.data_dir);
   return 0;

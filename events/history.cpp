@@ -26,7 +26,8 @@ History::History(int32_t partitions, const Wal& wal, const std::string& index_di
     std::string path = (std::filesystem::path(index_dir) / ("p" + std::to_string(p) + ".idx")).string();
     // Rebuilt from the write-ahead file at every start: what an earlier run left is not trusted.
     partitions_[p].index_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (partitions_[p].index_fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    if (partitions_[p].index_fd < 0)
+      throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
   }
 }
 
@@ -48,7 +49,8 @@ void History::add(int32_t partition, std::vector<Record>&& records, const std::v
 template <class Records>
 void History::add_records(int32_t partition, Records&& records, const std::vector<int64_t>& offsets,
                           const std::vector<uint64_t>& positions) {
-  constexpr bool take = !std::is_const_v<std::remove_reference_t<Records>> && std::is_rvalue_reference_v<Records&&>;
+  constexpr bool take =
+      !std::is_const_v<std::remove_reference_t<Records>> && std::is_rvalue_reference_v<Records&&>;
   std::lock_guard lock(mu_);
   auto& part = partitions_.at(static_cast<size_t>(partition));
   write_unwritten(partition, part);
@@ -59,15 +61,17 @@ void History::add_records(int32_t partition, Records&& records, const std::vecto
       // Only this process appends to the embedded log, so offsets are dense; anything else would
       // make the history lie. Readers then get what the mock has, and fail loudly where it lacks.
       logger.error("the embedded log's history lost step", {{"partition", std::to_string(partition)},
-                                                           {"expected", std::to_string(expected)},
-                                                           {"offset", std::to_string(offsets[i])}});
+                                                            {"expected", std::to_string(expected)},
+                                                            {"offset", std::to_string(offsets[i])}});
       broken_ = true;
       continue;
     }
     size_t bytes = records[i].key.size() + records[i].value.size();
     uint64_t position = i < positions.size() ? positions[i] : 0;
-    if constexpr (take) part.tail.push_back({std::move(records[i].key), std::move(records[i].value), position});
-    else part.tail.push_back({records[i].key, records[i].value, position});
+    if constexpr (take)
+      part.tail.push_back({std::move(records[i].key), std::move(records[i].value), position});
+    else
+      part.tail.push_back({records[i].key, records[i].value, position});
     part.bytes += bytes;
     memory_bytes_ += bytes;
   }
@@ -75,7 +79,8 @@ void History::add_records(int32_t partition, Records&& records, const std::vecto
   grown_.notify_all();
 }
 
-void History::add_indexed(int32_t partition, const std::vector<int64_t>& offsets, const std::vector<uint64_t>& positions) {
+void History::add_indexed(int32_t partition, const std::vector<int64_t>& offsets,
+                          const std::vector<uint64_t>& positions) {
   constexpr size_t kWriteEvery = 8192;  // entries: one index write per 64 KB of it
   std::lock_guard lock(mu_);
   auto& part = partitions_.at(static_cast<size_t>(partition));
@@ -84,8 +89,8 @@ void History::add_indexed(int32_t partition, const std::vector<int64_t>& offsets
     if (offsets[i] < 0) continue;
     if (offsets[i] != part.end()) {
       logger.error("the embedded log's history lost step", {{"partition", std::to_string(partition)},
-                                                           {"expected", std::to_string(part.end())},
-                                                           {"offset", std::to_string(offsets[i])}});
+                                                            {"expected", std::to_string(part.end())},
+                                                            {"offset", std::to_string(offsets[i])}});
       broken_ = true;
       continue;
     }
@@ -126,7 +131,8 @@ void History::evict(int32_t partition, Partition& part) {
   if (part.bytes <= tail_bytes_ || index_failed_) return;
   std::vector<uint64_t> entries;
   size_t freed = 0;
-  for (auto it = part.tail.begin(); it != part.tail.end() && part.bytes - freed > tail_bytes_ && part.tail.size() - entries.size() > 1;
+  for (auto it = part.tail.begin();
+       it != part.tail.end() && part.bytes - freed > tail_bytes_ && part.tail.size() - entries.size() > 1;
        ++it) {
     entries.push_back(it->position);
     freed += it->key.size() + it->value.size();
@@ -163,7 +169,9 @@ void History::read_indexed(int32_t partition, int64_t offset, size_t count, std:
     ssize_t n = ::pread(part.index_fd, reinterpret_cast<char*>(entries.data()) + done, length - done,
                         at + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error("the embedded log's offset index cannot be read: " + std::string(std::strerror(errno)));
+    if (n <= 0)
+      throw std::runtime_error("the embedded log's offset index cannot be read: " +
+                               std::string(std::strerror(errno)));
     done += static_cast<size_t>(n);
   }
   Wal::ReadBuffer buffer;
@@ -184,13 +192,15 @@ std::vector<Message> History::read(int32_t partition, int64_t offset, size_t max
     int64_t end = part.end();
     if (offset >= end) break;
     if (offset < part.base) {
-      auto count = static_cast<size_t>(std::min<int64_t>(part.base - offset, static_cast<int64_t>(max - out.size())));
+      auto count =
+          static_cast<size_t>(std::min<int64_t>(part.base - offset, static_cast<int64_t>(max - out.size())));
       lock.unlock();
       read_indexed(partition, offset, count, out);
       offset += static_cast<int64_t>(count);
       continue;
     }
-    for (auto i = static_cast<size_t>(offset - part.base); i < part.tail.size() && out.size() < max; ++i, ++offset)
+    for (auto i = static_cast<size_t>(offset - part.base); i < part.tail.size() && out.size() < max;
+         ++i, ++offset)
       out.push_back(Message{partition, offset, part.tail[i].key, part.tail[i].value});
   }
   return out;
@@ -204,7 +214,8 @@ std::optional<Message> History::at(int32_t partition, int64_t offset) const {
 
 void History::mark_broken() {
   std::lock_guard lock(mu_);
-  if (!broken_) logger.warn("an append failed: readers of the embedded log fetch from the mock cluster from now on");
+  if (!broken_)
+    logger.warn("an append failed: readers of the embedded log fetch from the mock cluster from now on");
   broken_ = true;
   grown_.notify_all();
 }

@@ -49,7 +49,8 @@ class History {
 
   // Records the file holds at `positions`, acknowledged at `offsets`, recorded by position only
   // (a replay of the file at start: they are read back from it when asked for).
-  void add_indexed(int32_t partition, const std::vector<int64_t>& offsets, const std::vector<uint64_t>& positions);
+  void add_indexed(int32_t partition, const std::vector<int64_t>& offsets,
+                   const std::vector<uint64_t>& positions);
 
   int64_t size(int32_t partition) const;  // the offset after the last record recorded
   // Up to `max` records of `partition` from `offset` on, in order; fewer at the history's end.
@@ -70,7 +71,7 @@ class History {
     uint64_t position = 0;  // in the write-ahead file
   };
   struct Partition {
-    int64_t base = 0;  // the index file holds [0, base); then come `unwritten`, then `tail`
+    int64_t base = 0;                 // the index file holds [0, base); then come `unwritten`, then `tail`
     std::vector<uint64_t> unwritten;  // positions of records added by position, not yet in the index
     std::deque<Stored> tail;
     size_t bytes = 0;
@@ -78,7 +79,8 @@ class History {
     int64_t tail_start() const { return base + static_cast<int64_t>(unwritten.size()); }
     int64_t end() const { return tail_start() + static_cast<int64_t>(tail.size()); }
   };
-  bool write_index(int32_t partition, Partition& p, const std::vector<uint64_t>& entries);  // the caller holds mu_
+  bool write_index(int32_t partition, Partition& p,
+                   const std::vector<uint64_t>& entries);       // the caller holds mu_
   void write_unwritten(int32_t partition, Partition& p) const;  // the caller holds mu_
   template <class Records>
   void add_records(int32_t partition, Records&& records, const std::vector<int64_t>& offsets,

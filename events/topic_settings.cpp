@@ -93,7 +93,8 @@ TopicConfig topic_config_for(const TopicRequirements& requirements) {
   return c;
 }
 
-TopicVerdict judge_topic_config(const std::map<std::string, std::string>& described, const TopicRequirements& requirements) {
+TopicVerdict judge_topic_config(const std::map<std::string, std::string>& described,
+                                const TopicRequirements& requirements) {
   TopicVerdict v;
   // What loses history can be accepted when an operator says the history is archived elsewhere.
   auto history = [&](std::string problem) {
@@ -107,18 +108,21 @@ TopicVerdict judge_topic_config(const std::map<std::string, std::string>& descri
     const std::string* s = value(name);
     auto n = s ? as_int(*s) : std::nullopt;
     if (!s) {
-      history(std::string(name) + " was not reported by the broker, so the log's retention cannot be confirmed; set " +
-              name + "=-1 (" + alter(std::string(name) + "=-1") + ")");
+      history(std::string(name) +
+              " was not reported by the broker, so the log's retention cannot be confirmed; set " + name +
+              "=-1 (" + alter(std::string(name) + "=-1") + ")");
     } else if (!n || *n >= 0) {
       std::string what = std::string(name) == "retention.ms" && n ? " (" + readable_ms(*n) + ")" : "";
-      history(std::string(name) + "=" + *s + what + " deletes the log's oldest events; set " + name + "=-1 (" +
-              alter(std::string(name) + "=-1") + ")");
+      history(std::string(name) + "=" + *s + what + " deletes the log's oldest events; set " + name +
+              "=-1 (" + alter(std::string(name) + "=-1") + ")");
     }
   }
   if (const std::string* s = value("cleanup.policy"); !s) {
-    history("cleanup.policy was not reported by the broker; set cleanup.policy=delete (" + alter("cleanup.policy=delete") + ")");
+    history("cleanup.policy was not reported by the broker; set cleanup.policy=delete (" +
+            alter("cleanup.policy=delete") + ")");
   } else if (s->find("compact") != std::string::npos) {
-    history("cleanup.policy=" + *s + " compacts the log, keeping only each tenant's newest event; set cleanup.policy=delete (" +
+    history("cleanup.policy=" + *s +
+            " compacts the log, keeping only each tenant's newest event; set cleanup.policy=delete (" +
             alter("cleanup.policy=delete") + ")");
   }
   int required = requirements.required_min_insync();
@@ -131,17 +135,22 @@ TopicVerdict judge_topic_config(const std::map<std::string, std::string>& descri
                          alter("min.insync.replicas=" + std::to_string(required)) +
                          "), or lower REGENT_KAFKA_MIN_INSYNC_REPLICAS");
   if (const std::string* s = value("unclean.leader.election.enable"); s && *s == "true")
-    v.refusals.push_back("unclean.leader.election.enable=true can elect a replica that lacks acknowledged events; "
-                         "set unclean.leader.election.enable=false (" + alter("unclean.leader.election.enable=false") + ")");
+    v.refusals.push_back(
+        "unclean.leader.election.enable=true can elect a replica that lacks acknowledged events; "
+        "set unclean.leader.election.enable=false (" +
+        alter("unclean.leader.election.enable=false") + ")");
   return v;
 }
 
 std::string TopicVerdict::message(const std::string& topic) const {
   std::string m = "the Kafka topic " + topic + " cannot hold Regent's log: ";
   for (size_t i = 0; i < refusals.size(); ++i) m += (i ? "; " : "") + refusals[i];
-  m += ". Regent needs every event from offset zero (docs/operations.md, \"Kafka settings Regent requires\"); "
-       "if the history is archived elsewhere, REGENT_KAFKA_HISTORY_ARCHIVED=1 accepts finite retention and compaction";
-  for (auto pos = m.find("<topic>"); pos != std::string::npos; pos = m.find("<topic>", pos)) m.replace(pos, 7, topic);
+  m +=
+      ". Regent needs every event from offset zero (docs/operations.md, \"Kafka settings Regent requires\"); "
+      "if the history is archived elsewhere, REGENT_KAFKA_HISTORY_ARCHIVED=1 accepts finite retention and "
+      "compaction";
+  for (auto pos = m.find("<topic>"); pos != std::string::npos; pos = m.find("<topic>", pos))
+    m.replace(pos, 7, topic);
   return m;
 }
 
@@ -170,7 +179,8 @@ void ensure_topic(const std::string& brokers, const std::string& topic, int part
     if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
       throw std::runtime_error(std::string("kafka admin: ") + rd_kafka_err2str(e));
   }
-  logger.info("event topic created", {{"topic", topic}, {"partitions", std::to_string(partitions)},
+  logger.info("event topic created", {{"topic", topic},
+                                      {"partitions", std::to_string(partitions)},
                                       {"replication", std::to_string(requirements.replication)}});
 }
 
@@ -180,13 +190,15 @@ void check_topic(const std::string& brokers, const std::string& topic, const Top
   // A topic's configuration is described by the controller; describing a broker's goes to that
   // broker, which answers at once whether it can describe configurations at all (the mock cluster
   // cannot, and names no controller, so asking it for the topic would only time out).
-  Event probe = describe(rk.get(), RD_KAFKA_RESOURCE_BROKER, std::to_string(some_broker(rk.get(), timeout_ms)), timeout_ms);
+  Event probe = describe(rk.get(), RD_KAFKA_RESOURCE_BROKER,
+                         std::to_string(some_broker(rk.get(), timeout_ms)), timeout_ms);
   if (probe && rd_kafka_event_error(probe.get()) == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE) {
     static std::atomic<bool> said{false};
     if (!said.exchange(true))
-      logger.warn("the Kafka brokers cannot describe topic configurations (librdkafka's mock cluster cannot): the "
-                  "topic's retention is not checked",
-                  {{"topic", topic}, {"broker", rd_kafka_event_error_string(probe.get())}});
+      logger.warn(
+          "the Kafka brokers cannot describe topic configurations (librdkafka's mock cluster cannot): the "
+          "topic's retention is not checked",
+          {{"topic", topic}, {"broker", rd_kafka_event_error_string(probe.get())}});
     return;
   }
   Event ev = describe(rk.get(), RD_KAFKA_RESOURCE_TOPIC, topic, timeout_ms);
@@ -200,7 +212,8 @@ void check_topic(const std::string& brokers, const std::string& topic, const Top
   std::map<std::string, std::string> described;
   for (size_t i = 0; i < n; ++i) {
     if (auto e = rd_kafka_ConfigResource_error(resources[i]))
-      throw std::runtime_error("kafka admin: describing the configuration of " + topic + ": " + rd_kafka_err2str(e));
+      throw std::runtime_error("kafka admin: describing the configuration of " + topic + ": " +
+                               rd_kafka_err2str(e));
     size_t count = 0;
     const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resources[i], &count);
     for (size_t j = 0; j < count; ++j) {

@@ -14,9 +14,10 @@ namespace regent::events {
 
 // What a role demands of the topic, from its configuration.
 struct TopicRequirements {
-  int replication = 1;       // the replication factor Regent creates the topic with
-  int min_insync = 0;        // the least min.insync.replicas accepted; 0: 2 when replication >= 3, else 1
-  bool history_archived = false;  // an operator says the history is kept elsewhere: finite retention is accepted
+  int replication = 1;  // the replication factor Regent creates the topic with
+  int min_insync = 0;   // the least min.insync.replicas accepted; 0: 2 when replication >= 3, else 1
+  bool history_archived =
+      false;  // an operator says the history is kept elsewhere: finite retention is accepted
   int required_min_insync() const;
 };
 TopicRequirements topic_requirements(const core::Config& config);
@@ -34,7 +35,8 @@ struct TopicVerdict {
   // One message for the operator: every refusal, then where the settings are documented.
   std::string message(const std::string& topic) const;
 };
-TopicVerdict judge_topic_config(const std::map<std::string, std::string>& described, const TopicRequirements& requirements);
+TopicVerdict judge_topic_config(const std::map<std::string, std::string>& described,
+                                const TopicRequirements& requirements);
 
 // Creates `topic` on a real cluster through the Admin API with `topic_config_for`; an existing
 // topic is fine (its settings are then judged by check_topic).

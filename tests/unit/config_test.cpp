@@ -61,3 +61,24 @@ TEST_CASE("help lists every variable of DESIGN.md with its flag") {
   }
   CHECK(help.find("--bootstrap-password") != std::string::npos);
 }
+
+TEST_CASE("the event topic's requirements and the embedded log's memory are settings too") {
+  auto d = parse_config(Role::serve, {});
+  REQUIRE(d.ok());
+  CHECK(d->config.kafka_min_insync == 0);  // derived from the replication factor
+  CHECK_FALSE(d->config.kafka_history_archived);
+  CHECK(d->config.embedded_log_memory == 4 << 20);
+  CHECK(d->config.snapshot_every == 1000);
+  auto set = parse_config(Role::serve, {"--kafka-min-insync-replicas=2", "--kafka-history-archived=1",
+                                        "--embedded-log-memory=65536"});
+  REQUIRE(set.ok());
+  CHECK(set->config.kafka_min_insync == 2);
+  CHECK(set->config.kafka_history_archived);
+  CHECK(set->config.embedded_log_memory == 65536);
+  CHECK_FALSE(parse_config(Role::serve, {"--kafka-min-insync-replicas=17"}).ok());
+  CHECK_FALSE(parse_config(Role::serve, {"--kafka-history-archived=perhaps"}).ok());
+  CHECK_FALSE(parse_config(Role::serve, {"--embedded-log-memory=10"}).ok());
+  std::string help = config_help(Role::serve);
+  CHECK(help.find("REGENT_KAFKA_HISTORY_ARCHIVED") != std::string::npos);
+  CHECK(help.find("REGENT_KAFKA_MIN_INSYNC_REPLICAS") != std::string::npos);
+}

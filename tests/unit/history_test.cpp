@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 struct TempDir {
   fs::path path = fs::temp_directory_path() / ("regent-history-" + std::to_string(getpid()) + "-" +
-                                                std::to_string(reinterpret_cast<uintptr_t>(this)));
+                                               std::to_string(reinterpret_cast<uintptr_t>(this)));
   TempDir() { fs::create_directories(path); }
   ~TempDir() { fs::remove_all(path); }
 };

@@ -9,12 +9,18 @@ using namespace regent::events;
 namespace {
 // What Apache Kafka describes for a topic created with Regent's settings (defaults elided).
 std::map<std::string, std::string> good() {
-  return {{"retention.ms", "-1"},          {"retention.bytes", "-1"}, {"cleanup.policy", "delete"},
-          {"min.insync.replicas", "2"},    {"unclean.leader.election.enable", "false"},
-          {"segment.bytes", "1073741824"}, {"compression.type", "producer"}};
+  return {{"retention.ms", "-1"},
+          {"retention.bytes", "-1"},
+          {"cleanup.policy", "delete"},
+          {"min.insync.replicas", "2"},
+          {"unclean.leader.election.enable", "false"},
+          {"segment.bytes", "1073741824"},
+          {"compression.type", "producer"}};
 }
 
-bool mentions(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool mentions(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 }  // namespace
 
 TEST_CASE("the topic is created to keep every event for ever") {
@@ -59,12 +65,14 @@ TEST_CASE("each setting that loses events is refused, naming the setting and the
     const char* value;
     const char* says;
   };
-  for (const Bad& bad : {Bad{"retention.ms", "604800000", "7 days"}, Bad{"retention.ms", "3600000", "1 hour)"},
-                         Bad{"retention.ms", "0", "retention.ms=0"}, Bad{"retention.bytes", "1073741824", "retention.bytes=1073741824"},
-                         Bad{"retention.ms", "soon", "retention.ms=soon"}, Bad{"cleanup.policy", "compact", "compacts"},
-                         Bad{"cleanup.policy", "compact,delete", "compacts"},
-                         Bad{"min.insync.replicas", "1", "min.insync.replicas=1"},
-                         Bad{"unclean.leader.election.enable", "true", "unclean.leader.election.enable=true"}}) {
+  for (const Bad& bad :
+       {Bad{"retention.ms", "604800000", "7 days"}, Bad{"retention.ms", "3600000", "1 hour)"},
+        Bad{"retention.ms", "0", "retention.ms=0"},
+        Bad{"retention.bytes", "1073741824", "retention.bytes=1073741824"},
+        Bad{"retention.ms", "soon", "retention.ms=soon"}, Bad{"cleanup.policy", "compact", "compacts"},
+        Bad{"cleanup.policy", "compact,delete", "compacts"},
+        Bad{"min.insync.replicas", "1", "min.insync.replicas=1"},
+        Bad{"unclean.leader.election.enable", "true", "unclean.leader.election.enable=true"}}) {
     CAPTURE(bad.name);
     CAPTURE(bad.value);
     auto described = good();
@@ -74,7 +82,8 @@ TEST_CASE("each setting that loses events is refused, naming the setting and the
     CHECK(mentions(v.refusals[0], bad.says));
     std::string m = v.message("regent.events");
     CHECK(mentions(m, "regent.events"));
-    CHECK(mentions(m, "kafka-configs.sh --alter --entity-type topics --entity-name regent.events --add-config"));
+    CHECK(mentions(m,
+                   "kafka-configs.sh --alter --entity-type topics --entity-name regent.events --add-config"));
     CHECK(mentions(m, "Kafka settings Regent requires"));
     CHECK_FALSE(mentions(m, "<topic>"));
   }
