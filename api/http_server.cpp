@@ -250,7 +250,7 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     // (the processor's waits are bounded): stopping the I/O threads before would strand it.
     std::unique_lock lock(i.in_flight_mu);
     if (!i.idle.wait_for(lock, grace, [&i] { return i.in_flight == 0; })) {
-      logger.warn("stopping: still waiting for requests in flight", {{"requests", std::to_string(i.in_flight)}});
+      logger.warn("stopping: still waiting for requests in flight", {{"requests", i.in_flight}});
       i.idle.wait(lock, [&i] { return i.in_flight == 0; });
     }
   }

@@ -101,7 +101,7 @@ Response Router::dispatch(Request& req, Services& svc) const {
   m.histogram_observe("regent_http_request_duration_seconds", {{"route", name}}, secs);
   if (core::log_enabled(core::LogLevel::info))  // its fields cost more than the check
     logger.info("request", {{"request_id", req.request_id}, {"method", req.method}, {"route", name},
-                            {"status", std::to_string(resp.status)}, {"ms", std::to_string(secs * 1000)},
+                            {"status", resp.status}, {"ms", secs * 1000},
                             {"tenant_id", ctx.tenant_id}, {"actor_id", ctx.actor_id}});
   return resp;
 }

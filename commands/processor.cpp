@@ -212,14 +212,14 @@ bool Processor::load_snapshot(Slot& slot, int64_t end, int64_t earliest, std::st
     if (stored->next_offset < earliest) {
       why_not = "its newest snapshot, at offset " + std::to_string(stored->next_offset) + ", is older than what the log holds";
       logger.warn("the newest snapshot is older than the log's oldest offset",
-                  {{"partition", std::to_string(slot.partition)}, {"snapshot", std::to_string(stored->next_offset)},
-                   {"earliest", std::to_string(earliest)}});
+                  {{"partition", slot.partition}, {"snapshot", stored->next_offset},
+                   {"earliest", earliest}});
       return false;
     }
     auto state = decode_snapshot(stored->state);
     if (!state || state->partition != slot.partition || state->next_offset != stored->next_offset) {
       why_not = "its snapshot cannot be read";
-      logger.warn("a snapshot cannot be read; reading from the start", {{"partition", std::to_string(slot.partition)}});
+      logger.warn("a snapshot cannot be read; reading from the start", {{"partition", slot.partition}});
       return false;
     }
     bool matches = stored->next_offset - 1 >= earliest ? log_has(slot, stored->next_offset - 1, stored->last_event_id)
@@ -227,7 +227,7 @@ bool Processor::load_snapshot(Slot& slot, int64_t end, int64_t earliest, std::st
     if (!matches) {
       why_not = "its snapshot, at offset " + std::to_string(stored->next_offset) + ", does not match this log";
       logger.warn("a snapshot does not match the log; reading from the start",
-                  {{"partition", std::to_string(slot.partition)}, {"offset", std::to_string(stored->next_offset)}});
+                  {{"partition", slot.partition}, {"offset", stored->next_offset}});
       return false;
     }
     slot.state = std::move(state.value());
@@ -301,11 +301,11 @@ void Processor::maybe_snapshot(Slot& slot, bool force) {
       slot.snapshot_bytes = static_cast<int64_t>(stored.state.size());
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
       core::Metrics::global().counter_add("regent_command_snapshots_total", {});
-      logger.info("snapshot saved", {{"partition", std::to_string(partition)},
-                                     {"offset", std::to_string(stored.next_offset)},
-                                     {"bytes", std::to_string(stored.state.size())}, {"ms", std::to_string(ms)}});
+      logger.info("snapshot saved", {{"partition", partition},
+                                     {"offset", stored.next_offset},
+                                     {"bytes", stored.state.size()}, {"ms", ms}});
     } catch (const std::exception& ex) {
-      logger.warn("snapshot not saved", {{"partition", std::to_string(partition)}, {"error", ex.what()}});
+      logger.warn("snapshot not saved", {{"partition", partition}, {"error", ex.what()}});
     }
   };
   if (force) {
@@ -363,9 +363,9 @@ void Processor::start() {
   follower_ = core::named_thread("regent-follow", [this] { follow(); });
   ready_ = true;
   logger.info("command state loaded",
-              {{"partitions", std::to_string(slots_.size())}, {"tenants", std::to_string(tenants)},
-               {"writer_id", writer_id_}, {"events_read", std::to_string(events)},
-               {"ms", std::to_string(static_cast<int64_t>(secs * 1000))}});
+              {{"partitions", slots_.size()}, {"tenants", tenants},
+               {"writer_id", writer_id_}, {"events_read", events},
+               {"ms", static_cast<int64_t>(secs * 1000)}});
 }
 
 void Processor::stop() {
@@ -479,7 +479,7 @@ void Processor::follow() {
             load(*s);
             s->stale = false;
           } catch (const std::exception& ex) {
-            logger.warn("following a partition: reload failed", {{"partition", std::to_string(s->partition)}, {"error", ex.what()}});
+            logger.warn("following a partition: reload failed", {{"partition", s->partition}, {"error", ex.what()}});
             continue;
           }
         }
@@ -812,7 +812,7 @@ std::optional<core::Error> Processor::complete(Slot& slot, Batch& batch, const e
   // else is read back: a newer owner's marker before our events makes them invalid for every reader.
   if (!contiguous || o[0] < slot.state.next_offset || (o[0] > slot.state.next_offset && !landed_valid(slot, o[0]))) {
     logger.warn("a batch landed behind another writer's records; its commands are refused",
-                {{"partition", std::to_string(slot.partition)}, {"first_offset", std::to_string(o[0])}});
+                {{"partition", slot.partition}, {"first_offset", o[0]}});
     core::Metrics::global().counter_add("regent_command_batches_fenced_total", {});
     auto fenced = unavailable("this server no longer owns the tenant's partition; retry");
     answer_all(batch, fenced);
@@ -897,7 +897,7 @@ bool Processor::landed_valid(Slot& slot, int64_t first) {
   } catch (const events::LogTruncated& t) {
     // What came between is gone: a newer owner's marker may have been among it.
     logger.error("the records before a batch are no longer in the log; its commands are refused",
-                 {{"partition", std::to_string(slot.partition)}, {"error", t.what()}});
+                 {{"partition", slot.partition}, {"error", t.what()}});
     valid = false;
   }
   slot.reader->pause();
@@ -939,7 +939,7 @@ bool Processor::take_over(Slot& slot, bool fail_fast) {
     slot.stale = false;
     if (slot.claimed_epoch != 0 && slot.state.fence.epoch > slot.claimed_epoch) {
       logger.warn("another writer claimed the partition; giving it up",
-                  {{"partition", std::to_string(slot.partition)}, {"writer_id", slot.state.fence.writer_id}});
+                  {{"partition", slot.partition}, {"writer_id", slot.state.fence.writer_id}});
       slot.fenced = true;
       set_unavailable_until({});
       return false;
@@ -950,12 +950,12 @@ bool Processor::take_over(Slot& slot, bool fail_fast) {
       slot.claimed = true;
       slot.unavailable_until = {};
     }
-    logger.info("partition claimed", {{"partition", std::to_string(slot.partition)},
-                                      {"epoch", std::to_string(slot.claimed_epoch)},
-                                      {"offset", std::to_string(slot.state.next_offset)}});
+    logger.info("partition claimed", {{"partition", slot.partition},
+                                      {"epoch", slot.claimed_epoch},
+                                      {"offset", slot.state.next_offset}});
     return true;
   } catch (const std::exception& ex) {
-    logger.warn("claiming the partition failed", {{"partition", std::to_string(slot.partition)}, {"error", ex.what()}});
+    logger.warn("claiming the partition failed", {{"partition", slot.partition}, {"error", ex.what()}});
     core::Metrics::global().counter_add("regent_command_reload_failures_total", {});
     set_unavailable_until(Clock::now() + options_.retry_after_failure);
     return false;

@@ -56,8 +56,9 @@ class Fields {
     return std::string(s);
   }
 
-  // A JSON integer (JSON Schema's sense: 5.0 is one, 5.5 and "5" are not) within [min, max]. Numbers
-  // too large even for a double's exactness are reported as out of range, never wrapped.
+  // A JSON integer written as one: `10.0` and `1e3` are refused like `"10"` (API.md: money is never
+  // a float). Numbers too large even for a double's exactness are reported as out of range, never
+  // wrapped.
   std::optional<int64_t> integer(std::string_view key, bool required, int64_t min, int64_t max,
                                  std::string below_min) {
     auto v = get(key, required);
@@ -66,12 +67,16 @@ class Fields {
     switch (v->type()) {
       case element_type::INT64: value = double(int64_t(*v)); break;
       case element_type::UINT64: value = double(uint64_t(*v)); break;
-      case element_type::DOUBLE: value = double(*v); break;
+      case element_type::DOUBLE:
+        // Every integer literal within 64 bits is read as one of the two above: a double within
+        // that range was written with a fraction or an exponent. Beyond it, it is out of range.
+        value = double(*v);
+        if (std::fabs(value) < 9.2e18) {
+          fail(key, "must be an integer, written without a fraction or an exponent");
+          return std::nullopt;
+        }
+        break;
       default: fail(key, "must be an integer"); return std::nullopt;
-    }
-    if (value != std::floor(value)) {
-      fail(key, "must be an integer");
-      return std::nullopt;
     }
     if (value < double(min)) {
       fail(key, std::move(below_min));

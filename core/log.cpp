@@ -44,12 +44,12 @@ void Logger::write(LogLevel level, std::string_view msg, std::initializer_list<L
   if (g_json) {
     line = "{\"time\":\"" + format_rfc3339(now_millis()) + "\",\"level\":\"" + name(level) +
            "\",\"component\":" + quoted(component_) + ",\"msg\":" + quoted(msg);
-    for (const auto& [k, v] : fields) line += "," + quoted(k) + ":" + quoted(v);
+    for (const auto& f : fields) line += "," + quoted(f.key) + ":" + (f.number ? f.value : quoted(f.value));
     line += "}\n";
   } else {
     line = format_rfc3339(now_millis()) + " " + name(level) + " [" + std::string(component_) + "] " +
            std::string(msg);
-    for (const auto& [k, v] : fields) line += " " + std::string(k) + "=" + v;
+    for (const auto& f : fields) line += " " + std::string(f.key) + "=" + f.value;
     line += "\n";
   }
   std::lock_guard lock(g_mu);

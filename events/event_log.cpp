@@ -118,7 +118,7 @@ void EventLog::replay_wal() {
   }
   drain();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  logger.info("embedded log restored", {{"events", std::to_string(events)}, {"ms", std::to_string(ms.count())}});
+  logger.info("embedded log restored", {{"events", events}, {"ms", ms.count()}});
 }
 
 EventLog::Offsets EventLog::append(int32_t partition, const std::vector<Record>& records) {

@@ -15,6 +15,24 @@ namespace regent::events {
 namespace {
 const core::Logger logger("events");
 constexpr size_t kEntry = sizeof(uint64_t);
+
+// Writes the positions of offsets [first, first + entries.size()) to a partition's index file.
+bool write_index(int fd, int64_t first, const std::vector<uint64_t>& entries, int32_t partition) {
+  size_t length = entries.size() * kEntry;
+  auto at = static_cast<off_t>(static_cast<uint64_t>(first) * kEntry);
+  const char* data = reinterpret_cast<const char*>(entries.data());
+  for (size_t done = 0; done < length;) {
+    ssize_t n = ::pwrite(fd, data + done, length - done, at + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      logger.error("the embedded log's offset index cannot be written",
+                   {{"partition", partition}, {"error", std::strerror(errno)}});
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
 }  // namespace
 
 History::History(int32_t partitions) : partitions_(static_cast<size_t>(partitions)) {}
@@ -60,9 +78,9 @@ void History::add_records(int32_t partition, Records&& records, const std::vecto
     if (offsets[i] != expected) {
       // Only this process appends to the embedded log, so offsets are dense; anything else would
       // make the history lie. Readers then get what the mock has, and fail loudly where it lacks.
-      logger.error("the embedded log's history lost step", {{"partition", std::to_string(partition)},
-                                                            {"expected", std::to_string(expected)},
-                                                            {"offset", std::to_string(offsets[i])}});
+      logger.error("the embedded log's history lost step", {{"partition", partition},
+                                                            {"expected", expected},
+                                                            {"offset", offsets[i]}});
       broken_ = true;
       continue;
     }
@@ -88,9 +106,9 @@ void History::add_indexed(int32_t partition, const std::vector<int64_t>& offsets
   for (size_t i = 0; i < offsets.size() && i < positions.size(); ++i) {
     if (offsets[i] < 0) continue;
     if (offsets[i] != part.end()) {
-      logger.error("the embedded log's history lost step", {{"partition", std::to_string(partition)},
-                                                            {"expected", std::to_string(part.end())},
-                                                            {"offset", std::to_string(offsets[i])}});
+      logger.error("the embedded log's history lost step", {{"partition", partition},
+                                                            {"expected", part.end()},
+                                                            {"offset", offsets[i]}});
       broken_ = true;
       continue;
     }
@@ -102,27 +120,10 @@ void History::add_indexed(int32_t partition, const std::vector<int64_t>& offsets
 
 void History::write_unwritten(int32_t partition, Partition& part) const {
   if (part.unwritten.empty()) return;
-  if (!const_cast<History*>(this)->write_index(partition, part, part.unwritten))
+  if (!write_index(part.index_fd, part.base, part.unwritten, partition))
     throw std::runtime_error("the embedded log's offset index cannot be written");
   part.base += static_cast<int64_t>(part.unwritten.size());
   part.unwritten.clear();
-}
-
-bool History::write_index(int32_t partition, Partition& part, const std::vector<uint64_t>& entries) {
-  size_t length = entries.size() * kEntry;
-  auto at = static_cast<off_t>(static_cast<uint64_t>(part.base) * kEntry);
-  const char* data = reinterpret_cast<const char*>(entries.data());
-  for (size_t done = 0; done < length;) {
-    ssize_t n = ::pwrite(part.index_fd, data + done, length - done, at + static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      logger.error("the embedded log's offset index cannot be written",
-                   {{"partition", std::to_string(partition)}, {"error", std::strerror(errno)}});
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 // The oldest records leave memory once the tail is over its budget; their positions go to the
@@ -137,8 +138,8 @@ void History::evict(int32_t partition, Partition& part) {
     entries.push_back(it->position);
     freed += it->key.size() + it->value.size();
   }
-  if (!write_index(partition, part, entries)) {
-    logger.error("records of the embedded log stay in memory", {{"partition", std::to_string(partition)}});
+  if (!write_index(part.index_fd, part.base, entries, partition)) {
+    logger.error("records of the embedded log stay in memory", {{"partition", partition}});
     index_failed_ = true;
     return;
   }

@@ -79,8 +79,6 @@ class History {
     int64_t tail_start() const { return base + static_cast<int64_t>(unwritten.size()); }
     int64_t end() const { return tail_start() + static_cast<int64_t>(tail.size()); }
   };
-  bool write_index(int32_t partition, Partition& p,
-                   const std::vector<uint64_t>& entries);       // the caller holds mu_
   void write_unwritten(int32_t partition, Partition& p) const;  // the caller holds mu_
   template <class Records>
   void add_records(int32_t partition, Records&& records, const std::vector<int64_t>& offsets,

@@ -125,8 +125,8 @@ std::shared_ptr<InFlight> Producer::send_records(int32_t partition, const std::v
     ++produced;
   }
   if (produced < records.size())
-    logger.warn("append refused by the client", {{"partition", std::to_string(partition)},
-                                                 {"produced", std::to_string(produced)}});
+    logger.warn("append refused by the client", {{"partition", partition},
+                                                 {"produced", produced}});
   if (records.empty() && batch->on_done_) {
     batch->self_.reset();
     batch->on_done_(batch->delivery_);

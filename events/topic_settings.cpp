@@ -180,8 +180,8 @@ void ensure_topic(const std::string& brokers, const std::string& topic, int part
       throw std::runtime_error(std::string("kafka admin: ") + rd_kafka_err2str(e));
   }
   logger.info("event topic created", {{"topic", topic},
-                                      {"partitions", std::to_string(partitions)},
-                                      {"replication", std::to_string(requirements.replication)}});
+                                      {"partitions", partitions},
+                                      {"replication", requirements.replication}});
 }
 
 void check_topic(const std::string& brokers, const std::string& topic, const TopicRequirements& requirements,

@@ -32,8 +32,8 @@ void Engine::check_versions() {
     core::Metrics::global().gauge_set("regent_projection_version", {{"projection", p->name()}}, stored);
     if (stored > p->version()) {
       logger.error("read model built by a newer version of its projection: not touching it",
-                   {{"projection", p->name()}, {"stored_version", std::to_string(stored)},
-                    {"this_version", std::to_string(p->version())}});
+                   {{"projection", p->name()}, {"stored_version", stored},
+                    {"this_version", p->version()}});
       continue;
     }
     runnable_.push_back(p.get());
@@ -96,7 +96,7 @@ void Engine::rebuild_in_background(Projection& projection) {
   threads_.emplace_back([this, &projection] {
     RebuildOptions ro{options_.runners.where, options_.runners.max_batch, nullptr};
     logger.warn("read model built by an older version of its projection: rebuilding it",
-                {{"projection", projection.name()}, {"version", std::to_string(projection.version())}});
+                {{"projection", projection.name()}, {"version", projection.version()}});
     auto backoff = std::chrono::seconds(1);
     while (!stop_) {
       try {

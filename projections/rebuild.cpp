@@ -86,7 +86,7 @@ RebuildOutcome rebuild(Projection& projection, const RebuildOptions& options, co
                                " of its projection, newer than this binary's " + std::to_string(projection.version()));
   }
   prepare(lock, projection, schema);
-  logger.info("rebuild started", {{"projection", name}, {"schema", schema}, {"version", std::to_string(projection.version())}});
+  logger.info("rebuild started", {{"projection", name}, {"schema", schema}, {"version", projection.version()}});
   auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   bool swapped = false;
@@ -123,7 +123,7 @@ RebuildOutcome rebuild(Projection& projection, const RebuildOptions& options, co
   runner.run();
   if (!swapped) return RebuildOutcome::stopped;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  logger.info("rebuild swapped in", {{"projection", name}, {"seconds", std::to_string(double(ms) / 1000)}});
+  logger.info("rebuild swapped in", {{"projection", name}, {"seconds", double(ms) / 1000}});
   return RebuildOutcome::swapped;
 }
 

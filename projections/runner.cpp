@@ -102,13 +102,12 @@ void Runner::run() {
       backoff = std::chrono::milliseconds(100);
     } catch (const CheckpointMoved& ex) {
       logger.info("checkpoint moved elsewhere; reading it again", {{"projection", name_}, {"detail", ex.what()}});
-    } catch (const events::LogTruncated&) {
-      if (options_.fail_when_truncated) throw;
     } catch (const std::exception& ex) {
+      if (options_.fail_when_truncated && dynamic_cast<const events::LogTruncated*>(&ex)) throw;
       // Nothing of the failed batch was committed: start again from the stored checkpoints.
       logger.error("projection interrupted; resuming from its checkpoints",
                    {{"projection", name_}, {"error", first_line(ex.what())},
-                    {"retry_in_ms", std::to_string(backoff.count())}});
+                    {"retry_in_ms", backoff.count()}});
       core::Metrics::global().counter_add("regent_projection_failures_total", {{"projection", name_}});
       // Waits out the backoff, unless stopped or handed other partitions meanwhile.
       for (auto until = std::chrono::steady_clock::now() + backoff;
@@ -150,7 +149,7 @@ bool Runner::run_generation(const Assignment::View& view) {
     if (checkable) unchecked.insert(p);
   }
   reader.assign(from);
-  logger.info("projection running", {{"projection", name_}, {"partitions", std::to_string(view.partitions.size())}});
+  logger.info("projection running", {{"projection", name_}, {"partitions", view.partitions.size()}});
   // A partition whose checkpoint the log no longer holds stops there, said like a stall; the others
   // are read on from where they stand.
   auto poll = [&](size_t max, std::chrono::milliseconds wait) -> std::vector<events::Message> {
@@ -248,7 +247,7 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
   for (auto& [p, c] : next) {
     if (auto s = stalls_.find(p); s != stalls_.end() && c.next_offset > s->second.offset) {
       logger.info("projection resumed past the event it stalled on",
-                  {{"projection", name_}, {"partition", std::to_string(p)}, {"offset", std::to_string(s->second.offset)}});
+                  {{"projection", name_}, {"partition", p}, {"offset", s->second.offset}});
       if (options_.schema.empty())
         core::Metrics::global().gauge_set("regent_projection_stalled", {{"projection", name_}, {"partition", std::to_string(p)}}, 0);
       stalls_.erase(s);
@@ -308,7 +307,7 @@ void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::
   // Said loudly the first time, then once in a while: the partition is stuck until fixed.
   if (!again || s.delay >= kLastRetry)
     logger.error("projection stalled: an event cannot be applied",
-                 {{"projection", name_}, {"partition", std::to_string(m.partition)}, {"offset", std::to_string(m.offset)},
+                 {{"projection", name_}, {"partition", m.partition}, {"offset", m.offset},
                   {"event_id", id}, {"event_type", type}, {"error", why}});
 }
 
@@ -327,8 +326,8 @@ void Runner::stall_truncated(pqxx::connection& conn, int32_t partition, int64_t 
   publish_stall(conn, m, checkpoint, "", "", first_line(why));
   if (!again)
     logger.error("projection stalled: the log no longer holds its checkpoint",
-                 {{"projection", name_}, {"partition", std::to_string(partition)},
-                  {"checkpoint", std::to_string(checkpoint)}, {"error", first_line(why)}});
+                 {{"projection", name_}, {"partition", partition},
+                  {"checkpoint", checkpoint}, {"error", first_line(why)}});
 }
 
 // Where a partition stopped, for all who ask: the checkpoint row (`projections status`, the API's

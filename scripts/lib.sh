@@ -5,6 +5,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REGENT_DATA_DIR="${REGENT_DATA_DIR:-$ROOT/.regent}"
 case "$REGENT_DATA_DIR" in /*) ;; *) REGENT_DATA_DIR="$ROOT/$REGENT_DATA_DIR" ;; esac
+# The local Postgres's port: REGENT_PG_PORT when set; else the one recorded in the data directory;
+# else 54329, or the next free one when another program (another checkout's Postgres) has it.
+REGENT_PG_PORT_ASKED="${REGENT_PG_PORT:-}"
 REGENT_PG_PORT="${REGENT_PG_PORT:-54329}"
 BUILD_DIR="${REGENT_BUILD_DIR:-$ROOT/build}"
 PACKAGES=(g++ cmake make pkg-config ccache python3 python3-yaml
@@ -62,6 +65,36 @@ pg_data_dir() {
   fi
 }
 
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Sets REGENT_PG_PORT for a cluster about to start. A port asked for must be free; otherwise the
+# recorded one (or 54329) if free, else the next free one after it.
+choose_pg_port() {
+  if [ -n "$REGENT_PG_PORT_ASKED" ]; then
+    REGENT_PG_PORT="$REGENT_PG_PORT_ASKED"
+    if port_in_use "$REGENT_PG_PORT"; then
+      echo "port $REGENT_PG_PORT (REGENT_PG_PORT) is already in use by another program, perhaps another" \
+        "checkout's Postgres: choose a free one, for instance REGENT_PG_PORT=$((REGENT_PG_PORT + 1))" >&2
+      return 1
+    fi
+    return 0
+  fi
+  local wanted=54329
+  [ -s "$REGENT_DATA_DIR/pg-port" ] && wanted="$(cat "$REGENT_DATA_DIR/pg-port")"
+  local port="$wanted"
+  while port_in_use "$port"; do
+    port=$((port + 1))
+    if [ "$port" -gt $((wanted + 100)) ]; then
+      echo "ports $wanted to $((wanted + 100)) are all in use: choose a free one with REGENT_PG_PORT" >&2
+      return 1
+    fi
+  done
+  if [ "$port" != "$wanted" ]; then
+    log "port $wanted is in use by another program (another checkout's Postgres?): using $port, recorded in $REGENT_DATA_DIR/pg-port"
+  fi
+  REGENT_PG_PORT="$port"
+}
+
 start_postgres() {
   PGDATA="$(pg_data_dir)"
   export PGDATA
@@ -75,11 +108,21 @@ start_postgres() {
     pg_as_owner mkdir -p "$PGDATA"
     pg_as_owner "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  if ! pg_as_owner "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+  if pg_as_owner "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    # Already running: on the port it was started on (line 4 of postmaster.pid).
+    REGENT_PG_PORT="$(pg_as_owner sed -n 4p "$PGDATA/postmaster.pid")"
+  else
+    choose_pg_port
     log "starting Postgres on 127.0.0.1:$REGENT_PG_PORT"
-    pg_as_owner "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start \
-      -o "-p $REGENT_PG_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" >/dev/null
+    if ! pg_as_owner "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start \
+      -o "-p $REGENT_PG_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" >/dev/null; then
+      echo "Postgres did not start on port $REGENT_PG_PORT; its log, $PGDATA/server.log, ends with:" >&2
+      pg_as_owner tail -n 5 "$PGDATA/server.log" >&2 || true
+      return 1
+    fi
   fi
+  echo "$REGENT_PG_PORT" > "$REGENT_DATA_DIR/pg-port"
+  export REGENT_PG_PORT
   local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$REGENT_PG_PORT" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1)
   if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'regent'")" != "1" ]; then
     "${psql[@]}" -c "CREATE ROLE regent LOGIN CREATEDB"

@@ -116,7 +116,7 @@ int run_projections_worker(const core::Config& config) {
        !engine.joined() && std::chrono::steady_clock::now() < deadline;)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!engine.joined()) logger.warn("the projection workers' group has not answered yet; /readyz says so until it does");
-  logger.info("projection worker running", {{"partitions", std::to_string(partitions)}, {"group", options.group}});
+  logger.info("projection worker running", {{"partitions", partitions}, {"group", options.group}});
   std::cout << "regent projections worker listening on http://" << config.http_addr << ":" << server.port() << "\n"
             << "regent projections worker running" << std::endl;
   wait_for_stop_signal();
@@ -128,7 +128,7 @@ int run_projections_worker(const core::Config& config) {
 
 int run_migrate(const core::Config& config) {
   int n = projections::migrate(config.pg_url);
-  logger.info("migrations done", {{"applied", std::to_string(n)}});
+  logger.info("migrations done", {{"applied", n}});
   return 0;
 }
 
@@ -225,7 +225,7 @@ int run_projections_skip(const core::Config& config, const std::string& name, in
     return 1;
   }
   logger.warn("event parked by an operator",
-              {{"projection", name}, {"partition", std::to_string(partition)}, {"offset", std::to_string(offset)},
+              {{"projection", name}, {"partition", partition}, {"offset", offset},
                {"event_id", parked->event_id}, {"event_type", parked->event_type}, {"reason", reason}});
   std::cout << "parked " << parked->event_type << " " << parked->event_id << " (" << name << " partition " << partition
             << " offset " << offset << "); the projection moves past it on its next retry" << std::endl;

@@ -35,7 +35,7 @@ std::string kept_secret(const fs::path& file, const std::function<std::string()>
 
 int serve_until_signal(ServerApp& app) {
   int sig = wait_for_stop_signal();
-  logger.info("stopping", {{"signal", std::to_string(sig)}});
+  logger.info("stopping", {{"signal", sig}});
   app.stop();
   logger.info("stopped");
   return 0;

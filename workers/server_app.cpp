@@ -90,7 +90,7 @@ void ServerApp::start() {
   } else {
     join_writers();
   }
-  logger.info("serving", {{"address", config_.http_addr}, {"port", std::to_string(server_->port())}});
+  logger.info("serving", {{"address", config_.http_addr}, {"port", server_->port()}});
 }
 
 void ServerApp::stop() {
