@@ -196,7 +196,7 @@ std::optional<Response> Forwarder::forward(const Request& req, const std::string
 std::optional<int32_t> request_partition(const Request& req, const Services& svc) {
   const auto& proc = svc.processor;
   if (auto header = req.header("authorization"); header && header->rfind("Bearer ", 0) == 0) {
-    auto claims = verify_jwt(std::string_view(*header).substr(7), svc.config.jwt_secret, svc.config.jwt_issuer,
+    auto claims = verify_jwt(std::string_view(*header).substr(7), svc.jwt_keys, svc.config.jwt_issuer,
                              core::now_millis() / 1000);
     if (!claims) return std::nullopt;  // answered 401 wherever it is
     std::string acting;

@@ -18,9 +18,11 @@ class CheckpointWatcher;
 namespace regent::api {
 
 class Forwarder;
+class JwtKeys;
 
 struct Services {
   const core::Config& config;
+  const JwtKeys& jwt_keys;  // signs and verifies access tokens
   commands::Processor& processor;
   core::PgPool& pg;
   projections::CheckpointWatcher& checkpoints;

@@ -29,7 +29,7 @@ core::Result<Principal> authenticate(Ctx& ctx) {
   auto header = ctx.req.header("authorization");
   if (!header || header->size() < 8 || header->compare(0, 7, "Bearer ") != 0) return unauthenticated();
   std::string_view token = std::string_view(*header).substr(7);
-  auto claims = verify_jwt(token, ctx.svc.config.jwt_secret, ctx.svc.config.jwt_issuer, core::now_millis() / 1000);
+  auto claims = verify_jwt(token, ctx.svc.jwt_keys, ctx.svc.config.jwt_issuer, core::now_millis() / 1000);
   if (!claims) return claims.error();
   Principal p;
   p.user_id = core::UserId{claims->sub};

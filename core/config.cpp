@@ -91,6 +91,10 @@ const std::vector<Option>& options() {
        REGENT_MS(consistency_timeout_ms)},
       {"REGENT_JWT_SECRET", "HS256 key for access tokens (dev keeps a generated one)",
        REGENT_SECRET(jwt_secret)},
+      {"REGENT_JWT_KEYS",
+       "access tokens' keys, kid:HS256:<32+ character secret> or kid:EdDSA:<path to an Ed25519 PEM>, comma-separated: "
+       "the first signs, all verify (empty: REGENT_JWT_SECRET signs, HS256)",
+       REGENT_SECRET(jwt_keys)},
       {"REGENT_JWT_ISSUER", "iss and aud of access tokens", REGENT_STR(jwt_issuer)},
       {"REGENT_EMBEDDED_LOG_MEMORY",
        "bytes of each partition's newest records the embedded log keeps in memory; older ones are read from its file",

@@ -30,7 +30,8 @@ struct Config {
   std::string log_level = "info";
   std::string log_format = "json";
   int64_t consistency_timeout_ms = 5000;
-  std::string jwt_secret;  // HS256 key; `dev` keeps a generated one in the data directory
+  std::string jwt_secret;  // the server's secret (keyed hashes, forwarding), and the HS256 key without jwt_keys
+  std::string jwt_keys;    // kid:HS256:secret or kid:EdDSA:/path.pem, comma-separated; the first signs
   std::string jwt_issuer = "regent";
   int64_t access_token_ttl_s = 900;
   int embedded_log_memory = 4 << 20;  // bytes of each partition's newest records `dev` keeps in memory

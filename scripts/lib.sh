@@ -10,7 +10,7 @@ case "$REGENT_DATA_DIR" in /*) ;; *) REGENT_DATA_DIR="$ROOT/$REGENT_DATA_DIR" ;;
 REGENT_PG_PORT_ASKED="${REGENT_PG_PORT:-}"
 REGENT_PG_PORT="${REGENT_PG_PORT:-54329}"
 BUILD_DIR="${REGENT_BUILD_DIR:-$ROOT/build}"
-PACKAGES=(g++ cmake make pkg-config ccache python3 python3-yaml
+PACKAGES=(g++ cmake make pkg-config ccache python3 python3-yaml python3-jwt python3-cryptography
   libboost1.81-all-dev libboost-json1.81-dev
   librdkafka-dev libpqxx-dev libsimdjson-dev libssl-dev libargon2-dev zlib1g-dev doctest-dev
   postgresql postgresql-client kcat curl)

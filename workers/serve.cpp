@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "api/jwt.hpp"
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
@@ -49,6 +50,10 @@ int run_serve(const core::Config& config) {
   }
   if (config.jwt_secret.size() < 32) {
     logger.error("REGENT_JWT_SECRET is required: at least 32 characters, the same on every instance");
+    return 2;
+  }
+  if (auto keys = api::JwtKeys::parse(config.jwt_keys, config.jwt_secret); !keys) {
+    logger.error(keys.error().detail);
     return 2;
   }
   if (!config.advertised_url.empty() &&

@@ -7,6 +7,7 @@
 
 #include "api/forwarder.hpp"
 #include "api/http_server.hpp"
+#include "api/jwt.hpp"
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "commands/processor.hpp"
@@ -45,6 +46,9 @@ const std::string& ServerApp::kafka_bootstrap() const { return log_->brokers(); 
 int ServerApp::http_port() const { return server_ ? server_->port() : 0; }
 
 void ServerApp::start() {
+  auto keys = api::JwtKeys::parse(config_.jwt_keys, config_.jwt_secret);
+  if (!keys) throw std::runtime_error(keys.error().detail);
+  jwt_keys_ = std::make_unique<api::JwtKeys>(std::move(keys.value()));
   projections::migrate(config_.pg_url);
   log_ = std::make_unique<events::EventLog>(config_);
   commands::ProcessorOptions processing;
@@ -73,7 +77,7 @@ void ServerApp::start() {
     forwarder_ = std::make_unique<api::Forwarder>(config_.jwt_secret,
                                                   std::chrono::milliseconds(config_.kafka_timeout_ms + 5000));
   services_ = std::make_unique<api::Services>(
-      api::Services{config_, *processor_, *pg_, *watcher_, reachable, hashing_slots_, forwarder_.get()});
+      api::Services{config_, *jwt_keys_, *processor_, *pg_, *watcher_, reachable, hashing_slots_, forwarder_.get()});
   auto router = std::make_shared<api::Router>(api::all_routes());
   api::ServerOptions opts;
   opts.address = config_.http_addr;

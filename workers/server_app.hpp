@@ -26,6 +26,7 @@ class Engine;
 namespace regent::api {
 class Forwarder;
 class HttpServer;
+class JwtKeys;
 struct Services;
 }  // namespace regent::api
 
@@ -48,6 +49,7 @@ class ServerApp {
   std::string advertised_url() const;
   core::Config config_;
   bool with_projections_;
+  std::unique_ptr<api::JwtKeys> jwt_keys_;
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<commands::SnapshotStore> snapshots_;
   std::unique_ptr<commands::Processor> processor_;

@@ -56,7 +56,7 @@ Response login(Ctx& ctx) {
   c.iat = core::parse_rfc3339(session.time).value_or(cctx->now) / 1000;
   c.exp = c.iat + ctx.svc.config.access_token_ttl_s;
   c.jti = core::get_text(data->root(), "session_id");
-  boost::json::object out{{"access_token", sign_jwt(c, ctx.svc.config.jwt_secret)},
+  boost::json::object out{{"access_token", sign_jwt(c, ctx.svc.jwt_keys)},
                           {"token_type", "Bearer"},
                           {"expires_in", ctx.svc.config.access_token_ttl_s}};
   auto resp = committed_response(200, core::to_json(out), done.value());

@@ -42,9 +42,19 @@ TEST_CASE("bad requests get problem+json and append nothing") {
     std::string key;
     std::getline(key_file, key);
     REQUIRE_FALSE(key.empty());
-    auto claims = regent::api::verify_jwt(admin, key, "regent", 0).value();
+    auto keys = regent::api::JwtKeys::parse("", key).value();
+    auto claims = regent::api::verify_jwt(admin, keys, "regent", regent::core::now_millis() / 1000).value();
     claims.exp = regent::core::now_millis() / 1000 - 1;
-    check_problem(get(port, "/v1/me", regent::api::sign_jwt(claims, key)), 401, "unauthenticated");
+    check_problem(get(port, "/v1/me", regent::api::sign_jwt(claims, keys)), 401, "unauthenticated");
+    // Not yet valid.
+    claims.exp = regent::core::now_millis() / 1000 + 600;
+    claims.nbf = regent::core::now_millis() / 1000 + 300;
+    check_problem(get(port, "/v1/me", regent::api::sign_jwt(claims, keys)), 401, "unauthenticated");
+    // The same claims under a key the server does not have.
+    auto stranger = regent::api::JwtKeys::parse("stranger:HS256:" + key, "").value();
+    claims.nbf = 0;
+    check_problem(get(port, "/v1/me", regent::api::sign_jwt(claims, stranger)), 401, "unauthenticated");
+    REQUIRE(get(port, "/v1/me", regent::api::sign_jwt(claims, keys)).status == 200);
   }
   SUBCASE("401 for a wrong tenant, email or password alike") {
     auto wrong_password = post(port, "/v1/auth/login", R"({"tenant":"acme","email":"ada@acme.test","password":"wrong password!"})");
