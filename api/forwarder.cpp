@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/jwt.hpp"
+#include "api/support.hpp"
 #include "api/problem.hpp"
 #include "api/services.hpp"
 #include "commands/processor.hpp"
@@ -206,6 +207,13 @@ std::optional<int32_t> request_partition(const Request& req, const Services& svc
     if (!acting.empty() && may_act_elsewhere)
       return core::is_uuid(acting) ? proc.partition_of(core::TenantId{acting}) : proc.partition_of_slug(acting);
     return proc.partition_of(core::TenantId{claims->tid});
+  }
+  if (req.method == "POST" && (req.path == "/v1/auth/refresh" || req.path == "/v1/auth/logout")) {
+    auto doc = core::JsonDocument::parse(req.body);
+    if (!doc || !doc->root().is_object()) return std::nullopt;
+    auto tenant = refresh_token_tenant(core::get_string(doc->root(), "refresh_token").value_or(""));
+    if (!tenant) return std::nullopt;
+    return proc.partition_of(*tenant);
   }
   const char* slug_field = nullptr;
   if (req.method == "POST" && req.path == "/v1/tenants") slug_field = "slug";

@@ -10,6 +10,8 @@ std::vector<Route> all_routes() {
       {"GET", "/v1/tenant", h::get_tenant},
       {"PATCH", "/v1/tenant", h::change_tenant, Runs::io},
       {"POST", "/v1/auth/login", h::login},
+      {"POST", "/v1/auth/refresh", h::refresh, Runs::io},
+      {"POST", "/v1/auth/logout", h::logout, Runs::io},
       {"GET", "/v1/me", h::me},
       {"POST", "/v1/users", h::create_user},
       {"GET", "/v1/users", h::list_users},

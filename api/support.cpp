@@ -40,7 +40,10 @@ core::Result<Principal> authenticate(Ctx& ctx) {
   proc.read(proc.partition_of(p.home_tenant), [&](const commands::PartitionState& s) {
     const auto* t = s.tenant(p.home_tenant);
     const auto* u = t ? t->user(p.user_id) : nullptr;
-    if (u && u->status == "active") {
+    // The sign-in the token belongs to must still stand: logging out or a reused refresh token
+    // ends it on the next request, whatever the token's own expiry says.
+    const auto* session = t ? t->session(claims->jti) : nullptr;
+    if (u && u->status == "active" && session && session->revoked.empty()) {
       active = true;
       p.roles = u->roles;  // the roles of now, not of when the token was issued
       std::sort(p.roles.begin(), p.roles.end());
@@ -164,6 +167,13 @@ Response json_response(int status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
+}
+
+std::optional<core::TenantId> refresh_token_tenant(std::string_view token) {
+  if (token.size() != 3 + 36 + 1 + 43 || token.substr(0, 3) != "rt_" || token[39] != '.') return std::nullopt;
+  std::string tenant(token.substr(3, 36));
+  if (!core::is_uuid(tenant)) return std::nullopt;
+  return core::TenantId{tenant};
 }
 
 Response committed_response(int status, std::string body, const commands::Committed& done) {

@@ -43,6 +43,9 @@ core::Result<std::optional<int64_t>> if_match(const Request& req);
 
 // Who asks and the request's traces, for the command. `scope` is where an Idempotency-Key lives: the
 // caller's tenant id, or "" for sign-ups. A malformed Idempotency-Key is 422.
+// The tenant a refresh token (`rt_<tenant id>.<secret part>`) names, if it has that form.
+std::optional<core::TenantId> refresh_token_tenant(std::string_view token);
+
 core::Result<commands::Context> command_context(const Ctx& ctx, const Principal* actor, std::string scope);
 
 // argon2id on at most one hash per core at a time (Services::hashing_slots).

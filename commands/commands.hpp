@@ -50,7 +50,27 @@ struct RecordLogin {
   core::TenantId tenant_id;
   core::UserId user_id;
   std::string session_id;
+  std::string refresh_hash;  // keyed hash of the sign-in's first refresh token
+  int64_t expires_at = 0;    // ms: its refresh tokens are refused after it
 };
+
+// POST /v1/auth/refresh: the presented refresh token (by its keyed hash) spent for a new one.
+struct RefreshSession {
+  core::TenantId tenant_id;
+  std::string refresh_hash;
+  std::string new_refresh_hash;
+  std::string nonce;  // what the new token is derived from, with the session (api/handlers/login.cpp)
+};
+
+// POST /v1/auth/logout: the sign-in of the presented refresh token ends.
+struct EndSession {
+  core::TenantId tenant_id;
+  std::string refresh_hash;
+};
+
+// A refresh token spent this recently, presented again, is a client's retry racing its own first
+// use (refused, nothing revoked); later, it is reuse, and the sign-in is revoked.
+inline constexpr int64_t kRefreshRetryGraceMs = 5000;
 
 // A credit or a debit of one user's wallet, by an admin or (debits) by the user itself.
 struct WalletMovement {

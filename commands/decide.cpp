@@ -133,9 +133,46 @@ Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ct
       {"user_id", c.user_id.value},
       {"session_id", c.session_id},
       {"personal", boost::json::object{{"ip", ctx.ip}, {"user_agent", ctx.user_agent}}}};
+  if (!c.refresh_hash.empty()) {
+    data["refresh_token_hash"] = c.refresh_hash;
+    data["expires_at"] = core::format_rfc3339(c.expires_at);
+  }
   return std::vector<Draft>{{std::string(types::user_logged_in),
                              "users/" + c.user_id.value + "/sessions/" + c.session_id, c.tenant_id, 1,
                              core::to_json(data)}};
+}
+
+namespace {
+Draft session_event(std::string_view type, const TenantState& t, const SessionState& session, boost::json::object data) {
+  data["user_id"] = session.user_id.value;
+  data["session_id"] = session.id;
+  return {std::string(type), "users/" + session.user_id.value + "/sessions/" + session.id, t.id, 1, core::to_json(data)};
+}
+
+core::Error refused_token() { return core::make_error(errc::unauthenticated, "invalid or expired refresh token"); }
+}  // namespace
+
+Decision decide(const PartitionState& s, const RefreshSession& c, const Context& ctx) {
+  const TenantState* t = s.tenant(c.tenant_id);
+  const SessionState* session = t ? t->session_by_refresh(c.refresh_hash) : nullptr;
+  if (!session || !session->revoked.empty() || ctx.now >= session->expires_at) return refused_token();
+  const UserState* u = t->user(session->user_id);
+  if (!u || u->status != "active") return refused_token();
+  if (session->refresh_hash == c.refresh_hash)
+    return std::vector<Draft>{session_event(types::session_refreshed, *t, *session,
+                                            {{"refresh_token_hash", c.new_refresh_hash}, {"nonce", c.nonce}})};
+  // A spent token: a retry racing its own first use gets nothing; anything later is reuse.
+  auto spent = session->spent.find(c.refresh_hash);
+  if (spent != session->spent.end() && ctx.now - spent->second < kRefreshRetryGraceMs) return refused_token();
+  return std::vector<Draft>{session_event(types::session_revoked, *t, *session, {{"reason", "refresh_token_reuse"}})};
+}
+
+Decision decide(const PartitionState& s, const EndSession& c, const Context&) {
+  const TenantState* t = s.tenant(c.tenant_id);
+  const SessionState* session = t ? t->session_by_refresh(c.refresh_hash) : nullptr;
+  // Only the current refresh token ends its sign-in; anything else changes nothing.
+  if (!session || !session->revoked.empty() || session->refresh_hash != c.refresh_hash) return std::vector<Draft>{};
+  return std::vector<Draft>{session_event(types::session_revoked, *t, *session, {{"reason", "logout"}})};
 }
 
 Decision decide(const PartitionState& s, const CreditWallet& c, const Context& ctx) {

@@ -67,6 +67,46 @@ void user_created(TenantState& t, const events::Envelope& e, element d) {
   t.users[id] = std::move(u);
 }
 
+// A sign-in; the user's sign-ins whose refresh tokens have expired are forgotten here, so the state
+// holds only what can still be refreshed or must still be refused.
+void session_started(TenantState& t, const events::Envelope& e, element d) {
+  auto user = t.users.find(core::UserId{core::get_text(d, "user_id")});
+  if (user == t.users.end()) return;
+  int64_t now = core::parse_rfc3339(e.time).value_or(0);
+  auto& ids = user->second.sessions;
+  std::erase_if(ids, [&](const std::string& id) {
+    auto it = t.sessions.find(id);
+    if (it == t.sessions.end()) return true;
+    if (it->second.expires_at > now) return false;
+    t.session_by_refresh_hash.erase(it->second.refresh_hash);
+    for (const auto& [hash, at] : it->second.spent) t.session_by_refresh_hash.erase(hash);
+    t.sessions.erase(it);
+    return true;
+  });
+  SessionState session;
+  session.id = core::get_text(d, "session_id");
+  session.user_id = user->first;
+  session.refresh_hash = core::get_text(d, "refresh_token_hash");
+  // Sign-ins recorded before refresh tokens existed end with their access token.
+  session.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(now + 15 * 60 * 1000);
+  if (!session.refresh_hash.empty()) t.session_by_refresh_hash[session.refresh_hash] = session.id;
+  ids.push_back(session.id);
+  t.sessions[session.id] = std::move(session);
+}
+
+void session_changed(TenantState& t, const events::Envelope& e, element d) {
+  auto it = t.sessions.find(core::get_text(d, "session_id"));
+  if (it == t.sessions.end()) return;
+  SessionState& session = it->second;
+  if (e.type == types::session_refreshed) {
+    if (!session.refresh_hash.empty()) session.spent[session.refresh_hash] = core::parse_rfc3339(e.time).value_or(0);
+    session.refresh_hash = core::get_text(d, "refresh_token_hash");
+    t.session_by_refresh_hash[session.refresh_hash] = session.id;
+  } else {
+    session.revoked = core::get_text(d, "reason");
+  }
+}
+
 // Balances move by the event's amount, so the tenant's totals and its balances cannot drift apart.
 void wallet_moved(TenantState& t, const events::Envelope& e, element d) {
   auto it = t.users.find(core::UserId{core::get_text(d, "user_id")});
@@ -89,7 +129,11 @@ void wallet_moved(TenantState& t, const events::Envelope& e, element d) {
 void evolve(PartitionState& s, const events::Envelope& e) {
   bool tenant_event = e.type == types::tenant_renamed || e.type == types::tenant_settings_changed;
   bool wallet_event = e.type == types::wallet_credited || e.type == types::wallet_debited;
-  if (e.type != types::tenant_created && e.type != types::user_created && !tenant_event && !wallet_event) return;
+  bool session_event = e.type == types::session_refreshed || e.type == types::session_revoked;
+  bool login = e.type == types::user_logged_in;
+  if (e.type != types::tenant_created && e.type != types::user_created && !tenant_event && !wallet_event &&
+      !session_event && !login)
+    return;
   auto doc = core::JsonDocument::parse(e.data);
   if (!doc) return;
   if (e.type == types::tenant_created) return tenant_created(s, e, doc->root());
@@ -97,6 +141,8 @@ void evolve(PartitionState& s, const events::Envelope& e) {
   if (!t) return;
   if (e.type == types::user_created) user_created(*t, e, doc->root());
   else if (tenant_event) tenant_changed(*t, e, doc->root());
+  else if (login) session_started(*t, e, doc->root());
+  else if (session_event) session_changed(*t, e, doc->root());
   else wallet_moved(*t, e, doc->root());
 }
 

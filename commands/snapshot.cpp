@@ -59,10 +59,24 @@ array records_json(const IdempotencyIndex& index) {
   return out;
 }
 
+object session_json(const SessionState& s) {
+  array spent;
+  for (const auto& [hash, at] : s.spent) spent.push_back(object{{"hash", hash}, {"at", at}});
+  return {{"id", s.id},
+          {"user_id", s.user_id.value},
+          {"refresh_hash", s.refresh_hash},
+          {"spent", spent},
+          {"expires_at", s.expires_at},
+          {"revoked", s.revoked}};
+}
+
 object user_json(const UserState& u) {
   array roles;
   for (const auto& r : u.roles) roles.emplace_back(r);
+  array sessions;
+  for (const auto& id : u.sessions) sessions.emplace_back(id);
   return {{"id", u.id.value},
+          {"sessions", sessions},
           {"email", u.email},
           {"full_name", u.full_name},
           {"roles", roles},
@@ -78,7 +92,10 @@ object user_json(const UserState& u) {
 object tenant_json(const TenantState& t) {
   array users;
   for (const auto& id : sorted_keys(t.users)) users.push_back(user_json(t.users.at(id)));
+  array sessions;
+  for (const auto& id : sorted_keys(t.sessions)) sessions.push_back(session_json(t.sessions.at(id)));
   return {{"id", t.id.value},
+          {"sessions", sessions},
           {"name", t.name},
           {"slug", t.slug},
           {"settings", settings_json(t.settings)},
@@ -122,6 +139,7 @@ UserState read_user(element u) {
   out.email = text(u, "email");
   out.full_name = text(u, "full_name");
   for (element r : simdjson::dom::array(u["roles"])) out.roles.emplace_back(std::string_view(r));
+  for (element id : simdjson::dom::array(u["sessions"])) out.sessions.emplace_back(std::string_view(id));
   out.status = text(u, "status");
   out.parent_user_id = text(u, "parent_user_id");
   out.password_hash = text(u, "password_hash");
@@ -156,6 +174,21 @@ TenantState read_tenant(element t, int32_t partition) {
     out.user_by_email[lower(user.email)] = user.id;
     auto id = user.id;
     out.users[id] = std::move(user);
+  }
+  for (element s : simdjson::dom::array(t["sessions"])) {
+    SessionState session;
+    session.id = text(s, "id");
+    session.user_id = core::UserId{text(s, "user_id")};
+    session.refresh_hash = text(s, "refresh_hash");
+    for (element spent : simdjson::dom::array(s["spent"])) {
+      session.spent[text(spent, "hash")] = number(spent, "at");
+      out.session_by_refresh_hash[text(spent, "hash")] = session.id;
+    }
+    session.expires_at = number(s, "expires_at");
+    session.revoked = text(s, "revoked");
+    if (!session.refresh_hash.empty()) out.session_by_refresh_hash[session.refresh_hash] = session.id;
+    auto id = session.id;
+    out.sessions[id] = std::move(session);
   }
   read_records(t["idempotency"], partition, out.idempotency);
   return out;

@@ -10,7 +10,8 @@
 
 namespace regent::commands {
 
-inline constexpr int kSnapshotFormat = 3;  // 2: the fence keeps the chain's last id; 3: and the owner's URL
+// 2: the fence keeps the chain's last id; 3: and the owner's URL; 4: sign-ins (sessions)
+inline constexpr int kSnapshotFormat = 4;
 
 // Everything `evolve` built, and the idempotency records whose events are in the log. Refusals
 // remembered for idempotency are left out: they live in memory only.

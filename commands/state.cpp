@@ -16,6 +16,16 @@ const UserState* TenantState::user(const core::UserId& id) const {
   return it == users.end() ? nullptr : &it->second;
 }
 
+const SessionState* TenantState::session(std::string_view id) const {
+  auto it = sessions.find(std::string(id));
+  return it == sessions.end() ? nullptr : &it->second;
+}
+
+const SessionState* TenantState::session_by_refresh(std::string_view hash) const {
+  auto it = session_by_refresh_hash.find(std::string(hash));
+  return it == session_by_refresh_hash.end() ? nullptr : session(it->second);
+}
+
 const UserState* TenantState::user_by(std::string_view email) const {
   auto it = user_by_email.find(lower(email));
   return it == user_by_email.end() ? nullptr : user(it->second);

@@ -29,6 +29,18 @@ struct WalletState {
   std::string updated_at;
 };
 
+// A sign-in: the access tokens it issued name it (`jti`), and its refresh token is kept as a keyed
+// hash only. Each refresh spends the current token for a new one; a spent one presented again is
+// reuse (RFC 9700 §4.14) and revokes the whole sign-in.
+struct SessionState {
+  std::string id;
+  core::UserId user_id;
+  std::string refresh_hash;              // the current refresh token's; empty: none (older sign-ins)
+  std::map<std::string, int64_t> spent;  // earlier refresh tokens' hashes -> when they were spent (ms)
+  int64_t expires_at = 0;                // ms: no refresh after it
+  std::string revoked;                   // why, once revoked ("logout", "refresh_token_reuse", ...)
+};
+
 struct UserState {
   core::UserId id;
   std::string email;
@@ -37,6 +49,7 @@ struct UserState {
   std::string status = "active";
   std::string parent_user_id;
   std::string password_hash;
+  std::vector<std::string> sessions;  // ids of its sign-ins not yet expired
   int64_t version = 0;
   std::string created_at;
   std::string updated_at;
@@ -58,9 +71,13 @@ struct TenantState {
   IdempotencyIndex idempotency;
   std::unordered_map<core::UserId, UserState> users;
   std::unordered_map<std::string, core::UserId> user_by_email;  // lower-cased email
+  std::unordered_map<std::string, SessionState> sessions;
+  std::unordered_map<std::string, std::string> session_by_refresh_hash;  // current and spent hashes
 
   const UserState* user(const core::UserId& id) const;
   const UserState* user_by(std::string_view email) const;
+  const SessionState* session(std::string_view id) const;
+  const SessionState* session_by_refresh(std::string_view hash) const;
   BigSum total_balance() const;
 };
 

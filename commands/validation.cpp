@@ -201,6 +201,16 @@ core::Result<CreateUserInput> parse_create_user(element body) {
   return in;
 }
 
+core::Result<RefreshInput> parse_refresh(element body) {
+  std::vector<core::FieldError> errors;
+  RefreshInput in;
+  Fields f(body, errors);
+  in.refresh_token = f.text("refresh_token", true, 1, 512);
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
 core::Result<LoginInput> parse_login(element body) {
   std::vector<core::FieldError> errors;
   LoginInput in;

@@ -54,6 +54,10 @@ struct ChangeTenantInput {
 core::Result<CreateTenantInput> parse_create_tenant(simdjson::dom::element body);
 core::Result<CreateUserInput> parse_create_user(simdjson::dom::element body);
 core::Result<LoginInput> parse_login(simdjson::dom::element body);
+struct RefreshInput {
+  std::string refresh_token;
+};
+core::Result<RefreshInput> parse_refresh(simdjson::dom::element body);  // refresh and logout
 core::Result<WalletMovementInput> parse_wallet_movement(simdjson::dom::element body);
 core::Result<RecordActivityInput> parse_record_activity(simdjson::dom::element body);
 core::Result<ChangeTenantInput> parse_change_tenant(simdjson::dom::element body);

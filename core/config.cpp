@@ -99,6 +99,8 @@ const std::vector<Option>& options() {
       {"REGENT_EMBEDDED_LOG_MEMORY",
        "bytes of each partition's newest records the embedded log keeps in memory; older ones are read from its file",
        REGENT_INT(embedded_log_memory, 1024, 1 << 30)},
+      {"REGENT_REFRESH_TOKEN_TTL", "how long after a sign-in its refresh tokens are accepted",
+       REGENT_MS(refresh_token_ttl_ms)},
       {"REGENT_SNAPSHOT_EVERY", "the least events of a partition between two snapshots of its command state; more as the state grows (0: no snapshots)",
        REGENT_INT(snapshot_every, 0, 1000000000)},
       {"REGENT_HANDLER_THREADS", "threads for request handlers that block (queries, password hashing, forwarding); commands wait without one",

@@ -34,6 +34,7 @@ struct Config {
   std::string jwt_keys;    // kid:HS256:secret or kid:EdDSA:/path.pem, comma-separated; the first signs
   std::string jwt_issuer = "regent";
   int64_t access_token_ttl_s = 900;
+  int64_t refresh_token_ttl_ms = 30LL * 24 * 3600 * 1000;  // a sign-in's refresh tokens work this long
   int embedded_log_memory = 4 << 20;  // bytes of each partition's newest records `dev` keeps in memory
   int snapshot_every = 1000;  // the least events between two snapshots of a partition; 0 turns them off
   int handler_threads = 64;  // for handlers that block: queries, password hashing, forwarding

@@ -15,9 +15,11 @@ inline constexpr std::string_view tenant_settings_changed = "tenant.settings_cha
 inline constexpr std::string_view wallet_credited = "wallet.credited";
 inline constexpr std::string_view wallet_debited = "wallet.debited";
 inline constexpr std::string_view activity_recorded = "activity.recorded";
+inline constexpr std::string_view session_refreshed = "session.refreshed";
+inline constexpr std::string_view session_revoked = "session.revoked";
 
-inline constexpr std::array all = {owner_claimed,  tenant_created,          user_created,
-                                   user_logged_in, tenant_renamed,          tenant_settings_changed,
-                                   wallet_credited, wallet_debited,         activity_recorded};
+inline constexpr std::array all = {owner_claimed,     tenant_created,  user_created,    user_logged_in,
+                                   tenant_renamed,    tenant_settings_changed,         wallet_credited,
+                                   wallet_debited,    activity_recorded, session_refreshed, session_revoked};
 
 }  // namespace regent::events::types

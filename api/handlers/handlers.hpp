@@ -8,6 +8,8 @@ Response create_tenant(Ctx& ctx);  // POST /v1/tenants
 Response get_tenant(Ctx& ctx);     // GET /v1/tenant
 Response change_tenant(Ctx& ctx);  // PATCH /v1/tenant
 Response login(Ctx& ctx);          // POST /v1/auth/login
+Response refresh(Ctx& ctx);        // POST /v1/auth/refresh
+Response logout(Ctx& ctx);         // POST /v1/auth/logout
 Response create_user(Ctx& ctx);    // POST /v1/users
 Response get_user(Ctx& ctx);       // GET /v1/users/{id}
 Response list_users(Ctx& ctx);     // GET /v1/users

@@ -1,3 +1,10 @@
+// Sign-in and its sessions: POST /v1/auth/login, /refresh and /logout.
+//
+// A refresh token is `rt_<tenant id>.<secret part>`: the tenant id says which partition decides
+// it, in O(1); the secret part is HMAC-SHA256, under the server's secret, of the session and of a
+// nonce the event that issued it records. The log therefore holds neither the token nor anything
+// that yields it without the secret, while a retry with the same Idempotency-Key can be answered
+// with the very token the first answer carried. The state keeps the token's keyed hash only.
 #include <boost/json/object.hpp>
 
 #include "api/handlers/handlers.hpp"
@@ -5,9 +12,63 @@
 #include "api/problem.hpp"
 #include "api/support.hpp"
 #include "commands/validation.hpp"
+#include "core/crypto.hpp"
 #include "core/password.hpp"
+#include "events/event_types.hpp"
 
 namespace regent::api::handlers {
+namespace {
+// What the state and the log keep of a refresh token.
+std::string refresh_token_hash(const Services& svc, std::string_view token) {
+  return core::base64url_encode(
+      core::hmac_sha256(svc.config.jwt_secret, "regent refresh token hash v1\n" + std::string(token)));
+}
+
+std::string refresh_token(const Services& svc, const std::string& tenant, const std::string& session,
+                          const std::string& nonce) {
+  return "rt_" + tenant + "." +
+         core::base64url_encode(core::hmac_sha256(svc.config.jwt_secret, "regent refresh token v1\n" + session + "\n" + nonce));
+}
+
+core::Error refused() { return core::make_error(core::errc::unauthenticated, "invalid or expired refresh token"); }
+
+// The answer of a sign-in or a refresh: a new access token for the session, and its refresh token.
+Response token_pair(Ctx& ctx, const commands::Committed& done, const std::string& tenant, const std::string& user,
+                    const std::vector<std::string>& roles, const std::string& session, const std::string& nonce,
+                    int64_t now_ms) {
+  const auto& issued = done.events.front();
+  Claims c;
+  c.iss = c.aud = ctx.svc.config.jwt_issuer;
+  c.sub = user;
+  c.tid = tenant;
+  c.roles = roles;
+  c.iat = core::parse_rfc3339(issued.time).value_or(now_ms) / 1000;
+  c.exp = c.iat + ctx.svc.config.access_token_ttl_s;
+  c.jti = session;
+  boost::json::object out{{"access_token", sign_jwt(c, ctx.svc.jwt_keys)},
+                          {"refresh_token", refresh_token(ctx.svc, tenant, session, nonce)},
+                          {"token_type", "Bearer"},
+                          {"expires_in", ctx.svc.config.access_token_ttl_s}};
+  auto resp = committed_response(200, core::to_json(out), done);
+  resp.headers.emplace_back("Cache-Control", "no-store");
+  return resp;
+}
+
+// The refresh token of a request body, with its tenant and keyed hash.
+struct Presented {
+  core::TenantId tenant;
+  std::string hash;
+};
+core::Result<Presented> presented(Ctx& ctx) {
+  auto body = json_body(ctx.req);
+  if (!body) return body.error();
+  auto in = commands::parse_refresh(body.value()->root());
+  if (!in) return in.error();
+  auto tenant = refresh_token_tenant(in->refresh_token);
+  if (!tenant) return refused();
+  return Presented{*tenant, refresh_token_hash(ctx.svc, in->refresh_token)};
+}
+}  // namespace
 
 Response login(Ctx& ctx) {
   auto body = json_body(ctx.req);
@@ -36,32 +97,79 @@ Response login(Ctx& ctx) {
   ctx.tenant_id = found->tenant.value;
   ctx.actor_id = found->user.value;
 
-  commands::RecordLogin cmd{found->tenant, found->user, core::uuid_v7()};
   auto cctx = command_context(ctx, nullptr, found->tenant.value);
   if (!cctx) return problem(cctx.error(), ctx.rid());
   cctx->actor_id = found->user.value;
   cctx->actor_type = "user";
+  std::string session = core::uuid_v7();
+  std::string token = refresh_token(ctx.svc, found->tenant.value, session, session);
+  commands::RecordLogin cmd{found->tenant, found->user, session, refresh_token_hash(ctx.svc, token),
+                            cctx->now + ctx.svc.config.refresh_token_ttl_ms};
   auto done = proc.submit(proc.partition_of(found->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
+  // A retry with the same Idempotency-Key gets the first answer's session and tokens back.
+  auto data = core::JsonDocument::parse(done->events.front().data);
+  std::string recorded = core::get_text(data->root(), "session_id");
+  return token_pair(ctx, done.value(), found->tenant.value, found->user.value, found->roles, recorded, recorded,
+                    cctx->now);
+}
 
-  // The token is the session's, as user.logged_in recorded it: a retry with the same
-  // Idempotency-Key gets the same session back, never a second one.
-  const auto& session = done->events.front();
-  auto data = core::JsonDocument::parse(session.data);
-  Claims c;
-  c.iss = c.aud = ctx.svc.config.jwt_issuer;
-  c.sub = found->user.value;
-  c.tid = found->tenant.value;
-  c.roles = found->roles;
-  c.iat = core::parse_rfc3339(session.time).value_or(cctx->now) / 1000;
-  c.exp = c.iat + ctx.svc.config.access_token_ttl_s;
-  c.jti = core::get_text(data->root(), "session_id");
-  boost::json::object out{{"access_token", sign_jwt(c, ctx.svc.jwt_keys)},
-                          {"token_type", "Bearer"},
-                          {"expires_in", ctx.svc.config.access_token_ttl_s}};
-  auto resp = committed_response(200, core::to_json(out), done.value());
-  resp.headers.emplace_back("Cache-Control", "no-store");
-  return resp;
+Response refresh(Ctx& ctx) {
+  auto p = presented(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  ctx.tenant_id = p->tenant.value;
+  auto cctx = command_context(ctx, nullptr, p->tenant.value);
+  if (!cctx) return problem(cctx.error(), ctx.rid());
+  auto& proc = ctx.svc.processor;
+  std::string nonce = core::uuid_v7();
+  std::string session;  // the token's, if it names one: the next token is derived from it
+  proc.read(proc.partition_of(p->tenant), [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(p->tenant);
+    const auto* found = t ? t->session_by_refresh(p->hash) : nullptr;
+    if (found) session = found->id;
+  });
+  if (session.empty()) return problem(refused(), ctx.rid());
+  commands::RefreshSession cmd{p->tenant, p->hash,
+                               refresh_token_hash(ctx.svc, refresh_token(ctx.svc, p->tenant.value, session, nonce)), nonce};
+  cctx->actor_type = "user";
+  auto done = proc.submit(proc.partition_of(p->tenant), cmd, cctx.value());
+  if (!done) return problem(done.error(), ctx.rid());
+  const auto& e = done->events.front();
+  auto data = core::JsonDocument::parse(e.data);
+  if (e.type == events::types::session_revoked)  // a spent token again: the whole sign-in is gone
+    return problem(refused(), ctx.rid());
+  std::string user = core::get_text(data->root(), "user_id");
+  std::string recorded = core::get_text(data->root(), "session_id");
+  std::string issued_with = core::get_text(data->root(), "nonce");
+  std::vector<std::string> roles;
+  proc.read(proc.partition_of(p->tenant), [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(p->tenant);
+    const auto* u = t ? t->user(core::UserId{user}) : nullptr;
+    if (u) roles = u->roles;
+  });
+  ctx.actor_id = user;
+  return token_pair(ctx, done.value(), p->tenant.value, user, roles, recorded, issued_with, cctx->now);
+}
+
+Response logout(Ctx& ctx) {
+  auto p = presented(ctx);
+  // Whatever token was presented, the answer is the same: it says nothing of the token.
+  if (!p && p.error().code != core::errc::unauthenticated) return problem(p.error(), ctx.rid());
+  Response r;
+  if (p) {
+    ctx.tenant_id = p->tenant.value;
+    auto cctx = command_context(ctx, nullptr, p->tenant.value);
+    if (!cctx) return problem(cctx.error(), ctx.rid());
+    cctx->actor_type = "user";
+    auto& proc = ctx.svc.processor;
+    auto done = proc.submit(proc.partition_of(p->tenant), commands::EndSession{p->tenant, p->hash}, cctx.value());
+    if (!done) return problem(done.error(), ctx.rid());
+    if (!done->events.empty()) r = committed_response(204, "", done.value());
+  }
+  r.status = 204;
+  r.content_type.clear();
+  r.body.clear();
+  return r;
 }
 
 }  // namespace regent::api::handlers

@@ -39,7 +39,9 @@ TEST_CASE("every operation that may fail documents its problems") {
       for (auto r : responses)
         if (r.key[0] == '4' || r.key[0] == '5') ++problems;
       CHECK(problems > 0);
-      if (std::string_view(path.key) != "/v1/tenants" && std::string_view(path.key) != "/v1/auth/login")
+      // Sign-up, sign-in and logout take no bearer token (logout answers 204 for any refresh token).
+      std::string_view p = path.key;
+      if (p != "/v1/tenants" && p != "/v1/auth/login" && p != "/v1/auth/logout")
         CHECK(responses["401"].error() == simdjson::SUCCESS);
     }
   }
