@@ -19,6 +19,7 @@ namespace regent::api {
 
 class Forwarder;
 class JwtKeys;
+struct RateLimits;
 
 struct Services {
   const core::Config& config;
@@ -31,6 +32,7 @@ struct Services {
   std::counting_semaphore<64>& hashing_slots;
   // Set when several instances share the partitions: requests for tenants written elsewhere go there.
   Forwarder* forwarder = nullptr;
+  RateLimits* limits = nullptr;  // none: no limits (tests of other things)
 };
 
 }  // namespace regent::api

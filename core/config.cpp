@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "core/rate_limit.hpp"
+
 #include <charconv>
 #include <cstdlib>
 #include <functional>
@@ -52,6 +54,13 @@ Result<bool> set_duration(int64_t& out, const std::string& v) {
 #define REGENT_BOOL(field) \
   [](Config& c, const std::string& v) { return set_bool(c.field, v); }, \
   [](const Config& c) { return std::string(c.field ? "1" : "0"); }
+#define REGENT_RATE(field) \
+  [](Config& c, const std::string& v) -> Result<bool> { \
+    if (auto r = parse_rate(v); !r) return r.error(); \
+    c.field = v; \
+    return true; \
+  }, \
+  [](const Config& c) { return c.field; }
 #define REGENT_MS(field) \
   [](Config& c, const std::string& v) { return set_duration(c.field, v); }, \
   [](const Config& c) { return std::to_string(c.field) + "ms"; }
@@ -87,6 +96,12 @@ const std::vector<Option>& options() {
        REGENT_BOOL(open_signup)},
       {"REGENT_LOG_LEVEL", "debug, info, warn or error", REGENT_STR(log_level)},
       {"REGENT_LOG_FORMAT", "json or text", REGENT_STR(log_format)},
+      {"REGENT_SIGNIN_LIMIT_PER_ACCOUNT", "sign-in attempts per account (tenant and email)",
+       REGENT_RATE(signin_limit_per_account)},
+      {"REGENT_SIGNIN_LIMIT_PER_IP", "sign-in attempts per client address", REGENT_RATE(signin_limit_per_ip)},
+      {"REGENT_SIGNUP_LIMIT_PER_IP", "tenant sign-ups (and invitation acceptances) per client address",
+       REGENT_RATE(signup_limit_per_ip)},
+      {"REGENT_REFRESH_LIMIT_PER_IP", "refresh-token exchanges per client address", REGENT_RATE(refresh_limit_per_ip)},
       {"REGENT_CONSISTENCY_TIMEOUT", "how long a query waits for Regent-Min-Position",
        REGENT_MS(consistency_timeout_ms)},
       {"REGENT_JWT_SECRET", "HS256 key for access tokens (dev keeps a generated one)",

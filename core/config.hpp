@@ -30,6 +30,11 @@ struct Config {
   std::string log_level = "info";
   std::string log_format = "json";
   int64_t consistency_timeout_ms = 5000;
+  // Token buckets (N/s, N/min, N/h; 0: no limit), per process: docs/authentication.md.
+  std::string signin_limit_per_account = "10/min";
+  std::string signin_limit_per_ip = "100/min";
+  std::string signup_limit_per_ip = "20/h";
+  std::string refresh_limit_per_ip = "60/min";
   std::string jwt_secret;  // the server's secret (keyed hashes, forwarding), and the HS256 key without jwt_keys
   std::string jwt_keys;    // kid:HS256:secret or kid:EdDSA:/path.pem, comma-separated; the first signs
   std::string jwt_issuer = "regent";

@@ -8,6 +8,7 @@
 #include "api/forwarder.hpp"
 #include "api/http_server.hpp"
 #include "api/jwt.hpp"
+#include "api/rate_limits.hpp"
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "commands/processor.hpp"
@@ -49,6 +50,7 @@ void ServerApp::start() {
   auto keys = api::JwtKeys::parse(config_.jwt_keys, config_.jwt_secret);
   if (!keys) throw std::runtime_error(keys.error().detail);
   jwt_keys_ = std::make_unique<api::JwtKeys>(std::move(keys.value()));
+  limits_ = std::make_unique<api::RateLimits>(config_);
   projections::migrate(config_.pg_url);
   log_ = std::make_unique<events::EventLog>(config_);
   commands::ProcessorOptions processing;
@@ -77,7 +79,8 @@ void ServerApp::start() {
     forwarder_ = std::make_unique<api::Forwarder>(config_.jwt_secret,
                                                   std::chrono::milliseconds(config_.kafka_timeout_ms + 5000));
   services_ = std::make_unique<api::Services>(
-      api::Services{config_, *jwt_keys_, *processor_, *pg_, *watcher_, reachable, hashing_slots_, forwarder_.get()});
+      api::Services{config_, *jwt_keys_, *processor_, *pg_, *watcher_, reachable, hashing_slots_, forwarder_.get(),
+                    limits_.get()});
   auto router = std::make_shared<api::Router>(api::all_routes());
   api::ServerOptions opts;
   opts.address = config_.http_addr;

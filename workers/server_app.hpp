@@ -27,6 +27,7 @@ namespace regent::api {
 class Forwarder;
 class HttpServer;
 class JwtKeys;
+struct RateLimits;
 struct Services;
 }  // namespace regent::api
 
@@ -50,6 +51,7 @@ class ServerApp {
   core::Config config_;
   bool with_projections_;
   std::unique_ptr<api::JwtKeys> jwt_keys_;
+  std::unique_ptr<api::RateLimits> limits_;
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<commands::SnapshotStore> snapshots_;
   std::unique_ptr<commands::Processor> processor_;

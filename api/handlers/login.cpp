@@ -10,6 +10,7 @@
 #include "api/handlers/handlers.hpp"
 #include "api/jwt.hpp"
 #include "api/problem.hpp"
+#include "api/rate_limits.hpp"
 #include "api/support.hpp"
 #include "commands/validation.hpp"
 #include "core/crypto.hpp"
@@ -75,6 +76,14 @@ Response login(Ctx& ctx) {
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_login(body.value()->root());
   if (!in) return problem(in.error(), ctx.rid());
+  // Before any password is hashed: per client address, then per account, whether or not it exists.
+  if (ctx.svc.limits) {
+    if (auto r = over_limit(ctx.svc.limits->signin_per_ip, ctx.req.remote_ip, "sign-in attempts from this address", ctx.rid()))
+      return *r;
+    if (auto r = over_limit(ctx.svc.limits->signin_per_account, commands::lower(in->tenant) + "\n" + commands::lower(in->email),
+                            "sign-in attempts for this account", ctx.rid()))
+      return *r;
+  }
 
   auto& proc = ctx.svc.processor;
   struct Found {
@@ -115,6 +124,9 @@ Response login(Ctx& ctx) {
 }
 
 Response refresh(Ctx& ctx) {
+  if (ctx.svc.limits)
+    if (auto r = over_limit(ctx.svc.limits->refresh_per_ip, ctx.req.remote_ip, "token refreshes from this address", ctx.rid()))
+      return *r;
   auto p = presented(ctx);
   if (!p) return problem(p.error(), ctx.rid());
   ctx.tenant_id = p->tenant.value;

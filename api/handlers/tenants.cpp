@@ -1,5 +1,6 @@
 #include "api/handlers/handlers.hpp"
 #include "api/problem.hpp"
+#include "api/rate_limits.hpp"
 #include "api/queries.hpp"
 #include "api/support.hpp"
 #include "commands/evolve.hpp"
@@ -18,6 +19,10 @@ Response create_tenant(Ctx& ctx) {
     if (!actor) return problem(core::errc::unauthenticated, "sign-up is closed: sign in as super_admin", ctx.rid());
     return problem(core::errc::forbidden, "only super_admin may create tenants", ctx.rid());
   }
+  // super_admin creating tenants is not a sign-up.
+  if (ctx.svc.limits && !(actor && actor->super_admin))
+    if (auto r = over_limit(ctx.svc.limits->signup_per_ip, ctx.req.remote_ip, "sign-ups from this address", ctx.rid()))
+      return *r;
   auto body = json_body(ctx.req);
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_create_tenant(body.value()->root());

@@ -21,6 +21,13 @@ inline const std::string kRootEmail = "root@regent.test";
 inline const std::string kRootPassword = "root password 123";
 inline const std::string kPassword = "correct horse battery";
 
+// Tests send far more sign-ins and sign-ups from one address than a person would; the limits have
+// tests of their own, which set them low.
+inline const std::map<std::string, std::string> kGenerousLimits = {{"REGENT_SIGNIN_LIMIT_PER_ACCOUNT", "1000/min"},
+                                                                  {"REGENT_SIGNIN_LIMIT_PER_IP", "100000/min"},
+                                                                  {"REGENT_SIGNUP_LIMIT_PER_IP", "100000/min"},
+                                                                  {"REGENT_REFRESH_LIMIT_PER_IP", "100000/min"}};
+
 struct DevServer {
   TempDir dir;
   TestDatabase db;
@@ -37,6 +44,7 @@ struct DevServer {
                                            {"REGENT_KAFKA_PARTITIONS", std::to_string(kPartitions)},
                                            {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
                                            {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}};
+    for (const auto& [k, v] : kGenerousLimits) env[k] = v;
     for (const auto& [k, v] : extra_env) env[k] = v;
     proc = std::make_unique<RegentProcess>(std::vector<std::string>{"dev"}, env, dir.path() + "/regent.log");
   }
@@ -56,7 +64,7 @@ struct DevServer {
 // hosted by the test: any port, open sign-up, the test's super_admin, a short group session.
 inline std::map<std::string, std::string> cluster_env(const std::string& brokers, int partitions,
                                                       const std::string& pg_url) {
-  return {{"REGENT_KAFKA_BROKERS", brokers},
+  std::map<std::string, std::string> env{{"REGENT_KAFKA_BROKERS", brokers},
           {"REGENT_KAFKA_PARTITIONS", std::to_string(partitions)},
           {"REGENT_KAFKA_TIMEOUT", "2s"},
           {"REGENT_WRITER_SESSION_TIMEOUT", "4s"},
@@ -66,6 +74,8 @@ inline std::map<std::string, std::string> cluster_env(const std::string& brokers
           {"REGENT_OPEN_SIGNUP", "1"},
           {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
           {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}};
+  env.insert(kGenerousLimits.begin(), kGenerousLimits.end());
+  return env;
 }
 
 inline std::string signup_body(const std::string& slug, const std::string& email) {
