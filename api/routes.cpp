@@ -16,6 +16,8 @@ std::vector<Route> all_routes() {
       {"POST", "/v1/users", h::create_user},
       {"GET", "/v1/users", h::list_users},
       {"GET", "/v1/users/{id}", h::get_user},
+      {"POST", "/v1/users/{id}/deactivate", h::deactivate_user, Runs::io},
+      {"POST", "/v1/users/{id}/reactivate", h::reactivate_user, Runs::io},
       {"GET", "/v1/users/{id}/wallet", h::get_wallet},
       {"GET", "/v1/users/{id}/wallet/transactions", h::list_transactions},
       {"POST", "/v1/users/{id}/wallet/credits", h::credit_wallet, Runs::io},

@@ -197,7 +197,7 @@ std::string user_json(const core::TenantId& tenant, const commands::UserState& u
                         {"parent_user_id", u.parent_user_id.empty() ? boost::json::value(nullptr)
                                                                     : boost::json::value(u.parent_user_id)},
                         {"created_at", created_at},
-                        {"updated_at", created_at},
+                        {"updated_at", u.updated_at.empty() ? created_at : u.updated_at},
                         {"version", u.version}};
   return core::to_json(o);
 }

@@ -54,6 +54,14 @@ struct RecordLogin {
   int64_t expires_at = 0;    // ms: its refresh tokens are refused after it
 };
 
+// POST /v1/users/{id}/deactivate and /reactivate: `active` is the status wanted.
+struct SetUserActive {
+  core::TenantId tenant_id;
+  core::UserId user_id;
+  bool active = false;
+  std::optional<int64_t> expected_version;  // If-Match on the user
+};
+
 // POST /v1/auth/refresh: the presented refresh token (by its keyed hash) spent for a new one.
 struct RefreshSession {
   core::TenantId tenant_id;

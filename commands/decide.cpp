@@ -142,6 +142,25 @@ Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ct
                              core::to_json(data)}};
 }
 
+Decision decide(const PartitionState& s, const SetUserActive& c, const Context& ctx) {
+  const TenantState* t = s.tenant(c.tenant_id);
+  const UserState* u = t ? t->user(c.user_id) : nullptr;
+  if (!u || u->status == "erased") return core::make_error(errc::not_found, "no such user");
+  if (!is_admin(ctx) && !has_role(ctx.actor_roles, "manager"))
+    return core::make_error(errc::forbidden, "deactivating and reactivating users needs the admin or manager role");
+  if (!is_admin(ctx) && has_role(u->roles, "admin"))
+    return core::make_error(errc::forbidden, "only an admin may deactivate or reactivate an admin");
+  if (ctx.actor_id == u->id.value) return core::make_error(errc::forbidden, "you cannot deactivate or reactivate yourself");
+  if (c.expected_version && *c.expected_version != u->version) return version_mismatch(u->version);
+  std::string_view wanted_from = c.active ? "deactivated" : "active";
+  if (u->status != wanted_from)
+    return core::make_error(errc::invalid_transition, "the user is " + u->status + ": it cannot be " +
+                                                          (c.active ? "reactivated" : "deactivated"));
+  boost::json::object data{{"user_id", u->id.value}};
+  return std::vector<Draft>{{std::string(c.active ? types::user_reactivated : types::user_deactivated),
+                             "users/" + u->id.value, c.tenant_id, u->version + 1, core::to_json(data)}};
+}
+
 namespace {
 Draft session_event(std::string_view type, const TenantState& t, const SessionState& session, boost::json::object data) {
   data["user_id"] = session.user_id.value;

@@ -25,6 +25,9 @@ using Decision = core::Result<std::vector<Draft>>;
 Decision decide(const PartitionState& s, const CreateTenant& c, const Context& ctx);
 Decision decide(const PartitionState& s, const CreateUser& c, const Context& ctx);
 Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ctx);
+// Deactivating an active user or reactivating a deactivated one; anything else is 409
+// invalid_transition. Managers act on non-admins only; nobody deactivates themselves.
+Decision decide(const PartitionState& s, const SetUserActive& c, const Context& ctx);
 // A spent refresh token presented again decides session.revoked: the caller answers 401 for it.
 Decision decide(const PartitionState& s, const RefreshSession& c, const Context& ctx);
 Decision decide(const PartitionState& s, const EndSession& c, const Context& ctx);

@@ -94,6 +94,21 @@ void session_started(TenantState& t, const events::Envelope& e, element d) {
   t.sessions[session.id] = std::move(session);
 }
 
+// A deactivated user's sign-ins end with it: reactivating does not bring them back.
+void user_status_changed(TenantState& t, const events::Envelope& e, element d) {
+  auto it = t.users.find(core::UserId{core::get_text(d, "user_id")});
+  if (it == t.users.end()) return;
+  UserState& u = it->second;
+  bool active = e.type == types::user_reactivated;
+  u.status = active ? "active" : "deactivated";
+  u.version = e.sequence;
+  u.updated_at = e.time;
+  if (!active)
+    for (const auto& id : u.sessions)
+      if (auto s = t.sessions.find(id); s != t.sessions.end() && s->second.revoked.empty())
+        s->second.revoked = "user_deactivated";
+}
+
 void session_changed(TenantState& t, const events::Envelope& e, element d) {
   auto it = t.sessions.find(core::get_text(d, "session_id"));
   if (it == t.sessions.end()) return;
@@ -131,8 +146,9 @@ void evolve(PartitionState& s, const events::Envelope& e) {
   bool wallet_event = e.type == types::wallet_credited || e.type == types::wallet_debited;
   bool session_event = e.type == types::session_refreshed || e.type == types::session_revoked;
   bool login = e.type == types::user_logged_in;
+  bool status_event = e.type == types::user_deactivated || e.type == types::user_reactivated;
   if (e.type != types::tenant_created && e.type != types::user_created && !tenant_event && !wallet_event &&
-      !session_event && !login)
+      !session_event && !login && !status_event)
     return;
   auto doc = core::JsonDocument::parse(e.data);
   if (!doc) return;
@@ -143,6 +159,7 @@ void evolve(PartitionState& s, const events::Envelope& e) {
   else if (tenant_event) tenant_changed(*t, e, doc->root());
   else if (login) session_started(*t, e, doc->root());
   else if (session_event) session_changed(*t, e, doc->root());
+  else if (status_event) user_status_changed(*t, e, doc->root());
   else wallet_moved(*t, e, doc->root());
 }
 

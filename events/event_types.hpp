@@ -17,9 +17,12 @@ inline constexpr std::string_view wallet_debited = "wallet.debited";
 inline constexpr std::string_view activity_recorded = "activity.recorded";
 inline constexpr std::string_view session_refreshed = "session.refreshed";
 inline constexpr std::string_view session_revoked = "session.revoked";
+inline constexpr std::string_view user_deactivated = "user.deactivated";
+inline constexpr std::string_view user_reactivated = "user.reactivated";
 
 inline constexpr std::array all = {owner_claimed,     tenant_created,  user_created,    user_logged_in,
                                    tenant_renamed,    tenant_settings_changed,         wallet_credited,
-                                   wallet_debited,    activity_recorded, session_refreshed, session_revoked};
+                                   wallet_debited,    activity_recorded, session_refreshed, session_revoked,
+                                   user_deactivated,  user_reactivated};
 
 }  // namespace regent::events::types

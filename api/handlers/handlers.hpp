@@ -10,6 +10,8 @@ Response change_tenant(Ctx& ctx);  // PATCH /v1/tenant
 Response login(Ctx& ctx);          // POST /v1/auth/login
 Response refresh(Ctx& ctx);        // POST /v1/auth/refresh
 Response logout(Ctx& ctx);         // POST /v1/auth/logout
+Response deactivate_user(Ctx& ctx);  // POST /v1/users/{id}/deactivate
+Response reactivate_user(Ctx& ctx);  // POST /v1/users/{id}/reactivate
 Response create_user(Ctx& ctx);    // POST /v1/users
 Response get_user(Ctx& ctx);       // GET /v1/users/{id}
 Response list_users(Ctx& ctx);     // GET /v1/users

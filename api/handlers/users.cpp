@@ -53,6 +53,36 @@ Response create_user(Ctx& ctx) {
   return resp;
 }
 
+namespace {
+// POST /v1/users/{id}/deactivate and /reactivate: the user as the write side has it now.
+Response set_user_active(Ctx& ctx, bool active) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  const std::string& id = ctx.params["id"];
+  if (!core::is_uuid(id)) return problem(core::errc::not_found, "no such user", ctx.rid());
+  auto expected = if_match(ctx.req);
+  if (!expected) return problem(expected.error(), ctx.rid());
+  auto cctx = command_context(ctx, &p.value(), p->tenant.value);
+  if (!cctx) return problem(cctx.error(), ctx.rid());
+  commands::SetUserActive cmd{p->tenant, core::UserId{id}, active, expected.value()};
+  auto& proc = ctx.svc.processor;
+  int32_t partition = proc.partition_of(p->tenant);
+  auto done = proc.submit(partition, cmd, cctx.value());
+  if (!done) return problem(done.error(), ctx.rid());
+  std::optional<std::string> body;
+  proc.read(partition, [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(p->tenant);
+    const auto* u = t ? t->user(cmd.user_id) : nullptr;
+    if (u) body = user_json(p->tenant, *u, u->created_at);
+  });
+  if (!body) return problem(core::errc::not_found, "no such user", ctx.rid());
+  return committed_response(200, *body, done.value());
+}
+}  // namespace
+
+Response deactivate_user(Ctx& ctx) { return set_user_active(ctx, false); }
+Response reactivate_user(Ctx& ctx) { return set_user_active(ctx, true); }
+
 Response get_user(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());

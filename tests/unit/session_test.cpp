@@ -122,3 +122,63 @@ TEST_CASE("a user's expired sign-ins are forgotten at its next sign-in, and sess
   CHECK(d.session_by_refresh("k0" + Signed::pad())->id == second);
   CHECK(d.session_by_refresh("k1" + Signed::pad())->id == second);
 }
+
+TEST_CASE("deactivating and reactivating a user: the transitions, who may, and the sign-ins that end") {
+  Signed x;
+  auto bob = regent::testing::user(x.t.tenant_id, "bob@acme.test");
+  auto boss = regent::testing::user(x.t.tenant_id, "meg@acme.test", {"manager"});
+  Context admin = Signed::at(x.now);
+  admin.actor_id = x.t.admin_id.value;
+  admin.actor_roles = {"admin"};
+  x.apply(decide(x.s, bob, admin), x.now);
+  x.apply(decide(x.s, boss, admin), x.now);
+  std::string bobs = core::uuid_v7();
+  x.apply(decide(x.s, RecordLogin{x.t.tenant_id, bob.user_id, bobs, "b0" + Signed::pad(), x.now + kDay}, admin), x.now);
+
+  auto off = decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, false, 1}, admin);
+  REQUIRE(off.ok());
+  CHECK(off->at(0).type == "user.deactivated");
+  CHECK(off->at(0).sequence == 2);
+  x.apply(off, x.now);
+  const TenantState& t = *x.s.tenant(x.t.tenant_id);
+  CHECK(t.user(bob.user_id)->status == "deactivated");
+  CHECK(t.user(bob.user_id)->version == 2);
+  CHECK(t.session(bobs)->revoked == "user_deactivated");
+  CHECK(x.state().revoked.empty());  // the admin's own sign-in is untouched
+  CHECK_FALSE(decide(x.s, RefreshSession{x.t.tenant_id, "b0" + Signed::pad(), "b1" + Signed::pad(), core::uuid_v7()},
+                     Signed::at(x.now)).ok());
+  CHECK_FALSE(decide(x.s, RecordLogin{x.t.tenant_id, bob.user_id, core::uuid_v7(), "", 0}, admin).ok());
+
+  auto twice = decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, false, std::nullopt}, admin);
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.error().code == core::errc::invalid_transition);
+  auto stale = decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, true, 1}, admin);
+  REQUIRE_FALSE(stale.ok());
+  CHECK(stale.error().code == core::errc::version_mismatch);
+  auto on = decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, true, 2}, admin);
+  REQUIRE(on.ok());
+  CHECK(on->at(0).type == "user.reactivated");
+  x.apply(on, x.now);
+  CHECK(x.s.tenant(x.t.tenant_id)->user(bob.user_id)->status == "active");
+  CHECK(x.s.tenant(x.t.tenant_id)->session(bobs)->revoked == "user_deactivated");  // stays ended
+  auto again = decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, true, std::nullopt}, admin);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == core::errc::invalid_transition);
+
+  // Who may: a manager for non-admins only, nobody for themselves, viewers never.
+  Context manager = Signed::at(x.now);
+  manager.actor_id = boss.user_id.value;
+  manager.actor_roles = {"manager"};
+  CHECK(decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, false, std::nullopt}, manager).ok());
+  CHECK(decide(x.s, SetUserActive{x.t.tenant_id, x.t.admin_id, false, std::nullopt}, manager).error().code ==
+        core::errc::forbidden);
+  CHECK(decide(x.s, SetUserActive{x.t.tenant_id, x.t.admin_id, false, std::nullopt}, admin).error().code ==
+        core::errc::forbidden);  // oneself
+  Context viewer = Signed::at(x.now);
+  viewer.actor_id = bob.user_id.value;
+  viewer.actor_roles = {"viewer"};
+  CHECK(decide(x.s, SetUserActive{x.t.tenant_id, boss.user_id, false, std::nullopt}, viewer).error().code ==
+        core::errc::forbidden);
+  CHECK(decide(x.s, SetUserActive{x.t.tenant_id, core::UserId{core::uuid_v7()}, false, std::nullopt}, admin).error().code ==
+        core::errc::not_found);
+}
