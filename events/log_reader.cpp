@@ -181,19 +181,20 @@ std::vector<Message> LogReader::poll(size_t max, std::chrono::milliseconds wait)
   return out;
 }
 
-int64_t LogReader::end_offset(int32_t partition, std::chrono::milliseconds timeout) {
+std::pair<int64_t, int64_t> LogReader::watermarks(int32_t partition, std::chrono::milliseconds timeout) {
   int64_t low = 0, high = 0;
   if (auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high,
                                                   static_cast<int>(timeout.count())))
     throw std::runtime_error(std::string("kafka watermarks: ") + rd_kafka_err2str(err));
-  return high;
+  return {low, high};
+}
+
+int64_t LogReader::end_offset(int32_t partition, std::chrono::milliseconds timeout) {
+  return watermarks(partition, timeout).second;
 }
 
 int64_t LogReader::earliest_offset(int32_t partition, std::chrono::milliseconds timeout) {
-  int64_t low = 0, high = 0;
-  if (auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), partition, &low, &high,
-                                                  static_cast<int>(timeout.count())))
-    throw std::runtime_error(std::string("kafka watermarks: ") + rd_kafka_err2str(err));
+  auto [low, high] = watermarks(partition, timeout);
   // The embedded log's history holds what the mock cluster dropped.
   return history_ && history_->size(partition) >= high ? 0 : low;
 }

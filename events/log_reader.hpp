@@ -57,6 +57,7 @@ class LogReader {
 
  private:
   void assign_consumer();
+  std::pair<int64_t, int64_t> watermarks(int32_t partition, std::chrono::milliseconds timeout);  // low, high
   std::vector<Message> from_history(size_t max);
   bool whole_history() const;      // there is a history, and no append has failed
   bool following_history() const;  // every partition from the whole history: no fetching

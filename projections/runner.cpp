@@ -292,14 +292,24 @@ void Runner::commit_carefully(pqxx::connection& conn, const std::vector<events::
   }
 }
 
-void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::string& error) {
-  auto& s = stalls_[m.partition];
-  bool again = s.offset == m.offset && s.delay.count() > 0;
-  s.offset = m.offset;
-  s.delay = again ? std::min(s.delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kLastRetry))
+// Holds the partition's messages back until the next retry; true when it was stalled there already.
+// `delay`: the wait before the retry (0: doubling from kFirstRetry up to kLastRetry).
+bool Runner::hold(int32_t partition, int64_t offset, std::chrono::milliseconds delay) {
+  auto& s = stalls_[partition];
+  bool again = s.offset == offset && s.delay.count() > 0;
+  s.offset = offset;
+  if (delay.count() == 0)
+    delay = again ? std::min(s.delay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kLastRetry))
                   : std::chrono::duration_cast<std::chrono::milliseconds>(kFirstRetry);
+  s.delay = delay;
   s.retry_at = std::chrono::steady_clock::now() + s.delay;
   s.armed = true;
+  return again;
+}
+
+void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::string& error) {
+  bool again = hold(m.partition, m.offset, std::chrono::milliseconds(0));
+  const auto& s = stalls_[m.partition];
   auto e = events::parse_envelope(m.value);
   std::string id = e ? e->id : "", type = e ? e->type : "";
   std::string why = first_line(error);
@@ -314,12 +324,7 @@ void Runner::stall(pqxx::connection& conn, const events::Message& m, const std::
 // The log no longer holds the partition's checkpoint: nothing more can be applied there, ever,
 // without the events that were deleted. Tried again now and then (a restored topic may have them).
 void Runner::stall_truncated(pqxx::connection& conn, int32_t partition, int64_t checkpoint, const std::string& why) {
-  auto& s = stalls_[partition];
-  bool again = s.offset == checkpoint && s.delay.count() > 0;
-  s.offset = checkpoint;
-  s.delay = std::chrono::duration_cast<std::chrono::milliseconds>(kLastRetry);
-  s.retry_at = std::chrono::steady_clock::now() + s.delay;
-  s.armed = true;
+  bool again = hold(partition, checkpoint, std::chrono::duration_cast<std::chrono::milliseconds>(kLastRetry));
   events::Message m;
   m.partition = partition;
   m.offset = checkpoint;

@@ -86,6 +86,7 @@ class Runner {
   void stall_truncated(pqxx::connection& conn, int32_t partition, int64_t checkpoint, const std::string& why);
   void publish_stall(pqxx::connection& conn, const events::Message& m, int64_t checkpoint, const std::string& id,
                      const std::string& type, const std::string& why);
+  bool hold(int32_t partition, int64_t offset, std::chrono::milliseconds delay);
   bool held(int32_t partition) const;
   bool retry_due();
   void export_metrics(const Cursors& cursors, events::LogReader& reader);

@@ -55,10 +55,13 @@ Response token_pair(Ctx& ctx, const commands::Committed& done, const std::string
   return resp;
 }
 
-// The refresh token of a request body, with its tenant and keyed hash.
+// The refresh token of a request body: its tenant, its keyed hash, and the sign-in and user it
+// names in the write side's state (refused when it names none). The user is the events' actor.
 struct Presented {
   core::TenantId tenant;
   std::string hash;
+  std::string session;
+  std::string user;
 };
 core::Result<Presented> presented(Ctx& ctx) {
   auto body = json_body(ctx.req);
@@ -67,7 +70,27 @@ core::Result<Presented> presented(Ctx& ctx) {
   if (!in) return in.error();
   auto tenant = refresh_token_tenant(in->refresh_token);
   if (!tenant) return refused();
-  return Presented{*tenant, refresh_token_hash(ctx.svc, in->refresh_token)};
+  Presented p{*tenant, refresh_token_hash(ctx.svc, in->refresh_token), {}, {}};
+  auto& proc = ctx.svc.processor;
+  proc.read(proc.partition_of(p.tenant), [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(p.tenant);
+    const auto* found = t ? t->session_by_refresh(p.hash) : nullptr;
+    if (found) p.session = found->id, p.user = found->user_id.value;
+  });
+  if (p.session.empty()) return refused();
+  ctx.tenant_id = p.tenant.value;
+  ctx.actor_id = p.user;
+  return p;
+}
+
+// The command context of a sign-in's own request: the user acts.
+core::Result<commands::Context> session_context(const Ctx& ctx, const Presented& p) {
+  auto cctx = command_context(ctx, nullptr, p.tenant.value);
+  if (cctx) {
+    cctx->actor_id = p.user;
+    cctx->actor_type = "user";
+  }
+  return cctx;
 }
 }  // namespace
 
@@ -129,38 +152,27 @@ Response refresh(Ctx& ctx) {
       return *r;
   auto p = presented(ctx);
   if (!p) return problem(p.error(), ctx.rid());
-  ctx.tenant_id = p->tenant.value;
-  auto cctx = command_context(ctx, nullptr, p->tenant.value);
+  auto cctx = session_context(ctx, p.value());
   if (!cctx) return problem(cctx.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
+  // The next token is derived from the sign-in and a fresh nonce; the decision records the nonce.
   std::string nonce = core::uuid_v7();
-  std::string session;  // the token's, if it names one: the next token is derived from it
-  proc.read(proc.partition_of(p->tenant), [&](const commands::PartitionState& s) {
-    const auto* t = s.tenant(p->tenant);
-    const auto* found = t ? t->session_by_refresh(p->hash) : nullptr;
-    if (found) session = found->id;
-  });
-  if (session.empty()) return problem(refused(), ctx.rid());
-  commands::RefreshSession cmd{p->tenant, p->hash,
-                               refresh_token_hash(ctx.svc, refresh_token(ctx.svc, p->tenant.value, session, nonce)), nonce};
-  cctx->actor_type = "user";
+  commands::RefreshSession cmd{
+      p->tenant, p->hash, refresh_token_hash(ctx.svc, refresh_token(ctx.svc, p->tenant.value, p->session, nonce)), nonce};
   auto done = proc.submit(proc.partition_of(p->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
   const auto& e = done->events.front();
   auto data = core::JsonDocument::parse(e.data);
   if (e.type == events::types::session_revoked)  // a spent token again: the whole sign-in is gone
     return problem(refused(), ctx.rid());
-  std::string user = core::get_text(data->root(), "user_id");
-  std::string recorded = core::get_text(data->root(), "session_id");
-  std::string issued_with = core::get_text(data->root(), "nonce");
   std::vector<std::string> roles;
   proc.read(proc.partition_of(p->tenant), [&](const commands::PartitionState& s) {
     const auto* t = s.tenant(p->tenant);
-    const auto* u = t ? t->user(core::UserId{user}) : nullptr;
+    const auto* u = t ? t->user(core::UserId{p->user}) : nullptr;
     if (u) roles = u->roles;
   });
-  ctx.actor_id = user;
-  return token_pair(ctx, done.value(), p->tenant.value, user, roles, recorded, issued_with, cctx->now);
+  return token_pair(ctx, done.value(), p->tenant.value, p->user, roles, p->session,
+                    core::get_text(data->root(), "nonce"), cctx->now);
 }
 
 Response logout(Ctx& ctx) {
@@ -169,10 +181,8 @@ Response logout(Ctx& ctx) {
   if (!p && p.error().code != core::errc::unauthenticated) return problem(p.error(), ctx.rid());
   Response r;
   if (p) {
-    ctx.tenant_id = p->tenant.value;
-    auto cctx = command_context(ctx, nullptr, p->tenant.value);
+    auto cctx = session_context(ctx, p.value());
     if (!cctx) return problem(cctx.error(), ctx.rid());
-    cctx->actor_type = "user";
     auto& proc = ctx.svc.processor;
     auto done = proc.submit(proc.partition_of(p->tenant), commands::EndSession{p->tenant, p->hash}, cctx.value());
     if (!done) return problem(done.error(), ctx.rid());

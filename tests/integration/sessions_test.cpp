@@ -153,7 +153,12 @@ TEST_CASE("no refresh token is in the log in clear") {
       for (const auto& secret : {p.refresh, q.refresh, p.refresh.substr(40), q.refresh.substr(40)})
         CHECK(m.value.find(secret) == std::string::npos);
       auto doc = regent::core::JsonDocument::parse(m.value);
-      ++types[std::string(regent::core::get_string(doc->root(), "type").value_or(""))];
+      std::string type(regent::core::get_string(doc->root(), "type").value_or(""));
+      ++types[type];
+      if (type.rfind("session.", 0) == 0) {  // the user acts on its own sign-in
+        CHECK(regent::core::get_text(doc->root(), "actorid") == t.admin_id);
+        CHECK(regent::core::get_text(doc->root(), "actortype") == "user");
+      }
     }
     return seen >= total;
   }));
