@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "api/api_keys.hpp"
 #include "api/jwt.hpp"
 #include "api/support.hpp"
 #include "api/problem.hpp"
@@ -197,6 +198,12 @@ std::optional<Response> Forwarder::forward(const Request& req, const std::string
 std::optional<int32_t> request_partition(const Request& req, const Services& svc) {
   const auto& proc = svc.processor;
   if (auto header = req.header("authorization"); header && header->rfind("Bearer ", 0) == 0) {
+    std::string_view bearer = std::string_view(*header).substr(7);
+    if (looks_like_api_key(bearer)) {
+      auto tenant = api_key_tenant(bearer);
+      if (!tenant) return std::nullopt;
+      return proc.partition_of(*tenant);
+    }
     auto claims = verify_jwt(std::string_view(*header).substr(7), svc.jwt_keys, svc.config.jwt_issuer,
                              core::now_millis() / 1000);
     if (!claims) return std::nullopt;  // answered 401 wherever it is
@@ -208,10 +215,12 @@ std::optional<int32_t> request_partition(const Request& req, const Services& svc
       return core::is_uuid(acting) ? proc.partition_of(core::TenantId{acting}) : proc.partition_of_slug(acting);
     return proc.partition_of(core::TenantId{claims->tid});
   }
-  if (req.method == "POST" && (req.path == "/v1/auth/refresh" || req.path == "/v1/auth/logout")) {
+  bool refreshing = req.path == "/v1/auth/refresh" || req.path == "/v1/auth/logout";
+  if (req.method == "POST" && (refreshing || req.path == "/v1/invitations/accept")) {
     auto doc = core::JsonDocument::parse(req.body);
     if (!doc || !doc->root().is_object()) return std::nullopt;
-    auto tenant = refresh_token_tenant(core::get_string(doc->root(), "refresh_token").value_or(""));
+    auto token = core::get_string(doc->root(), refreshing ? "refresh_token" : "token").value_or("");
+    auto tenant = token_tenant(token, refreshing ? "rt" : "inv");
     if (!tenant) return std::nullopt;
     return proc.partition_of(*tenant);
   }

@@ -32,6 +32,16 @@ const std::string kFindTenant =
     "'created_at', " REGENT_SQL_TIME("t.created_at") ", 'updated_at', " REGENT_SQL_TIME("t.updated_at") ", "
     "'version', t.version)::text FROM tenants t WHERE t.id = $1::uuid";
 
+const std::string kListApiKeys = R"(SELECT k.id::text, json_build_object('id', k.id, 'prefix', k.prefix, 'name', k.name,
+    'scopes', to_json(k.scopes), 'created_by', k.created_by, 'created_at', )" REGENT_SQL_TIME("k.created_at") R"(,
+    'expires_at', )" REGENT_SQL_TIME("k.expires_at") R"(, 'last_used_at', )" REGENT_SQL_TIME("k.last_used_at") R"(,
+    'revoked_at', )" REGENT_SQL_TIME("k.revoked_at") R"(, 'version', k.version)::text
+  FROM api_keys k
+  WHERE k.tenant_id = $1::uuid AND ($2 = '' OR k.id > NULLIF($2, '')::uuid)
+    AND ($3 OR (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())))
+  ORDER BY k.id
+  LIMIT $4)";
+
 std::string like_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -73,6 +83,12 @@ std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& t
   auto r = tx.exec_params(kFindTenant, tenant.value);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
+}
+
+Page list_api_keys(core::PgPool& pg, const core::TenantId& tenant, const ApiKeyFilter& f) {
+  auto conn = pg.lease();
+  pqxx::read_transaction tx(*conn);
+  return page_of(tx.exec_params(kListApiKeys, tenant.value, f.after_id, f.include_inactive, f.limit + 1), f.limit);
 }
 
 }  // namespace regent::api

@@ -34,6 +34,13 @@ Page page_of(const pqxx::result& rows, int limit);
 
 std::optional<std::string> find_user(core::PgPool& pg, const core::TenantId& tenant, const std::string& id);
 Page list_users(core::PgPool& pg, const core::TenantId& tenant, const UserFilter& f);
+struct ApiKeyFilter {
+  bool include_inactive = false;  // revoked and expired keys too
+  std::string after_id;
+  int limit = 50;
+};
+Page list_api_keys(core::PgPool& pg, const core::TenantId& tenant, const ApiKeyFilter& f);
+
 std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& tenant);
 
 }  // namespace regent::api

@@ -5,19 +5,26 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "api/api_keys.hpp"
 #include "api/jwt.hpp"
 #include "api/problem.hpp"
 #include "commands/evolve.hpp"
 #include "commands/position.hpp"
 #include "core/crypto.hpp"
+#include "core/log.hpp"
 #include "core/password.hpp"
 #include "events/event_types.hpp"
 #include "projections/checkpoints.hpp"
 
 namespace regent::api {
 namespace {
+const core::Logger logger("api");
 core::Error unauthenticated() { return core::make_error(core::errc::unauthenticated, "missing or invalid credentials"); }
 }  // namespace
+
+Response forbidden(const Ctx& ctx, std::string message) {
+  return problem(core::errc::forbidden, std::move(message), ctx.rid());
+}
 
 bool Principal::has_any(std::initializer_list<std::string_view> wanted) const {
   for (auto w : wanted)
@@ -25,10 +32,52 @@ bool Principal::has_any(std::initializer_list<std::string_view> wanted) const {
   return false;
 }
 
+namespace {
+// The key's principal, if the key is one the tenant's state holds and may still be used. Its use
+// is recorded at most once a minute (api_key.used), by the instance that writes to its partition
+// (every request is served there: api/forwarder.hpp).
+core::Result<Principal> key_principal(Ctx& ctx, std::string_view key) {
+  auto tenant = api_key_tenant(key);
+  if (!tenant) return unauthenticated();
+  std::string hash = api_key_hash(ctx.svc, key);
+  int64_t now = core::now_millis();
+  Principal p;
+  bool due = false;
+  auto& proc = ctx.svc.processor;
+  int32_t partition = proc.partition_of(*tenant);
+  proc.read(partition, [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(*tenant);
+    const auto* k = t ? t->api_key_by(hash) : nullptr;
+    // The hash found it; comparing it again in constant time costs nothing and says so.
+    if (!k || !k->usable(now) || !core::constant_time_equal(k->key_hash, hash)) return;
+    p.api_key_id = k->id;
+    p.scopes = k->scopes;
+    due = k->last_used_at == 0 || now - k->last_used_at >= commands::kKeyUseEveryMs;
+  });
+  if (!p.api_key()) return unauthenticated();
+  p.home_tenant = p.tenant = *tenant;
+  if (due && proc.owner_of(partition).local) {
+    commands::Context use;
+    use.actor_id = p.api_key_id;
+    use.actor_type = "api_key";
+    use.actor_scopes = p.scopes;
+    use.request_id = ctx.req.request_id;
+    use.now = now;
+    // Best effort: a request is not refused because its key's last use could not be recorded.
+    auto done = proc.submit(partition, commands::RecordKeyUse{*tenant, p.api_key_id}, use);
+    if (!done) logger.debug("an API key's use was not recorded", {{"reason", done.error().detail}});
+  }
+  ctx.actor_id = p.api_key_id;
+  ctx.tenant_id = p.tenant.value;
+  return p;
+}
+}  // namespace
+
 core::Result<Principal> authenticate(Ctx& ctx) {
   auto header = ctx.req.header("authorization");
   if (!header || header->size() < 8 || header->compare(0, 7, "Bearer ") != 0) return unauthenticated();
   std::string_view token = std::string_view(*header).substr(7);
+  if (looks_like_api_key(token)) return key_principal(ctx, token);
   auto claims = verify_jwt(token, ctx.svc.jwt_keys, ctx.svc.config.jwt_issuer, core::now_millis() / 1000);
   if (!claims) return claims.error();
   Principal p;
@@ -112,7 +161,11 @@ core::Result<std::optional<int64_t>> if_match(const Request& req) {
 
 core::Result<commands::Context> command_context(const Ctx& ctx, const Principal* actor, std::string scope) {
   commands::Context c;
-  if (actor) {
+  if (actor && actor->api_key()) {
+    c.actor_id = actor->api_key_id;
+    c.actor_type = "api_key";
+    c.actor_scopes = actor->scopes;
+  } else if (actor) {
     c.actor_id = actor->user_id.value;
     c.actor_type = "user";
     c.actor_roles = actor->roles;
@@ -169,11 +222,19 @@ Response json_response(int status, std::string body) {
   return r;
 }
 
-std::optional<core::TenantId> refresh_token_tenant(std::string_view token) {
-  if (token.size() != 3 + 36 + 1 + 43 || token.substr(0, 3) != "rt_" || token[39] != '.') return std::nullopt;
-  std::string tenant(token.substr(3, 36));
+std::optional<core::TenantId> token_tenant(std::string_view token, std::string_view kind) {
+  size_t head = kind.size() + 1;
+  if (token.size() != head + 36 + 1 + 43 || token.substr(0, kind.size()) != kind || token[kind.size()] != '_' ||
+      token[head + 36] != '.')
+    return std::nullopt;
+  std::string tenant(token.substr(head, 36));
   if (!core::is_uuid(tenant)) return std::nullopt;
   return core::TenantId{tenant};
+}
+
+std::string token_hash(const Services& svc, std::string_view purpose, std::string_view token) {
+  return core::base64url_encode(
+      core::hmac_sha256(svc.config.jwt_secret, "regent " + std::string(purpose) + " hash v1\n" + std::string(token)));
 }
 
 Response committed_response(int status, std::string body, const commands::Committed& done) {

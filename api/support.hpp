@@ -9,27 +9,43 @@
 
 #include "api/router.hpp"
 #include "commands/commands.hpp"
+#include "commands/policy.hpp"
 #include "commands/processor.hpp"
 #include "core/json.hpp"
 #include "core/result.hpp"
 
 namespace regent::api {
 
+// Who calls: a signed-in user, or an API key (commands/policy.hpp says what each may do).
 struct Principal {
-  core::UserId user_id;
-  core::TenantId home_tenant;  // where the caller's account lives
+  core::UserId user_id;        // empty for an API key
+  std::string api_key_id;      // set for an API key
+  std::vector<std::string> scopes;  // an API key's
+  core::TenantId home_tenant;  // where the caller's account or key lives
   core::TenantId tenant;       // where it acts (differs only for super_admin with ?tenant=)
   std::vector<std::string> roles;
   bool super_admin = false;
+  bool api_key() const { return !api_key_id.empty(); }
   bool has_any(std::initializer_list<std::string_view> roles) const;
-  // admin, manager and analyst read the whole tenant (users, wallets, activities, dashboard);
-  // everyone reads their own.
-  bool reads_tenant() const { return super_admin || has_any({"admin", "manager", "analyst"}); }
+  commands::Grant grant() const { return {roles, scopes, api_key()}; }
+  commands::Reach reach(commands::Action a) const { return commands::reach(grant(), a); }
+  // May do `a` to someone (the command side checks whom).
+  bool may(commands::Action a) const { return reach(a) != commands::Reach::none; }
+  // May do `a` to the user `user_id`, as far as the handler can tell without the user's roles.
+  bool may_on(commands::Action a, std::string_view user_id) const {
+    auto r = reach(a);
+    return r == commands::Reach::any || r == commands::Reach::non_admins ||
+           (r == commands::Reach::own && !api_key() && user_id == this->user_id.value);
+  }
 };
 
-// Verifies the bearer token and that its user is still active; resolves the tenant a super_admin
-// acts in (?tenant= or Regent-Tenant, by id or slug).
+// Verifies the bearer access token (and that its user is still active and its sign-in stands) or
+// API key (and that it is neither revoked nor expired); resolves the tenant a super_admin acts in
+// (?tenant= or Regent-Tenant, by id or slug).
 core::Result<Principal> authenticate(Ctx& ctx);
+
+// The problem for a caller the policy refuses `a`.
+Response forbidden(const Ctx& ctx, std::string message);
 
 // The body as a JSON object: 415 unless application/json, 400 unless an object.
 core::Result<std::unique_ptr<core::JsonDocument>> json_body(const Request& req);
@@ -43,8 +59,12 @@ core::Result<std::optional<int64_t>> if_match(const Request& req);
 
 // Who asks and the request's traces, for the command. `scope` is where an Idempotency-Key lives: the
 // caller's tenant id, or "" for sign-ups. A malformed Idempotency-Key is 422.
-// The tenant a refresh token (`rt_<tenant id>.<secret part>`) names, if it has that form.
-std::optional<core::TenantId> refresh_token_tenant(std::string_view token);
+// A secret token of the form `<kind>_<tenant id>.<43 characters>` (refresh tokens, invitations):
+// the tenant it names; nullopt when it has not that form.
+std::optional<core::TenantId> token_tenant(std::string_view token, std::string_view kind);
+// Keyed hash (HMAC-SHA256 under the server's secret, with `purpose`) of a secret token: what the
+// state and the log keep of it.
+std::string token_hash(const Services& svc, std::string_view purpose, std::string_view token);
 
 core::Result<commands::Context> command_context(const Ctx& ctx, const Principal* actor, std::string scope);
 

@@ -16,6 +16,7 @@ struct Context {
   std::string actor_id;       // empty for anonymous sign-up
   std::string actor_type = "system";
   std::vector<std::string> actor_roles;
+  std::vector<std::string> actor_scopes;  // an API key's (actor_type "api_key")
   std::string request_id;
   std::string idempotency_key;
   std::string idempotency_scope;  // the caller's tenant id; "" for sign-ups
@@ -61,6 +62,75 @@ struct SetUserActive {
   bool active = false;
   std::optional<int64_t> expected_version;  // If-Match on the user
 };
+
+// PATCH /v1/users/{id}: only what is present changes.
+struct UpdateUser {
+  core::TenantId tenant_id;
+  core::UserId user_id;
+  std::optional<std::string> email;
+  std::optional<std::string> full_name;
+  std::optional<int64_t> expected_version;  // If-Match on the user
+};
+
+// PUT (assign) and DELETE (revoke) /v1/users/{id}/roles/{role}: idempotent both ways.
+struct ChangeRole {
+  core::TenantId tenant_id;
+  core::UserId user_id;
+  std::string role;
+  bool assign = true;
+};
+
+// POST /v1/invitations: the token is derived from the invitation and a nonce the event records
+// (api/handlers/invitations.cpp); the state keeps its keyed hash only.
+struct CreateInvitation {
+  core::TenantId tenant_id;
+  std::string invitation_id;
+  std::string email;
+  std::vector<std::string> roles;
+  std::string token_hash;
+  std::string nonce;
+  int64_t expires_at = 0;  // ms
+};
+
+// POST /v1/invitations/accept: the invited user is created with the invitation's email and roles.
+struct AcceptInvitation {
+  core::TenantId tenant_id;
+  std::string token_hash;
+  core::UserId user_id;
+  std::string full_name;
+  std::string password_hash;
+};
+
+struct RevokeInvitation {
+  core::TenantId tenant_id;
+  std::string invitation_id;
+};
+
+// POST /v1/api-keys: like an invitation's token, the key is derived from the key's id and a nonce
+// the event records, under the server's API-key pepper; the state keeps its keyed hash only.
+struct CreateApiKey {
+  core::TenantId tenant_id;
+  std::string key_id;
+  std::string name;
+  std::vector<std::string> scopes;
+  std::string key_hash;
+  std::string prefix;
+  std::string nonce;
+  int64_t expires_at = 0;  // ms; 0: never
+};
+
+struct RevokeApiKey {
+  core::TenantId tenant_id;
+  std::string key_id;
+};
+
+// A key was used: recorded at most once a minute per key (kKeyUseEveryMs), not once a request.
+struct RecordKeyUse {
+  core::TenantId tenant_id;
+  std::string key_id;
+};
+inline constexpr int64_t kKeyUseEveryMs = 60'000;
+inline constexpr int64_t kInvitationTtlMs = 7LL * 24 * 3600 * 1000;
 
 // POST /v1/auth/refresh: the presented refresh token (by its keyed hash) spent for a new one.
 struct RefreshSession {

@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "commands/decide_support.hpp"
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 
@@ -11,19 +12,7 @@ namespace regent::commands {
 namespace {
 using core::errc;
 namespace types = events::types;
-
-bool has_role(const std::vector<std::string>& roles, std::string_view r) {
-  return std::find(roles.begin(), roles.end(), r) != roles.end();
-}
-
-// admin of the tenant, or super_admin acting in it
-bool is_admin(const Context& ctx) { return has_role(ctx.actor_roles, "admin") || has_role(ctx.actor_roles, "super_admin"); }
-
-boost::json::value nullable(const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); }
-
-core::Error version_mismatch(int64_t current) {
-  return core::make_error(errc::version_mismatch, "the current version is " + std::to_string(current));
-}
+using namespace detail;
 
 // The user a wallet command names, in the caller's tenant (never another's: 404 across tenants).
 core::Result<const UserState*> wallet_owner(const PartitionState& s, const core::TenantId& tenant,
@@ -32,10 +21,6 @@ core::Result<const UserState*> wallet_owner(const PartitionState& s, const core:
   const UserState* u = t ? t->user(user) : nullptr;
   if (!u) return core::make_error(errc::not_found, "no such user");
   return u;
-}
-
-core::Error out_of_bounds(std::string_view field, std::string message) {
-  return core::Error{errc::validation_failed, "the request breaks the schema", {{std::string(field), std::move(message)}}};
 }
 
 bool valid_amount(int64_t amount) { return amount >= 1 && amount <= kMaxAmount; }
@@ -61,23 +46,6 @@ boost::json::object settings_json(const TenantSettings& s) {
   return {{"currency", s.currency}, {"activity_costs", costs}, {"max_users", s.max_users}};
 }
 
-namespace {
-
-Draft user_created(const core::TenantId& tenant, const core::UserId& user, std::string_view email,
-                   std::string_view full_name, std::string_view password_hash,
-                   const std::vector<std::string>& roles, const std::string& parent, std::string_view currency) {
-  boost::json::array role_list;
-  for (const auto& r : roles) role_list.emplace_back(r);
-  boost::json::object data{
-      {"user_id", user.value},
-      {"roles", role_list},
-      {"parent_user_id", parent.empty() ? boost::json::value(nullptr) : boost::json::value(parent)},
-      {"password_hash", password_hash},
-      {"wallet", boost::json::object{{"currency", currency}}},
-      {"personal", boost::json::object{{"email", email}, {"full_name", full_name}}}};
-  return Draft{std::string(types::user_created), "users/" + user.value, tenant, 1, core::to_json(data)};
-}
-}  // namespace
 
 Decision decide(const PartitionState& s, const CreateTenant& c, const Context&) {
   if (s.tenant_by(c.slug)) return core::make_error(errc::slug_taken, "the slug " + c.slug + " is taken");
@@ -92,37 +60,6 @@ Decision decide(const PartitionState& s, const CreateTenant& c, const Context&) 
   out.push_back(user_created(c.tenant_id, c.admin_id, c.admin_email, c.admin_full_name,
                              c.admin_password_hash, c.admin_roles, "", settings.currency));
   return out;
-}
-
-Decision decide(const PartitionState& s, const CreateUser& c, const Context& ctx) {
-  const TenantState* t = s.tenant(c.tenant_id);
-  if (!t) return core::make_error(errc::not_found, "no such tenant");
-  if (!is_admin(ctx) && has_role(c.roles, "admin"))
-    return core::make_error(errc::forbidden, "only an admin may create an admin");
-  if (t->user_by(c.email))
-    return core::make_error(errc::email_taken, "a user with this email already exists");
-  if (static_cast<int64_t>(t->users.size()) >= t->settings.max_users)
-    return core::make_error(errc::limit_reached,
-                            "the tenant has reached its limit of " +
-                                std::to_string(t->settings.max_users) + " users");
-  if (!c.parent_user_id.empty()) {
-    const UserState* parent = t->user(core::UserId{c.parent_user_id});
-    core::Error bad{errc::validation_failed, "the request breaks the schema", {}};
-    if (!parent) {
-      bad.errors.push_back({"parent_user_id", "no such user in this tenant"});
-      return bad;
-    }
-    if (parent->status != "active") {
-      bad.errors.push_back({"parent_user_id", "is not active"});
-      return bad;
-    }
-    if (!parent->parent_user_id.empty()) {
-      bad.errors.push_back({"parent_user_id", "is itself a sub-user"});
-      return bad;
-    }
-  }
-  return std::vector<Draft>{user_created(c.tenant_id, c.user_id, c.email, c.full_name,
-                                         c.password_hash, c.roles, c.parent_user_id, t->settings.currency)};
 }
 
 Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ctx) {
@@ -140,25 +77,6 @@ Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ct
   return std::vector<Draft>{{std::string(types::user_logged_in),
                              "users/" + c.user_id.value + "/sessions/" + c.session_id, c.tenant_id, 1,
                              core::to_json(data)}};
-}
-
-Decision decide(const PartitionState& s, const SetUserActive& c, const Context& ctx) {
-  const TenantState* t = s.tenant(c.tenant_id);
-  const UserState* u = t ? t->user(c.user_id) : nullptr;
-  if (!u || u->status == "erased") return core::make_error(errc::not_found, "no such user");
-  if (!is_admin(ctx) && !has_role(ctx.actor_roles, "manager"))
-    return core::make_error(errc::forbidden, "deactivating and reactivating users needs the admin or manager role");
-  if (!is_admin(ctx) && has_role(u->roles, "admin"))
-    return core::make_error(errc::forbidden, "only an admin may deactivate or reactivate an admin");
-  if (ctx.actor_id == u->id.value) return core::make_error(errc::forbidden, "you cannot deactivate or reactivate yourself");
-  if (c.expected_version && *c.expected_version != u->version) return version_mismatch(u->version);
-  std::string_view wanted_from = c.active ? "deactivated" : "active";
-  if (u->status != wanted_from)
-    return core::make_error(errc::invalid_transition, "the user is " + u->status + ": it cannot be " +
-                                                          (c.active ? "reactivated" : "deactivated"));
-  boost::json::object data{{"user_id", u->id.value}};
-  return std::vector<Draft>{{std::string(c.active ? types::user_reactivated : types::user_deactivated),
-                             "users/" + u->id.value, c.tenant_id, u->version + 1, core::to_json(data)}};
 }
 
 namespace {
@@ -198,7 +116,7 @@ Decision decide(const PartitionState& s, const CreditWallet& c, const Context& c
   auto owner = wallet_owner(s, c.tenant_id, c.user_id);
   if (!owner) return owner.error();
   const UserState& u = **owner;
-  if (!is_admin(ctx)) return core::make_error(errc::forbidden, "crediting a wallet needs the admin role");
+  if (!may(ctx, Action::credit_wallet, u)) return refused("crediting a wallet needs the admin role or the wallets:write scope");
   if (c.expected_version && *c.expected_version != u.wallet.version) return version_mismatch(u.wallet.version);
   if (!valid_amount(c.amount)) return out_of_bounds("amount", "must be from 1 to " + std::to_string(kMaxAmount));
   if (u.wallet.balance > kMaxBalance - c.amount)
@@ -213,8 +131,8 @@ Decision decide(const PartitionState& s, const DebitWallet& c, const Context& ct
   auto owner = wallet_owner(s, c.tenant_id, c.user_id);
   if (!owner) return owner.error();
   const UserState& u = **owner;
-  if (ctx.actor_id != u.id.value && !is_admin(ctx))
-    return core::make_error(errc::forbidden, "debiting another user's wallet needs the admin role");
+  if (!may(ctx, Action::debit_wallet, u))
+    return refused("debiting another user's wallet needs the admin role or the wallets:write scope");
   if (c.expected_version && *c.expected_version != u.wallet.version) return version_mismatch(u.wallet.version);
   if (!valid_amount(c.amount)) return out_of_bounds("amount", "must be from 1 to " + std::to_string(kMaxAmount));
   if (u.status != "active") return core::make_error(errc::conflict, "the user is " + u.status + ": its wallet takes no debits");
@@ -231,8 +149,8 @@ Decision decide(const PartitionState& s, const RecordActivity& c, const Context&
   auto owner = wallet_owner(s, c.tenant_id, c.user_id);
   if (!owner) return owner.error();
   const UserState& u = **owner;
-  if (ctx.actor_id != u.id.value && !is_admin(ctx))
-    return core::make_error(errc::forbidden, "recording another user's activity needs the admin role");
+  if (!may(ctx, Action::debit_wallet, u))
+    return refused("recording another user's activity needs the admin role or the wallets:write scope");
   const TenantState& t = *s.tenant(c.tenant_id);
   auto cost_it = t.settings.activity_costs.find(c.type);
   if (cost_it == t.settings.activity_costs.end())
@@ -266,7 +184,7 @@ Decision decide(const PartitionState& s, const RecordActivity& c, const Context&
 Decision decide(const PartitionState& s, const ChangeTenant& c, const Context& ctx) {
   const TenantState* t = s.tenant(c.tenant_id);
   if (!t) return core::make_error(errc::not_found, "no such tenant");
-  if (!is_admin(ctx)) return core::make_error(errc::forbidden, "changing the tenant needs the admin role");
+  if (!may(ctx, Action::administer)) return refused("changing the tenant needs the admin role or the admin scope");
   if (c.expected_version && *c.expected_version != t->version) return version_mismatch(t->version);
   std::vector<Draft> out;
   int64_t version = t->version;

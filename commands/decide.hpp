@@ -28,6 +28,21 @@ Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ct
 // Deactivating an active user or reactivating a deactivated one; anything else is 409
 // invalid_transition. Managers act on non-admins only; nobody deactivates themselves.
 Decision decide(const PartitionState& s, const SetUserActive& c, const Context& ctx);
+// Only what differs from the user as it is changes; nothing at all is an empty decision.
+Decision decide(const PartitionState& s, const UpdateUser& c, const Context& ctx);
+// Assigning a role the user has, or revoking one it lacks, is an empty decision. A user keeps one
+// role at least, and a tenant one active admin.
+Decision decide(const PartitionState& s, const ChangeRole& c, const Context& ctx);
+// Pending invitations count against max_users; an email with a user or a pending invitation is
+// 409 email_taken. Accepting appends invitation.accepted and the user's user.created.
+Decision decide(const PartitionState& s, const CreateInvitation& c, const Context& ctx);
+Decision decide(const PartitionState& s, const AcceptInvitation& c, const Context& ctx);
+Decision decide(const PartitionState& s, const RevokeInvitation& c, const Context& ctx);
+// A key creating a key grants no scope it lacks. Revoking a revoked key is an empty decision.
+Decision decide(const PartitionState& s, const CreateApiKey& c, const Context& ctx);
+Decision decide(const PartitionState& s, const RevokeApiKey& c, const Context& ctx);
+// Empty unless the key's last recorded use is a minute old or more.
+Decision decide(const PartitionState& s, const RecordKeyUse& c, const Context& ctx);
 // A spent refresh token presented again decides session.revoked: the caller answers 401 for it.
 Decision decide(const PartitionState& s, const RefreshSession& c, const Context& ctx);
 Decision decide(const PartitionState& s, const EndSession& c, const Context& ctx);

@@ -1,5 +1,7 @@
 #include "commands/evolve.hpp"
 
+#include <unordered_map>
+
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 
@@ -139,28 +141,139 @@ void wallet_moved(TenantState& t, const events::Envelope& e, element d) {
   w.updated_at = e.time;
   ++t.transactions;
 }
+std::vector<std::string> strings(element list) {
+  std::vector<std::string> out;
+  simdjson::dom::array a;
+  if (list.get(a) == simdjson::SUCCESS)
+    for (auto v : a) out.emplace_back(std::string_view(v));
+  return out;
+}
+
+UserState* user_of(TenantState& t, element d) {
+  auto it = t.users.find(core::UserId{core::get_text(d, "user_id")});
+  return it == t.users.end() ? nullptr : &it->second;
+}
+
+void touch(UserState& u, const events::Envelope& e) {
+  u.version = e.sequence;
+  u.updated_at = e.time;
+}
+
+void user_updated(TenantState& t, const events::Envelope& e, element d) {
+  UserState* u = user_of(t, d);
+  if (!u) return;
+  element personal;
+  if (d["personal"].get(personal) == simdjson::SUCCESS) {
+    if (auto email = core::get_string(personal, "email")) {
+      t.user_by_email.erase(lower(u->email));
+      u->email = std::string(*email);
+      t.user_by_email[lower(u->email)] = u->id;
+    }
+    if (auto name = core::get_string(personal, "full_name")) u->full_name = std::string(*name);
+  }
+  touch(*u, e);
+}
+
+void role_changed(TenantState& t, const events::Envelope& e, element d) {
+  UserState* u = user_of(t, d);
+  if (!u) return;
+  std::string role = core::get_text(d, "role");
+  std::erase(u->roles, role);
+  if (e.type == types::user_role_assigned) u->roles.push_back(role);
+  touch(*u, e);
+}
+
+// A new invitation; invitations no longer pending are forgotten here, so the state holds what can
+// still be accepted or revoked, and what was settled since the last invitation.
+void invitation_created(TenantState& t, const events::Envelope& e, element d) {
+  int64_t now = core::parse_rfc3339(e.time).value_or(0);
+  std::erase_if(t.invitations, [&](const auto& kv) {
+    if (kv.second.pending(now)) return false;
+    t.invitation_by_token_hash.erase(kv.second.token_hash);
+    return true;
+  });
+  InvitationState inv;
+  inv.id = core::get_text(d, "invitation_id");
+  inv.roles = strings(d["roles"]);
+  inv.token_hash = core::get_text(d, "token_hash");
+  inv.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
+  element personal;
+  if (d["personal"].get(personal) == simdjson::SUCCESS) inv.email = core::get_text(personal, "email");
+  inv.version = e.sequence;
+  t.invitation_by_token_hash[inv.token_hash] = inv.id;
+  auto id = inv.id;
+  t.invitations[id] = std::move(inv);
+}
+
+void invitation_settled(TenantState& t, const events::Envelope& e, element d) {
+  auto it = t.invitations.find(core::get_text(d, "invitation_id"));
+  if (it == t.invitations.end()) return;
+  it->second.status = e.type == types::invitation_accepted ? "accepted" : "revoked";
+  it->second.version = e.sequence;
+}
+
+void api_key_created(TenantState& t, const events::Envelope& e, element d) {
+  ApiKeyState key;
+  key.id = core::get_text(d, "api_key_id");
+  key.name = core::get_text(d, "name");
+  key.prefix = core::get_text(d, "prefix");
+  key.scopes = strings(d["scopes"]);
+  key.key_hash = core::get_text(d, "key_hash");
+  key.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
+  key.version = e.sequence;
+  t.api_key_by_hash[key.key_hash] = key.id;
+  auto id = key.id;
+  t.api_keys[id] = std::move(key);
+}
+
+void api_key_changed(TenantState& t, const events::Envelope& e, element d) {
+  auto it = t.api_keys.find(core::get_text(d, "api_key_id"));
+  if (it == t.api_keys.end()) return;
+  ApiKeyState& key = it->second;
+  if (e.type == types::api_key_revoked) key.revoked = true;
+  else key.last_used_at = core::parse_rfc3339(e.time).value_or(0);
+  key.version = e.sequence;
+}
+
+using TenantEvolver = void (*)(TenantState&, const events::Envelope&, element);
+
+// The write side's reaction to each event type that changes what it decides on; other types
+// (activity.recorded) leave the state as it is.
+const std::unordered_map<std::string_view, TenantEvolver>& evolvers() {
+  static const std::unordered_map<std::string_view, TenantEvolver> table = {
+      {types::user_created, user_created},
+      {types::tenant_renamed, tenant_changed},
+      {types::tenant_settings_changed, tenant_changed},
+      {types::user_logged_in, session_started},
+      {types::session_refreshed, session_changed},
+      {types::session_revoked, session_changed},
+      {types::user_deactivated, user_status_changed},
+      {types::user_reactivated, user_status_changed},
+      {types::user_updated, user_updated},
+      {types::user_role_assigned, role_changed},
+      {types::user_role_revoked, role_changed},
+      {types::invitation_created, invitation_created},
+      {types::invitation_accepted, invitation_settled},
+      {types::invitation_revoked, invitation_settled},
+      {types::api_key_created, api_key_created},
+      {types::api_key_revoked, api_key_changed},
+      {types::api_key_used, api_key_changed},
+      {types::wallet_credited, wallet_moved},
+      {types::wallet_debited, wallet_moved},
+  };
+  return table;
+}
 }  // namespace
 
 void evolve(PartitionState& s, const events::Envelope& e) {
-  bool tenant_event = e.type == types::tenant_renamed || e.type == types::tenant_settings_changed;
-  bool wallet_event = e.type == types::wallet_credited || e.type == types::wallet_debited;
-  bool session_event = e.type == types::session_refreshed || e.type == types::session_revoked;
-  bool login = e.type == types::user_logged_in;
-  bool status_event = e.type == types::user_deactivated || e.type == types::user_reactivated;
-  if (e.type != types::tenant_created && e.type != types::user_created && !tenant_event && !wallet_event &&
-      !session_event && !login && !status_event)
-    return;
+  bool creates_tenant = e.type == types::tenant_created;
+  auto evolver = evolvers().find(e.type);
+  if (!creates_tenant && evolver == evolvers().end()) return;
   auto doc = core::JsonDocument::parse(e.data);
   if (!doc) return;
-  if (e.type == types::tenant_created) return tenant_created(s, e, doc->root());
+  if (creates_tenant) return tenant_created(s, e, doc->root());
   TenantState* t = tenant_of(s, e);
-  if (!t) return;
-  if (e.type == types::user_created) user_created(*t, e, doc->root());
-  else if (tenant_event) tenant_changed(*t, e, doc->root());
-  else if (login) session_started(*t, e, doc->root());
-  else if (session_event) session_changed(*t, e, doc->root());
-  else if (status_event) user_status_changed(*t, e, doc->root());
-  else wallet_moved(*t, e, doc->root());
+  if (t) evolver->second(*t, e, doc->root());
 }
 
 IdempotencyIndex* key_index(PartitionState& s, const std::string& scope) {

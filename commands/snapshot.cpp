@@ -89,13 +89,42 @@ object user_json(const UserState& u) {
           {"wallet", object{{"balance", u.wallet.balance}, {"version", u.wallet.version}, {"updated_at", u.wallet.updated_at}}}};
 }
 
+array strings_json(const std::vector<std::string>& list) {
+  array out;
+  for (const auto& v : list) out.emplace_back(v);
+  return out;
+}
+
+object invitation_json(const InvitationState& i) {
+  return {{"id", i.id},         {"email", i.email},   {"roles", strings_json(i.roles)}, {"token_hash", i.token_hash},
+          {"expires_at", i.expires_at}, {"status", i.status}, {"version", i.version}};
+}
+
+object api_key_json(const ApiKeyState& k) {
+  return {{"id", k.id},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"scopes", strings_json(k.scopes)},
+          {"key_hash", k.key_hash},
+          {"expires_at", k.expires_at},
+          {"last_used_at", k.last_used_at},
+          {"revoked", k.revoked},
+          {"version", k.version}};
+}
+
 object tenant_json(const TenantState& t) {
   array users;
   for (const auto& id : sorted_keys(t.users)) users.push_back(user_json(t.users.at(id)));
   array sessions;
   for (const auto& id : sorted_keys(t.sessions)) sessions.push_back(session_json(t.sessions.at(id)));
+  array invitations;
+  for (const auto& id : sorted_keys(t.invitations)) invitations.push_back(invitation_json(t.invitations.at(id)));
+  array keys;
+  for (const auto& id : sorted_keys(t.api_keys)) keys.push_back(api_key_json(t.api_keys.at(id)));
   return {{"id", t.id.value},
           {"sessions", sessions},
+          {"invitations", invitations},
+          {"api_keys", keys},
           {"name", t.name},
           {"slug", t.slug},
           {"settings", settings_json(t.settings)},
@@ -112,6 +141,11 @@ object tenant_json(const TenantState& t) {
 // Fails (as an exception, caught once below) on any field that is missing or of another type.
 std::string text(element e, std::string_view key) { return std::string(std::string_view(e[key])); }
 int64_t number(element e, std::string_view key) { return int64_t(e[key]); }
+std::vector<std::string> texts(element e, std::string_view key) {
+  std::vector<std::string> out;
+  for (element v : simdjson::dom::array(e[key])) out.emplace_back(std::string_view(v));
+  return out;
+}
 
 void read_records(element list, int32_t partition, IdempotencyIndex& index) {
   std::vector<std::pair<std::string, IdempotencyRecord>> records;
@@ -189,6 +223,21 @@ TenantState read_tenant(element t, int32_t partition) {
     if (!session.refresh_hash.empty()) out.session_by_refresh_hash[session.refresh_hash] = session.id;
     auto id = session.id;
     out.sessions[id] = std::move(session);
+  }
+  for (element i : simdjson::dom::array(t["invitations"])) {
+    InvitationState inv{text(i, "id"),         text(i, "email"),  texts(i, "roles"), text(i, "token_hash"),
+                        number(i, "expires_at"), text(i, "status"), number(i, "version")};
+    out.invitation_by_token_hash[inv.token_hash] = inv.id;
+    auto id = inv.id;
+    out.invitations[id] = std::move(inv);
+  }
+  for (element k : simdjson::dom::array(t["api_keys"])) {
+    ApiKeyState key{text(k, "id"),           text(k, "name"),         text(k, "prefix"),
+                    texts(k, "scopes"),      text(k, "key_hash"),     number(k, "expires_at"),
+                    number(k, "last_used_at"), bool(k["revoked"]),    number(k, "version")};
+    out.api_key_by_hash[key.key_hash] = key.id;
+    auto id = key.id;
+    out.api_keys[id] = std::move(key);
   }
   read_records(t["idempotency"], partition, out.idempotency);
   return out;

@@ -10,8 +10,9 @@
 
 namespace regent::commands {
 
-// 2: the fence keeps the chain's last id; 3: and the owner's URL; 4: sign-ins (sessions)
-inline constexpr int kSnapshotFormat = 4;
+// 2: the fence keeps the chain's last id; 3: and the owner's URL; 4: sign-ins (sessions); 5: invitations
+// and API keys
+inline constexpr int kSnapshotFormat = 5;
 
 // Everything `evolve` built, and the idempotency records whose events are in the log. Refusals
 // remembered for idempotency are left out: they live in memory only.

@@ -26,6 +26,48 @@ const SessionState* TenantState::session_by_refresh(std::string_view hash) const
   return it == session_by_refresh_hash.end() ? nullptr : session(it->second);
 }
 
+namespace {
+template <class Map>
+const typename Map::mapped_type* find_in(const Map& m, std::string_view key) {
+  auto it = m.find(std::string(key));
+  return it == m.end() ? nullptr : &it->second;
+}
+}  // namespace
+
+const InvitationState* TenantState::invitation(std::string_view id) const { return find_in(invitations, id); }
+
+const InvitationState* TenantState::invitation_by_token(std::string_view hash) const {
+  const std::string* id = find_in(invitation_by_token_hash, hash);
+  return id ? invitation(*id) : nullptr;
+}
+
+const ApiKeyState* TenantState::api_key(std::string_view id) const { return find_in(api_keys, id); }
+
+const ApiKeyState* TenantState::api_key_by(std::string_view hash) const {
+  const std::string* id = find_in(api_key_by_hash, hash);
+  return id ? api_key(*id) : nullptr;
+}
+
+int64_t TenantState::pending_invitations(int64_t now) const {
+  int64_t n = 0;
+  for (const auto& [id, inv] : invitations) n += inv.pending(now);
+  return n;
+}
+
+const InvitationState* TenantState::pending_invitation_for(std::string_view email, int64_t now) const {
+  std::string wanted = lower(email);
+  for (const auto& [id, inv] : invitations)
+    if (inv.pending(now) && lower(inv.email) == wanted) return &inv;
+  return nullptr;
+}
+
+int64_t TenantState::active_with_role(std::string_view role) const {
+  int64_t n = 0;
+  for (const auto& [id, u] : users)
+    n += u.status == "active" && std::find(u.roles.begin(), u.roles.end(), role) != u.roles.end();
+  return n;
+}
+
 const UserState* TenantState::user_by(std::string_view email) const {
   auto it = user_by_email.find(lower(email));
   return it == user_by_email.end() ? nullptr : user(it->second);

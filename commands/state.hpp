@@ -41,6 +41,33 @@ struct SessionState {
   std::string revoked;                   // why, once revoked ("logout", "refresh_token_reuse", ...)
 };
 
+// An invitation to join the tenant, until it is accepted, revoked or expires. Pending ones count
+// against max_users.
+struct InvitationState {
+  std::string id;
+  std::string email;
+  std::vector<std::string> roles;
+  std::string token_hash;
+  int64_t expires_at = 0;  // ms
+  std::string status = "pending";  // accepted, revoked
+  int64_t version = 1;
+  bool pending(int64_t now) const { return status == "pending" && now < expires_at; }
+};
+
+// An API key: an actor of its own, with scopes instead of roles.
+struct ApiKeyState {
+  std::string id;
+  std::string name;
+  std::string prefix;
+  std::vector<std::string> scopes;
+  std::string key_hash;
+  int64_t expires_at = 0;    // ms; 0: never
+  int64_t last_used_at = 0;  // ms, as last recorded (at most once a minute); 0: never
+  bool revoked = false;
+  int64_t version = 1;
+  bool usable(int64_t now) const { return !revoked && (expires_at == 0 || now < expires_at); }
+};
+
 struct UserState {
   core::UserId id;
   std::string email;
@@ -73,11 +100,23 @@ struct TenantState {
   std::unordered_map<std::string, core::UserId> user_by_email;  // lower-cased email
   std::unordered_map<std::string, SessionState> sessions;
   std::unordered_map<std::string, std::string> session_by_refresh_hash;  // current and spent hashes
+  std::unordered_map<std::string, InvitationState> invitations;  // pending ones, and the rest since the last invitation
+  std::unordered_map<std::string, std::string> invitation_by_token_hash;
+  std::unordered_map<std::string, ApiKeyState> api_keys;
+  std::unordered_map<std::string, std::string> api_key_by_hash;  // usable or not: the key decides
 
   const UserState* user(const core::UserId& id) const;
   const UserState* user_by(std::string_view email) const;
   const SessionState* session(std::string_view id) const;
   const SessionState* session_by_refresh(std::string_view hash) const;
+  const InvitationState* invitation(std::string_view id) const;
+  const InvitationState* invitation_by_token(std::string_view hash) const;
+  const ApiKeyState* api_key(std::string_view id) const;
+  const ApiKeyState* api_key_by(std::string_view hash) const;
+  int64_t pending_invitations(int64_t now) const;
+  const InvitationState* pending_invitation_for(std::string_view email, int64_t now) const;
+  // Active users with the role.
+  int64_t active_with_role(std::string_view role) const;
   BigSum total_balance() const;
 };
 

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "commands/money.hpp"
+#include "commands/policy.hpp"
+#include "core/clock.hpp"
 #include "core/ids.hpp"
 
 namespace regent::commands {
@@ -117,6 +119,35 @@ std::string email(Fields& f, std::string_view key) {
 
 std::string password(Fields& f, std::string_view key) { return f.text(key, true, 12, 128); }
 
+// A list of distinct names, each one `valid` allows; `what` says what they are in a refusal.
+std::vector<std::string> name_list(Fields& f, std::string_view key, bool (*valid)(std::string_view),
+                                   std::string_view what, bool required) {
+  std::vector<std::string> out;
+  auto list = f.get(key, required);
+  if (!list) return out;
+  if (list->type() != element_type::ARRAY) {
+    f.fail(key, "must be an array of " + std::string(what));
+    return out;
+  }
+  std::set<std::string> seen;
+  for (auto v : simdjson::dom::array(*list)) {
+    std::string_view name;
+    if (v.get(name) != simdjson::SUCCESS || !valid(name)) {
+      f.fail(key, "each must be one of " + std::string(what));
+      return {};
+    }
+    if (seen.insert(std::string(name)).second) out.emplace_back(name);
+  }
+  if (out.empty()) f.fail(key, "must name at least one");
+  return out;
+}
+
+// Roles a tenant grants: viewer when absent.
+std::vector<std::string> roles(Fields& f, std::string_view key) {
+  if (!f.get(key, false)) return {"viewer"};
+  return name_list(f, key, is_tenant_role, "admin, manager, analyst, viewer", true);
+}
+
 bool is_activity_type(std::string_view t) { return t == "report_generation" || t == "form_download"; }
 }  // namespace
 
@@ -175,24 +206,7 @@ core::Result<CreateUserInput> parse_create_user(element body) {
   in.email = email(f, "email");
   in.full_name = f.text("full_name", true, 1, 200);
   in.password = password(f, "password");
-  if (auto roles = f.get("roles", false)) {
-    if (roles->type() != element_type::ARRAY) {
-      f.fail("roles", "must be an array of roles");
-    } else {
-      std::set<std::string> seen;
-      for (auto r : simdjson::dom::array(*roles)) {
-        std::string_view name;
-        if (r.get(name) != simdjson::SUCCESS || !is_tenant_role(name)) {
-          f.fail("roles", "each role must be one of admin, manager, analyst, viewer");
-          break;
-        }
-        if (seen.insert(std::string(name)).second) in.roles.emplace_back(name);
-      }
-      if (in.roles.empty() && errors.empty()) f.fail("roles", "must name at least one role");
-    }
-  } else {
-    in.roles = {"viewer"};
-  }
+  in.roles = roles(f, "roles");
   in.parent_user_id = f.text("parent_user_id", false, 1, 64);
   if (!in.parent_user_id.empty() && !core::is_uuid(in.parent_user_id))
     f.fail("parent_user_id", "must be a user id");
@@ -276,6 +290,59 @@ core::Result<ChangeTenantInput> parse_change_tenant(element body) {
       in.max_users = s.integer("max_users", false, 1, 10'000'000, "must be >= 1");
       s.reject_unknown();
     }
+  }
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<UpdateUserInput> parse_update_user(element body) {
+  std::vector<core::FieldError> errors;
+  UpdateUserInput in;
+  Fields f(body, errors);
+  if (f.get("email", false)) in.email = email(f, "email");
+  if (f.get("full_name", false)) in.full_name = f.text("full_name", true, 1, 200);
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<InvitationInput> parse_invitation(element body) {
+  std::vector<core::FieldError> errors;
+  InvitationInput in;
+  Fields f(body, errors);
+  in.email = email(f, "email");
+  in.roles = roles(f, "roles");
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<AcceptInvitationInput> parse_accept_invitation(element body) {
+  std::vector<core::FieldError> errors;
+  AcceptInvitationInput in;
+  Fields f(body, errors);
+  in.token = f.text("token", true, 1, 512);
+  in.password = password(f, "password");
+  in.full_name = f.text("full_name", true, 1, 200);
+  f.reject_unknown();
+  if (!errors.empty()) return invalid(std::move(errors));
+  return in;
+}
+
+core::Result<ApiKeyInput> parse_api_key(element body) {
+  std::vector<core::FieldError> errors;
+  ApiKeyInput in;
+  Fields f(body, errors);
+  in.name = f.text("name", true, 1, 200);
+  std::string scopes;
+  for (auto scope : all_scopes()) scopes += (scopes.empty() ? "" : ", ") + std::string(scope);
+  in.scopes = name_list(f, "scopes", is_scope, scopes, true);
+  if (f.get("expires_at", false)) {
+    std::string at = f.text("expires_at", true, 1, 64);
+    auto ms = core::parse_rfc3339(at);
+    if (!at.empty() && !ms) f.fail("expires_at", "must be an RFC 3339 time such as 2027-01-01T00:00:00.000Z");
+    in.expires_at = ms.value_or(0);
   }
   f.reject_unknown();
   if (!errors.empty()) return invalid(std::move(errors));

@@ -51,6 +51,32 @@ struct ChangeTenantInput {
   std::optional<int64_t> max_users;
 };
 
+struct UpdateUserInput {
+  std::optional<std::string> email;
+  std::optional<std::string> full_name;
+};
+
+struct InvitationInput {
+  std::string email;
+  std::vector<std::string> roles;
+};
+
+struct AcceptInvitationInput {
+  std::string token;
+  std::string password;
+  std::string full_name;
+};
+
+struct ApiKeyInput {
+  std::string name;
+  std::vector<std::string> scopes;
+  int64_t expires_at = 0;  // ms; 0: never
+};
+
+core::Result<UpdateUserInput> parse_update_user(simdjson::dom::element body);
+core::Result<InvitationInput> parse_invitation(simdjson::dom::element body);
+core::Result<AcceptInvitationInput> parse_accept_invitation(simdjson::dom::element body);
+core::Result<ApiKeyInput> parse_api_key(simdjson::dom::element body);
 core::Result<CreateTenantInput> parse_create_tenant(simdjson::dom::element body);
 core::Result<CreateUserInput> parse_create_user(simdjson::dom::element body);
 core::Result<LoginInput> parse_login(simdjson::dom::element body);

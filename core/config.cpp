@@ -110,6 +110,10 @@ const std::vector<Option>& options() {
        "access tokens' keys, kid:HS256:<32+ character secret> or kid:EdDSA:<path to an Ed25519 PEM>, comma-separated: "
        "the first signs, all verify (empty: REGENT_JWT_SECRET signs, HS256)",
        REGENT_SECRET(jwt_keys)},
+      {"REGENT_API_KEY_PEPPER",
+       "the secret API keys are hashed (and derived) under, 32+ characters, the same on every instance "
+       "(empty: derived from REGENT_JWT_SECRET, so that changing that secret also revokes every key)",
+       REGENT_SECRET(api_key_pepper)},
       {"REGENT_JWT_ISSUER", "iss and aud of access tokens", REGENT_STR(jwt_issuer)},
       {"REGENT_EMBEDDED_LOG_MEMORY",
        "bytes of each partition's newest records the embedded log keeps in memory; older ones are read from its file",

@@ -19,10 +19,21 @@ inline constexpr std::string_view session_refreshed = "session.refreshed";
 inline constexpr std::string_view session_revoked = "session.revoked";
 inline constexpr std::string_view user_deactivated = "user.deactivated";
 inline constexpr std::string_view user_reactivated = "user.reactivated";
+inline constexpr std::string_view user_updated = "user.updated";
+inline constexpr std::string_view user_role_assigned = "user.role_assigned";
+inline constexpr std::string_view user_role_revoked = "user.role_revoked";
+inline constexpr std::string_view invitation_created = "invitation.created";
+inline constexpr std::string_view invitation_accepted = "invitation.accepted";
+inline constexpr std::string_view invitation_revoked = "invitation.revoked";
+inline constexpr std::string_view api_key_created = "api_key.created";
+inline constexpr std::string_view api_key_revoked = "api_key.revoked";
+inline constexpr std::string_view api_key_used = "api_key.used";
 
 inline constexpr std::array all = {owner_claimed,     tenant_created,  user_created,    user_logged_in,
                                    tenant_renamed,    tenant_settings_changed,         wallet_credited,
                                    wallet_debited,    activity_recorded, session_refreshed, session_revoked,
-                                   user_deactivated,  user_reactivated};
+                                   user_deactivated,  user_reactivated,  user_updated,    user_role_assigned,
+                                   user_role_revoked, invitation_created, invitation_accepted, invitation_revoked,
+                                   api_key_created,   api_key_revoked,   api_key_used};
 
 }  // namespace regent::events::types

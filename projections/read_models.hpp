@@ -15,6 +15,8 @@ std::unique_ptr<Projection> make_wallets_projection();
 // "activities": activities, activity_counts
 std::unique_ptr<Projection> make_activities_projection();
 
+std::unique_ptr<Projection> make_api_keys_projection();  // "api_keys": api_keys
+
 std::vector<std::unique_ptr<Projection>> all_projections();
 
 }  // namespace regent::projections

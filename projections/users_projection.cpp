@@ -1,4 +1,5 @@
 #include <map>
+#include <optional>
 #include <pqxx/pqxx>
 
 #include "core/json.hpp"
@@ -33,16 +34,19 @@ constexpr const char* kInsertUsers = R"(
   SELECT tenant_id, role, count(*) FROM roles_in GROUP BY tenant_id, role
   ON CONFLICT (tenant_id, role) DO UPDATE SET count = role_counts.count + EXCLUDED.count)";
 
-// The last status change of each user in a batch, in one statement: users move only forward in
+// What a batch's later events leave of each user, in one statement: profile fields and status
+// where they changed (NULL where not), the last version and time. Users move only forward in
 // version, and the status counters move by the net change (a row of user_counts is written once).
-constexpr const char* kSetStatus = R"(
+constexpr const char* kUpdateUsers = R"(
   WITH c AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[]) AS c(id, status, version, at)),
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[])
+      AS c(id, email, full_name, status, version, at)),
   before AS (
-    SELECT u.id, u.tenant_id, u.status AS old_status, c.status AS new_status
+    SELECT u.id, u.tenant_id, u.status AS old_status, COALESCE(c.status, u.status) AS new_status
     FROM users u JOIN c ON c.id = u.id WHERE u.version < c.version),
   moved AS (
-    UPDATE users u SET status = c.status, version = c.version, updated_at = c.at
+    UPDATE users u SET email = COALESCE(c.email, u.email), full_name = COALESCE(c.full_name, u.full_name),
+                       status = COALESCE(c.status, u.status), version = c.version, updated_at = c.at
     FROM c WHERE u.id = c.id AND u.version < c.version
     RETURNING u.id),
   deltas AS (
@@ -55,19 +59,63 @@ constexpr const char* kSetStatus = R"(
   SELECT tenant_id, status, d FROM deltas WHERE d <> 0
   ON CONFLICT (tenant_id, status) DO UPDATE SET count = user_counts.count + EXCLUDED.count)";
 
+// Each (user, role) a batch assigned or revoked, as it ends up: rows really added or removed move
+// the role counters.
+constexpr const char* kChangeRoles = R"(
+  WITH c AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::boolean[]) AS c(tenant_id, user_id, role, has)),
+  added AS (
+    INSERT INTO user_roles (tenant_id, user_id, role)
+    SELECT tenant_id, user_id, role FROM c WHERE has
+    ON CONFLICT DO NOTHING
+    RETURNING tenant_id, role, 1 AS d),
+  removed AS (
+    DELETE FROM user_roles r USING c
+    WHERE NOT c.has AND r.user_id = c.user_id AND r.role = c.role
+    RETURNING r.tenant_id, r.role, -1 AS d),
+  deltas AS (
+    SELECT tenant_id, role, sum(d) AS d FROM (SELECT * FROM added UNION ALL SELECT * FROM removed) x
+    GROUP BY tenant_id, role)
+  INSERT INTO role_counts (tenant_id, role, count)
+  SELECT tenant_id, role, d FROM deltas WHERE d <> 0
+  ON CONFLICT (tenant_id, role) DO UPDATE SET count = role_counts.count + EXCLUDED.count)";
+
+// A user's changes within one batch, merged in log order.
+struct UserChange {
+  std::optional<std::string> email, full_name, status;
+  int64_t version = 0;
+  std::string at;
+};
+
 class UsersProjection final : public Projection {
  public:
   std::string name() const override { return "users"; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   std::vector<std::string> tables() const override { return {"users", "user_roles", "user_counts", "role_counts"}; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     PgArray id, tenant_id, email, full_name, parent, at, version, role_tenant, role_user, role;
-    std::map<std::string, const events::Envelope*> last_status;  // per user: later changes win
+    namespace types = events::types;
+    std::map<std::string, UserChange> changes;
+    std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> role_changes;  // -> tenant, has
     for (const auto& e : batch) {
-      if (e.type == events::types::user_deactivated || e.type == events::types::user_reactivated) {
+      bool status = e.type == types::user_deactivated || e.type == types::user_reactivated;
+      bool role_change = e.type == types::user_role_assigned || e.type == types::user_role_revoked;
+      if (status || role_change || e.type == types::user_updated) {
         auto doc = core::JsonDocument::parse(e.data);
-        last_status[core::get_text(doc->root(), "user_id")] = &e;
+        auto d = doc->root();
+        std::string user = core::get_text(d, "user_id");
+        UserChange& c = changes[user];
+        c.version = e.sequence;
+        c.at = e.time;
+        if (status) c.status = e.type == types::user_reactivated ? "active" : "deactivated";
+        if (role_change)
+          role_changes[{user, core::get_text(d, "role")}] = {e.tenant_id, e.type == types::user_role_assigned};
+        simdjson::dom::element personal;
+        if (e.type == types::user_updated && d["personal"].get(personal) == simdjson::SUCCESS) {
+          if (auto v = core::get_string(personal, "email")) c.email = std::string(*v);
+          if (auto v = core::get_string(personal, "full_name")) c.full_name = std::string(*v);
+        }
         continue;
       }
       if (e.type != events::types::user_created) continue;
@@ -94,15 +142,32 @@ class UsersProjection final : public Projection {
       tx.exec_params(kInsertUsers, id.literal(), tenant_id.literal(), email.literal(), full_name.literal(),
                      parent.literal(), at.literal(), version.literal(), role_tenant.literal(), role_user.literal(),
                      role.literal());
-    if (last_status.empty()) return;
-    PgArray who, status, status_version, status_at;
-    for (const auto& [user, e] : last_status) {
-      who.add(std::string_view(user));
-      status.add(std::string_view(e->type == events::types::user_reactivated ? "active" : "deactivated"));
-      status_version.add(e->sequence);
-      status_at.add(std::string_view(e->time));
+    if (!changes.empty()) {
+      PgArray who, email_to, name_to, status_to, to_version, to_at;
+      auto opt = [](const std::optional<std::string>& v) {
+        return v ? std::optional<std::string_view>(*v) : std::nullopt;
+      };
+      for (const auto& [user, c] : changes) {
+        who.add(std::string_view(user));
+        email_to.add(opt(c.email));
+        name_to.add(opt(c.full_name));
+        status_to.add(opt(c.status));
+        to_version.add(c.version);
+        to_at.add(std::string_view(c.at));
+      }
+      tx.exec_params(kUpdateUsers, who.literal(), email_to.literal(), name_to.literal(), status_to.literal(),
+                     to_version.literal(), to_at.literal());
     }
-    tx.exec_params(kSetStatus, who.literal(), status.literal(), status_version.literal(), status_at.literal());
+    if (!role_changes.empty()) {
+      PgArray tenants, users, roles, has;
+      for (const auto& [key, change] : role_changes) {
+        tenants.add(std::string_view(change.first));
+        users.add(std::string_view(key.first));
+        roles.add(std::string_view(key.second));
+        has.add(std::string_view(change.second ? "t" : "f"));
+      }
+      tx.exec_params(kChangeRoles, tenants.literal(), users.literal(), roles.literal(), has.literal());
+    }
   }
 };
 

@@ -52,6 +52,10 @@ int run_serve(const core::Config& config) {
     logger.error("REGENT_JWT_SECRET is required: at least 32 characters, the same on every instance");
     return 2;
   }
+  if (!config.api_key_pepper.empty() && config.api_key_pepper.size() < 32) {
+    logger.error("REGENT_API_KEY_PEPPER must be at least 32 characters, the same on every instance");
+    return 2;
+  }
   if (auto keys = api::JwtKeys::parse(config.jwt_keys, config.jwt_secret); !keys) {
     logger.error(keys.error().detail);
     return 2;

@@ -14,6 +14,10 @@ Response record_activity(Ctx& ctx) {
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_record_activity(body.value()->root());
   if (!in) return problem(in.error(), ctx.rid());
+  if (p->api_key() && in->user_id.empty())
+    return problem(core::Error{core::errc::validation_failed, "the request breaks the schema",
+                               {{"user_id", "is required with an API key, which has no activities of its own"}}},
+                   ctx.rid());
   auto cctx = command_context(ctx, &p.value(), p->tenant.value);
   if (!cctx) return problem(cctx.error(), ctx.rid());
 
@@ -44,11 +48,10 @@ Response list_activities(Ctx& ctx) {
   f.from = q.time("from");
   f.to = q.time("to");
   if (auto done = q.finish(); !done) return problem(done.error(), ctx.rid());
-  if (!p->reads_tenant()) {
+  if (!p->may(commands::Action::read_users)) {
     // Everyone sees their own activities; the tenant's need a reading role.
-    if (!f.user_id.empty() && f.user_id != p->user_id.value)
-      return problem(core::errc::forbidden, "reading another user's activities needs the admin, manager or analyst role",
-                     ctx.rid());
+    if (!p->may(commands::Action::read_own) || (!f.user_id.empty() && f.user_id != p->user_id.value))
+      return forbidden(ctx, "reading another user's activities needs the admin, manager or analyst role, or the users:read scope");
     f.user_id = p->user_id.value;
   }
   if (auto wait = await_position(ctx, {"activities"})) return *wait;

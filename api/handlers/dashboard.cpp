@@ -52,8 +52,8 @@ year_month_day default_first(year_month_day last, const std::string& granularity
 Response dashboard_summary(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
-  if (!p->reads_tenant())
-    return problem(core::errc::forbidden, "the dashboard needs the admin, manager or analyst role", ctx.rid());
+  if (!p->may(commands::Action::read_dashboard))
+    return forbidden(ctx, "the dashboard needs the admin, manager or analyst role, or the dashboard:read scope");
   if (auto done = QueryParams(ctx.req).finish(); !done) return problem(done.error(), ctx.rid());
   if (auto wait = await_position(ctx, kDashboardModels)) return *wait;
   return json_response(200, api::dashboard_summary(ctx.svc.pg, p->tenant, iso_date(utc_date(core::now_millis()))));
@@ -62,8 +62,8 @@ Response dashboard_summary(Ctx& ctx) {
 Response dashboard_revenue(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
-  if (!p->reads_tenant())
-    return problem(core::errc::forbidden, "the dashboard needs the admin, manager or analyst role", ctx.rid());
+  if (!p->may(commands::Action::read_dashboard))
+    return forbidden(ctx, "the dashboard needs the admin, manager or analyst role, or the dashboard:read scope");
   QueryParams q(ctx.req);
   std::string granularity = q.one_of("granularity", {"day", "month", "year"}).value_or("day");
   auto from = q.time("from");

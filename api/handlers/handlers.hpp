@@ -12,6 +12,15 @@ Response refresh(Ctx& ctx);        // POST /v1/auth/refresh
 Response logout(Ctx& ctx);         // POST /v1/auth/logout
 Response deactivate_user(Ctx& ctx);  // POST /v1/users/{id}/deactivate
 Response reactivate_user(Ctx& ctx);  // POST /v1/users/{id}/reactivate
+Response update_user(Ctx& ctx);      // PATCH /v1/users/{id}
+Response assign_role(Ctx& ctx);      // PUT /v1/users/{id}/roles/{role}
+Response revoke_role(Ctx& ctx);      // DELETE /v1/users/{id}/roles/{role}
+Response create_invitation(Ctx& ctx);  // POST /v1/invitations
+Response accept_invitation(Ctx& ctx);  // POST /v1/invitations/accept
+Response revoke_invitation(Ctx& ctx);  // DELETE /v1/invitations/{id}
+Response create_api_key(Ctx& ctx);   // POST /v1/api-keys
+Response list_api_keys(Ctx& ctx);    // GET /v1/api-keys
+Response revoke_api_key(Ctx& ctx);   // DELETE /v1/api-keys/{id}
 Response create_user(Ctx& ctx);    // POST /v1/users
 Response get_user(Ctx& ctx);       // GET /v1/users/{id}
 Response list_users(Ctx& ctx);     // GET /v1/users

@@ -20,10 +20,7 @@
 namespace regent::api::handlers {
 namespace {
 // What the state and the log keep of a refresh token.
-std::string refresh_token_hash(const Services& svc, std::string_view token) {
-  return core::base64url_encode(
-      core::hmac_sha256(svc.config.jwt_secret, "regent refresh token hash v1\n" + std::string(token)));
-}
+std::string refresh_token_hash(const Services& svc, std::string_view token) { return token_hash(svc, "refresh token", token); }
 
 std::string refresh_token(const Services& svc, const std::string& tenant, const std::string& session,
                           const std::string& nonce) {
@@ -68,7 +65,7 @@ core::Result<Presented> presented(Ctx& ctx) {
   if (!body) return body.error();
   auto in = commands::parse_refresh(body.value()->root());
   if (!in) return in.error();
-  auto tenant = refresh_token_tenant(in->refresh_token);
+  auto tenant = token_tenant(in->refresh_token, "rt");
   if (!tenant) return refused();
   Presented p{*tenant, refresh_token_hash(ctx.svc, in->refresh_token), {}, {}};
   auto& proc = ctx.svc.processor;

@@ -67,6 +67,7 @@ Response get_tenant(Ctx& ctx) {
 Response change_tenant(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
+  if (!p->may(commands::Action::administer)) return forbidden(ctx, "changing the tenant needs the admin role or the admin scope");
   auto body = json_body(ctx.req);
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_change_tenant(body.value()->root());

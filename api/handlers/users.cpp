@@ -7,6 +7,7 @@
 
 namespace regent::api::handlers {
 namespace {
+using commands::Action;
 
 core::Result<UserFilter> parse_user_filter(const Request& req) {
   QueryParams q(req);
@@ -25,8 +26,7 @@ core::Result<UserFilter> parse_user_filter(const Request& req) {
 Response create_user(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
-  if (!p->super_admin && !p->has_any({"admin", "manager"}))
-    return problem(core::errc::forbidden, "creating users needs the admin or manager role", ctx.rid());
+  if (!p->may(Action::write_users)) return forbidden(ctx, "creating users needs the admin or manager role, or the users:write scope");
   auto body = json_body(ctx.req);
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_create_user(body.value()->root());
@@ -54,31 +54,82 @@ Response create_user(Ctx& ctx) {
 }
 
 namespace {
-// POST /v1/users/{id}/deactivate and /reactivate: the user as the write side has it now.
-Response set_user_active(Ctx& ctx, bool active) {
-  auto p = authenticate(ctx);
-  if (!p) return problem(p.error(), ctx.rid());
-  const std::string& id = ctx.params["id"];
-  if (!core::is_uuid(id)) return problem(core::errc::not_found, "no such user", ctx.rid());
-  auto expected = if_match(ctx.req);
-  if (!expected) return problem(expected.error(), ctx.rid());
-  auto cctx = command_context(ctx, &p.value(), p->tenant.value);
-  if (!cctx) return problem(cctx.error(), ctx.rid());
-  commands::SetUserActive cmd{p->tenant, core::UserId{id}, active, expected.value()};
+// The answer to a command on one user: the user as the write side has it once the command's events
+// are in.
+Response user_answer(Ctx& ctx, const core::TenantId& tenant, const core::UserId& id, const commands::Committed& done) {
   auto& proc = ctx.svc.processor;
-  int32_t partition = proc.partition_of(p->tenant);
-  auto done = proc.submit(partition, cmd, cctx.value());
-  if (!done) return problem(done.error(), ctx.rid());
   std::optional<std::string> body;
-  proc.read(partition, [&](const commands::PartitionState& s) {
-    const auto* t = s.tenant(p->tenant);
-    const auto* u = t ? t->user(cmd.user_id) : nullptr;
-    if (u) body = user_json(p->tenant, *u, u->created_at);
+  proc.read(proc.partition_of(tenant), [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(tenant);
+    const auto* u = t ? t->user(id) : nullptr;
+    if (u) body = user_json(tenant, *u, u->created_at);
   });
   if (!body) return problem(core::errc::not_found, "no such user", ctx.rid());
-  return committed_response(200, *body, done.value());
+  return committed_response(200, *body, done);
+}
+
+// What every command on /v1/users/{id} does first: who asks, may it at all, and which user.
+struct UserCommand {
+  Principal who;
+  core::UserId user;
+  commands::Context cctx;
+};
+core::Result<UserCommand> user_command(Ctx& ctx, Action action, std::string_view refusal) {
+  auto p = authenticate(ctx);
+  if (!p) return p.error();
+  if (!p->may(action)) return core::make_error(core::errc::forbidden, std::string(refusal));
+  const std::string& id = ctx.params["id"];
+  if (!core::is_uuid(id)) return core::make_error(core::errc::not_found, "no such user");
+  auto cctx = command_context(ctx, &p.value(), p->tenant.value);
+  if (!cctx) return cctx.error();
+  return UserCommand{std::move(p.value()), core::UserId{id}, std::move(cctx.value())};
+}
+
+template <class Command>
+Response submit_on_user(Ctx& ctx, const UserCommand& uc, const Command& cmd) {
+  auto& proc = ctx.svc.processor;
+  auto done = proc.submit(proc.partition_of(uc.who.tenant), cmd, uc.cctx);
+  if (!done) return problem(done.error(), ctx.rid());
+  return user_answer(ctx, uc.who.tenant, uc.user, done.value());
+}
+
+// POST /v1/users/{id}/deactivate and /reactivate.
+Response set_user_active(Ctx& ctx, bool active) {
+  auto uc = user_command(ctx, Action::write_users,
+                         "deactivating and reactivating users needs the admin or manager role, or the users:write scope");
+  if (!uc) return problem(uc.error(), ctx.rid());
+  auto expected = if_match(ctx.req);
+  if (!expected) return problem(expected.error(), ctx.rid());
+  return submit_on_user(ctx, *uc, commands::SetUserActive{uc->who.tenant, uc->user, active, expected.value()});
+}
+
+// PUT and DELETE /v1/users/{id}/roles/{role}.
+Response change_role(Ctx& ctx, bool assign) {
+  auto uc = user_command(ctx, Action::assign_roles, "assigning and revoking roles needs the admin role or the users:write scope");
+  if (!uc) return problem(uc.error(), ctx.rid());
+  const std::string& role = ctx.params["role"];
+  if (!commands::is_tenant_role(role) && role != "super_admin")
+    return problem(core::Error{core::errc::validation_failed, "the request breaks the schema",
+                               {{"role", "must be one of admin, manager, analyst, viewer"}}},
+                   ctx.rid());
+  return submit_on_user(ctx, *uc, commands::ChangeRole{uc->who.tenant, uc->user, role, assign});
 }
 }  // namespace
+
+Response update_user(Ctx& ctx) {
+  auto uc = user_command(ctx, Action::write_users, "updating users needs the admin or manager role, or the users:write scope");
+  if (!uc) return problem(uc.error(), ctx.rid());
+  auto body = json_body(ctx.req);
+  if (!body) return problem(body.error(), ctx.rid());
+  auto in = commands::parse_update_user(body.value()->root());
+  if (!in) return problem(in.error(), ctx.rid());
+  auto expected = if_match(ctx.req);
+  if (!expected) return problem(expected.error(), ctx.rid());
+  return submit_on_user(ctx, *uc, commands::UpdateUser{uc->who.tenant, uc->user, in->email, in->full_name, expected.value()});
+}
+
+Response assign_role(Ctx& ctx) { return change_role(ctx, true); }
+Response revoke_role(Ctx& ctx) { return change_role(ctx, false); }
 
 Response deactivate_user(Ctx& ctx) { return set_user_active(ctx, false); }
 Response reactivate_user(Ctx& ctx) { return set_user_active(ctx, true); }
@@ -87,8 +138,8 @@ Response get_user(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
   const std::string& id = ctx.params["id"];
-  if (!p->reads_tenant() && id != p->user_id.value)
-    return problem(core::errc::forbidden, "reading users needs the admin, manager or analyst role", ctx.rid());
+  if (!p->may(Action::read_users) && !(p->may(Action::read_own) && id == p->user_id.value))
+    return forbidden(ctx, "reading users needs the admin, manager or analyst role, or the users:read scope");
   if (auto wait = await_position(ctx, {"users"})) return *wait;
   auto user = find_user(ctx.svc.pg, p->tenant, id);
   if (!user) return problem(core::errc::not_found, "no such user", ctx.rid());
@@ -98,8 +149,8 @@ Response get_user(Ctx& ctx) {
 Response list_users(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
-  if (!p->reads_tenant())
-    return problem(core::errc::forbidden, "listing users needs the admin, manager or analyst role", ctx.rid());
+  if (!p->may(Action::read_users))
+    return forbidden(ctx, "listing users needs the admin, manager or analyst role, or the users:read scope");
   auto filter = parse_user_filter(ctx.req);
   if (!filter) return problem(filter.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"users"})) return *wait;
@@ -110,6 +161,7 @@ Response list_users(Ctx& ctx) {
 Response me(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
+  if (!p->may(Action::read_own)) return forbidden(ctx, "an API key has no profile of its own");
   if (auto wait = await_position(ctx, {"users", "tenants"})) return *wait;
   auto user = find_user(ctx.svc.pg, p->home_tenant, p->user_id.value);
   auto tenant = find_tenant(ctx.svc.pg, p->home_tenant);

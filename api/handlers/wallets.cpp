@@ -1,4 +1,5 @@
 #include <charconv>
+#include <type_traits>
 
 #include "api/handlers/handlers.hpp"
 #include "api/problem.hpp"
@@ -15,6 +16,10 @@ template <class Command>
 Response move_money(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
+  constexpr bool credit = std::is_same_v<Command, commands::CreditWallet>;
+  if (!p->may_on(credit ? commands::Action::credit_wallet : commands::Action::debit_wallet, ctx.params["id"]))
+    return forbidden(ctx, credit ? "crediting a wallet needs the admin role or the wallets:write scope"
+                                 : "debiting another user's wallet needs the admin role or the wallets:write scope");
   auto body = json_body(ctx.req);
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_wallet_movement(body.value()->root());
@@ -46,7 +51,7 @@ bool wallet_version(std::string_view key) {
 }
 
 bool may_read_wallet(const Principal& p, const std::string& user_id) {
-  return p.reads_tenant() || user_id == p.user_id.value;
+  return p.may(commands::Action::read_users) || (p.may(commands::Action::read_own) && user_id == p.user_id.value);
 }
 }  // namespace
 
