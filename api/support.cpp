@@ -33,6 +33,32 @@ bool Principal::has_any(std::initializer_list<std::string_view> wanted) const {
 }
 
 namespace {
+// Where the caller acts: its own tenant, or, for a super_admin, the one ?tenant= or Regent-Tenant
+// names (by id or slug). Anyone else naming a tenant other than its own is refused, rather than
+// answered from its own tenant as if it were the one named.
+core::Result<Principal> acting_tenant(Ctx& ctx, Principal p) {
+  std::string acting;
+  if (auto it = ctx.req.query.find("tenant"); it != ctx.req.query.end()) acting = it->second;
+  else if (auto h = ctx.req.header("regent-tenant")) acting = *h;
+  if (!acting.empty()) {
+    auto& proc = ctx.svc.processor;
+    bool by_id = core::is_uuid(acting);
+    int32_t partition = by_id ? proc.partition_of(core::TenantId{acting}) : proc.partition_of_slug(acting);
+    std::optional<core::TenantId> found;
+    proc.read(partition, [&](const commands::PartitionState& s) {
+      const auto* t = by_id ? s.tenant(core::TenantId{acting}) : s.tenant_by(acting);
+      if (t) found = t->id;
+    });
+    if (found != p.home_tenant) {
+      if (!p.super_admin) return core::make_error(core::errc::forbidden, "only a super_admin acts in another tenant");
+      if (!found) return core::make_error(core::errc::not_found, "no such tenant");
+    }
+    p.tenant = *found;
+  }
+  ctx.tenant_id = p.tenant.value;
+  return p;
+}
+
 // The key's principal, if the key is one the tenant's state holds and may still be used. Its use
 // is recorded at most once a minute (api_key.used), by the instance that writes to its partition
 // (every request is served there: api/forwarder.hpp).
@@ -68,8 +94,7 @@ core::Result<Principal> key_principal(Ctx& ctx, std::string_view key) {
     if (!done) logger.debug("an API key's use was not recorded", {{"reason", done.error().detail}});
   }
   ctx.actor_id = p.api_key_id;
-  ctx.tenant_id = p.tenant.value;
-  return p;
+  return acting_tenant(ctx, std::move(p));
 }
 }  // namespace
 
@@ -101,22 +126,7 @@ core::Result<Principal> authenticate(Ctx& ctx) {
   });
   if (!active) return unauthenticated();
   ctx.actor_id = p.user_id.value;
-  std::string acting;
-  if (auto it = ctx.req.query.find("tenant"); it != ctx.req.query.end()) acting = it->second;
-  else if (auto h = ctx.req.header("regent-tenant")) acting = *h;
-  if (!acting.empty() && p.super_admin) {
-    bool by_id = core::is_uuid(acting);
-    int32_t partition = by_id ? proc.partition_of(core::TenantId{acting}) : proc.partition_of_slug(acting);
-    std::optional<core::TenantId> found;
-    proc.read(partition, [&](const commands::PartitionState& s) {
-      const auto* t = by_id ? s.tenant(core::TenantId{acting}) : s.tenant_by(acting);
-      if (t) found = t->id;
-    });
-    if (!found) return core::make_error(core::errc::not_found, "no such tenant");
-    p.tenant = *found;
-  }
-  ctx.tenant_id = p.tenant.value;
-  return p;
+  return acting_tenant(ctx, std::move(p));
 }
 
 core::Result<std::unique_ptr<core::JsonDocument>> json_body(const Request& req) {

@@ -31,12 +31,6 @@ struct Principal {
   commands::Reach reach(commands::Action a) const { return commands::reach(grant(), a); }
   // May do `a` to someone (the command side checks whom).
   bool may(commands::Action a) const { return reach(a) != commands::Reach::none; }
-  // May do `a` to the user `user_id`, as far as the handler can tell without the user's roles.
-  bool may_on(commands::Action a, std::string_view user_id) const {
-    auto r = reach(a);
-    return r == commands::Reach::any || r == commands::Reach::non_admins ||
-           (r == commands::Reach::own && !api_key() && user_id == this->user_id.value);
-  }
 };
 
 // Verifies the bearer access token (and that its user is still active and its sign-in stands) or

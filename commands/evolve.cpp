@@ -183,12 +183,12 @@ void role_changed(TenantState& t, const events::Envelope& e, element d) {
   touch(*u, e);
 }
 
-// A new invitation; invitations no longer pending are forgotten here, so the state holds what can
-// still be accepted or revoked, and what was settled since the last invitation.
+// A new invitation; invitations past their expiry are forgotten here, accepted, revoked or not, so
+// the state holds what can still be accepted or revoked and what was settled within those 7 days.
 void invitation_created(TenantState& t, const events::Envelope& e, element d) {
   int64_t now = core::parse_rfc3339(e.time).value_or(0);
   std::erase_if(t.invitations, [&](const auto& kv) {
-    if (kv.second.pending(now)) return false;
+    if (now < kv.second.expires_at) return false;
     t.invitation_by_token_hash.erase(kv.second.token_hash);
     return true;
   });

@@ -100,7 +100,7 @@ struct TenantState {
   std::unordered_map<std::string, core::UserId> user_by_email;  // lower-cased email
   std::unordered_map<std::string, SessionState> sessions;
   std::unordered_map<std::string, std::string> session_by_refresh_hash;  // current and spent hashes
-  std::unordered_map<std::string, InvitationState> invitations;  // pending ones, and the rest since the last invitation
+  std::unordered_map<std::string, InvitationState> invitations;  // until their expiry, settled or not
   std::unordered_map<std::string, std::string> invitation_by_token_hash;
   std::unordered_map<std::string, ApiKeyState> api_keys;
   std::unordered_map<std::string, std::string> api_key_by_hash;  // usable or not: the key decides

@@ -17,9 +17,11 @@ Response move_money(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
   constexpr bool credit = std::is_same_v<Command, commands::CreditWallet>;
-  if (!p->may_on(credit ? commands::Action::credit_wallet : commands::Action::debit_wallet, ctx.params["id"]))
+  // Whether the caller may at all; whose wallet it may touch is decided once the user is found (an
+  // id of another tenant is 404, never 403).
+  if (!p->may(credit ? commands::Action::credit_wallet : commands::Action::debit_wallet))
     return forbidden(ctx, credit ? "crediting a wallet needs the admin role or the wallets:write scope"
-                                 : "debiting another user's wallet needs the admin role or the wallets:write scope");
+                                 : "debiting a wallet needs a role or the wallets:write scope");
   auto body = json_body(ctx.req);
   if (!body) return problem(body.error(), ctx.rid());
   auto in = commands::parse_wallet_movement(body.value()->root());

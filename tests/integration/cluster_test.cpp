@@ -305,7 +305,7 @@ bool paused_owner_appends_late() {
   CHECK_MESSAGE(all.status == 201, all.body);
   // Every projection passed over A's late events by the same fence, and counted them; no read
   // model has a trace of them.
-  for (std::string projection : {"tenants", "users", "wallets", "activities"}) {
+  for (const std::string& projection : projection_names()) {
     CAPTURE(projection);
     CHECK(eventually([&] {
       return c.db.count("SELECT coalesce(sum(skipped_invalid), 0) FROM projection_checkpoints WHERE projection = '" +

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "events/log_reader.hpp"
+#include "projections/read_models.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/regent_process.hpp"
@@ -59,6 +60,34 @@ struct DevServer {
   }
   static constexpr int kPartitions = 3;
 };
+
+// The names of every read model there is.
+inline std::vector<std::string> projection_names() {
+  std::vector<std::string> names;
+  for (const auto& p : regent::projections::all_projections()) names.push_back(p->name());
+  return names;
+}
+
+// Every event in the dev server's log, as the JSON each record holds, partition by partition.
+inline std::vector<std::string> all_events(const DevServer& dev) {
+  regent::events::LogReader reader(dev.proc->kafka(), "regent.events");
+  std::map<int32_t, int64_t> from;
+  auto ends = dev.log_ends();
+  int64_t total = 0;
+  for (int i = 0; i < DevServer::kPartitions; ++i) from[i] = 0, total += ends[i];
+  reader.assign(from);
+  std::vector<std::string> out;
+  REQUIRE(eventually([&] {
+    for (auto& m : reader.poll(1000, std::chrono::milliseconds(100))) out.push_back(m.value);
+    return static_cast<int64_t>(out.size()) >= total;
+  }));
+  return out;
+}
+
+inline std::string event_field(const std::string& event, std::string_view key) {
+  auto doc = regent::core::JsonDocument::parse(event);
+  return std::string(regent::core::get_string(doc->root(), key).value_or(""));
+}
 
 // The settings of `regent serve` and `regent worker projections` processes sharing a Kafka cluster
 // hosted by the test: any port, open sign-up, the test's super_admin, a short group session.

@@ -16,7 +16,7 @@ using namespace regent::test;
 using namespace std::chrono_literals;
 
 namespace {
-const std::vector<std::string> kProjections = {"tenants", "users", "wallets", "activities"};
+const std::vector<std::string> kProjections = projection_names();
 const std::vector<std::string> kReadModelTables = {"tenants",       "users",        "user_roles",  "user_counts",
                                                    "role_counts",   "wallets",      "wallet_transactions",
                                                    "wallet_totals", "revenue_daily", "activities", "activity_counts"};

@@ -92,9 +92,13 @@ TEST_CASE("the bootstrap super_admin acts in any tenant with ?tenant=") {
   CHECK(user.str("tenant_id") == regent::core::get_string(tenant_doc->root()["tenant"].value(), "id").value());
   auto unknown = post(port, "/v1/users?tenant=nowhere", user_body("x@globex.test"), root);
   CHECK(unknown.status == 404);
-  // Another tenant's admin cannot do the same: ?tenant= is ignored for them.
+  // Another tenant's admin cannot do the same: naming another tenant is refused (never answered
+  // from its own tenant as if it were the one named); naming its own is harmless.
   std::string hank = login(port, "globex", "hank@globex.test");
-  auto own = post(port, "/v1/users?tenant=system", user_body("y@globex.test"), hank);
+  check_problem(post(port, "/v1/users?tenant=system", user_body("y@globex.test"), hank), 403, "forbidden");
+  check_problem(post(port, "/v1/users", user_body("y@globex.test"), hank, {{"Regent-Tenant", "system"}}), 403,
+                "forbidden");
+  auto own = post(port, "/v1/users?tenant=globex", user_body("y@globex.test"), hank);
   REQUIRE(own.status == 201);
   CHECK(own.str("tenant_id") == user.str("tenant_id"));
 }

@@ -23,7 +23,7 @@ inline void apply_drafts(commands::PartitionState& s, const std::vector<commands
     e.data = d.data;
     e.tenant_id = d.tenant_id.value;
     e.actor_id = ctx.actor_id;
-    e.actor_type = ctx.actor_id.empty() ? "system" : "user";
+    e.actor_type = ctx.actor_id.empty() ? "system" : ctx.actor_type == "system" ? "user" : ctx.actor_type;
     e.sequence = d.sequence;
     e.writer_id = "unit";
     e.writer_epoch = 1;

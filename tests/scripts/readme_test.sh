@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The README's curl walk-through, run as written against a `regent dev` of its own (its own data
+# directory, database and port): every step that should succeed does, and the only problems it
+# meets are the two it shows on purpose (a key outside its scopes, then revoked). Run by CTest
+# from scripts/test, while the test Postgres runs. Usage: readme_test.sh <regent binary>
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+regent="$1"
+readme="$here/../../README.md"
+base="${REGENT_TEST_TMP:-/tmp}"
+mkdir -p "$base"
+dir="$(mktemp -d "$base/readme-XXXXXX")"
+db="readme_$(date +%s%N)"
+pg="${REGENT_TEST_PG_URL:?REGENT_TEST_PG_URL names the test Postgres}"
+failures=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAILED: $1"; failures=$((failures + 1)); fi; }
+
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  psql "$pg" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
+REGENT_DATA_DIR="$dir/data" REGENT_PG_URL="${pg%/*}/$db" REGENT_HTTP_PORT=0 \
+  "$regent" dev >"$dir/out.log" 2>"$dir/err.log" &
+pid=$!
+port=""
+for _ in $(seq 1 300); do
+  port="$(sed -nE 's|^regent listening on http://[^:]+:([0-9]+).*|\1|p' "$dir/out.log" | head -1)"
+  [ -n "$port" ] && curl -fs "localhost:$port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { cat "$dir/err.log"; exit 1; }
+  sleep 0.1
+done
+check "regent dev is ready" '[ -n "$port" ] && curl -fs "localhost:$port/readyz" >/dev/null'
+
+# The first sh block under the walk-through's heading, on this server's port.
+awk '/^## A walk-through with curl/ {on = 1} on && /^```sh/ {inside = 1; next} inside && /^```/ {exit} inside {print}' \
+  "$readme" | sed "s/localhost:8080/localhost:$port/g" >"$dir/walk.sh"
+check "the walk-through was found" '[ "$(grep -c curl "$dir/walk.sh")" -ge 20 ]'
+(cd "$dir" && bash -e "$dir/walk.sh") >"$dir/walk.out" 2>"$dir/walk.err" || true
+cat "$dir/walk.out"
+
+codes="$(grep -o '"code":"[a-z_]*"' "$dir/walk.out" | tr '\n' ' ' || true)"
+check "the only problems are the key's 403 and, once revoked, its 401 (got: $codes)" \
+  '[ "$codes" = "\"code\":\"forbidden\" \"code\":\"unauthenticated\" " ]'
+check "the tenant and its admin were created" 'grep -q "\"slug\":\"acme\"" "$dir/walk.out"'
+check "Bob's wallet took the credit and paid for the activity" 'grep -Eq "\"balance\" *: *4500" "$dir/walk.out"'
+check "Bob became a manager and was renamed" 'grep -q "\"full_name\":\"Bob Builder\"" "$dir/walk.out"'
+check "Carol joined by invitation" 'grep -q "\"email\":\"carol@acme.test\"" "$dir/walk.out"'
+check "the API key listed the users" '[ "$(grep -o "carol@acme.test" "$dir/walk.out" | wc -l)" -ge 2 ]'
+check "nothing went to stderr" '[ ! -s "$dir/walk.err" ] || { cat "$dir/walk.err"; false; }'
+[ "$failures" -eq 0 ]
