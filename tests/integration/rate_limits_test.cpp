@@ -1,4 +1,4 @@
-// Sign-in, sign-up and refresh limits over HTTP: reached (429 rate_limited with Retry-After,
+// Sign-in, sign-up (and invitation acceptance) and refresh limits over HTTP: reached (429 rate_limited with Retry-After,
 // nothing appended) and recovered.
 #include "tests/integration/fixture.hpp"
 
@@ -73,4 +73,34 @@ TEST_CASE("refreshes are limited per address, and recover") {
     auto r = post(port, "/v1/auth/refresh", R"({"refresh_token":")" + token + "\"}");
     return r.status == 200;
   }, std::chrono::seconds(5)));
+}
+
+TEST_CASE("invitation acceptances count against the sign-up limit per address, and recover") {
+  DevServer dev(std::map<std::string, std::string>{{"REGENT_SIGNUP_LIMIT_PER_IP", "2/s"}});
+  int port = dev.port();
+  Tenant t(port, "invlim");  // its sign-up took one token, which is back within a second
+  auto accept = [&](const std::string& token) {
+    return post(port, "/v1/invitations/accept",
+                R"({"token":")" + token + R"(","password":")" + kPassword + R"(","full_name":"Guest"})");
+  };
+  // Bad tokens count too: they are refused (401) until the limit, then refused unheard (429).
+  int limited = 0, refused = 0;
+  for (int i = 0; i < 10 && limited == 0; ++i) {
+    auto r = accept("inv_" + t.id + "." + std::string(43, 'A'));
+    if (r.status == 429) ++limited, check_limited(r);
+    else check_problem(r, 401, "unauthenticated"), ++refused;
+  }
+  CHECK(limited == 1);
+  CHECK(refused >= 1);
+  auto made = t.track(post(port, "/v1/invitations", R"({"email":"guest@invlim.test"})", t.admin));
+  REQUIRE(made.status == 201);
+  int64_t before = log_end(dev);
+  // Once a token is back, the real invitation is accepted.
+  REQUIRE(eventually([&] {
+    auto r = accept(made.str("token"));
+    if (r.status == 429) return false;
+    CHECK_MESSAGE(r.status == 201, r.body);
+    return true;
+  }));
+  CHECK(log_end(dev) == before + 2);  // invitation.accepted and user.created, once
 }
