@@ -35,6 +35,23 @@ install_packages() {
   fi
 }
 
+# The tools that judge Regent's output in scripts/test (tools/package.json, pinned by its lock):
+# Node.js and npm from Debian where the machine has none, then exactly the locked packages.
+install_test_tools() {
+  if ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs and npm"
+    as_root apt-get update -q
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends nodejs npm
+  fi
+  local tools="$ROOT/tools" stamp="$ROOT/tools/node_modules/.installed-lock.sha256"
+  local want; want="$(sha256sum "$tools/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing the test tools (tools/package-lock.json)"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$stamp"
+  fi
+}
+
 build() {
   log "building in $BUILD_DIR"
   local werror=OFF
