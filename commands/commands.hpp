@@ -53,6 +53,7 @@ struct RecordLogin {
   std::string session_id;
   std::string refresh_hash;  // keyed hash of the sign-in's first refresh token
   int64_t expires_at = 0;    // ms: its refresh tokens are refused after it
+  std::string nonce;         // 32 random bytes (base64url) that token is derived from
 };
 
 // POST /v1/users/{id}/deactivate and /reactivate: `active` is the status wanted.

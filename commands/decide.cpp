@@ -73,6 +73,7 @@ Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ct
   if (!c.refresh_hash.empty()) {
     data["refresh_token_hash"] = c.refresh_hash;
     data["expires_at"] = core::format_rfc3339(c.expires_at);
+    if (!c.nonce.empty()) data["nonce"] = c.nonce;
   }
   return std::vector<Draft>{{std::string(types::user_logged_in),
                              "users/" + c.user_id.value + "/sessions/" + c.session_id, c.tenant_id, 1,

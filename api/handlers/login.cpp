@@ -1,8 +1,8 @@
 // Sign-in and its sessions: POST /v1/auth/login, /refresh and /logout.
 //
 // A refresh token is `rt_<tenant id>.<secret part>`: the tenant id says which partition decides
-// it, in O(1); the secret part is HMAC-SHA256, under the server's secret, of the session and of a
-// nonce the event that issued it records. The log therefore holds neither the token nor anything
+// it, in O(1); the secret part is HMAC-SHA256, under the server's secret, of the session and of 32
+// random bytes (the nonce) the event that issued it records. The log therefore holds neither the token nor anything
 // that yields it without the secret, while a retry with the same Idempotency-Key can be answered
 // with the very token the first answer carried. The state keeps the token's keyed hash only.
 #include <boost/json/object.hpp>
@@ -131,16 +131,19 @@ Response login(Ctx& ctx) {
   cctx->actor_id = found->user.value;
   cctx->actor_type = "user";
   std::string session = core::uuid_v7();
-  std::string token = refresh_token(ctx.svc, found->tenant.value, session, session);
+  std::string nonce = core::random_token(32);
+  std::string token = refresh_token(ctx.svc, found->tenant.value, session, nonce);
   commands::RecordLogin cmd{found->tenant, found->user, session, refresh_token_hash(ctx.svc, token),
-                            cctx->now + ctx.svc.config.refresh_token_ttl_ms};
+                            cctx->now + ctx.svc.config.refresh_token_ttl_ms, nonce};
   auto done = proc.submit(proc.partition_of(found->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
-  // A retry with the same Idempotency-Key gets the first answer's session and tokens back.
+  // A retry with the same Idempotency-Key gets the first answer's session and tokens back. (A
+  // sign-in recorded without a nonce derived its first token from the session id alone.)
   auto data = core::JsonDocument::parse(done->events.front().data);
   std::string recorded = core::get_text(data->root(), "session_id");
-  return token_pair(ctx, done.value(), found->tenant.value, found->user.value, found->roles, recorded, recorded,
-                    cctx->now);
+  std::string recorded_nonce = core::get_text(data->root(), "nonce");
+  return token_pair(ctx, done.value(), found->tenant.value, found->user.value, found->roles, recorded,
+                    recorded_nonce.empty() ? recorded : recorded_nonce, cctx->now);
 }
 
 Response refresh(Ctx& ctx) {
@@ -152,8 +155,8 @@ Response refresh(Ctx& ctx) {
   auto cctx = session_context(ctx, p.value());
   if (!cctx) return problem(cctx.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
-  // The next token is derived from the sign-in and a fresh nonce; the decision records the nonce.
-  std::string nonce = core::uuid_v7();
+  // The next token is derived from the sign-in and 32 fresh random bytes; the decision records them.
+  std::string nonce = core::random_token(32);
   commands::RefreshSession cmd{
       p->tenant, p->hash, refresh_token_hash(ctx.svc, refresh_token(ctx.svc, p->tenant.value, p->session, nonce)), nonce};
   auto done = proc.submit(proc.partition_of(p->tenant), cmd, cctx.value());
