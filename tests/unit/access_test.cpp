@@ -105,7 +105,7 @@ TEST_CASE("roles: idempotent both ways, admin only, one role and one active admi
   CHECK(x.run(take, x.admin())->empty());  // lacks it: nothing appended
   ChangeRole last{x.t.tenant_id, x.viewer, "viewer", false};
   CHECK(x.run(last, x.admin()).error().code == core::errc::conflict);
-  x.run(ChangeRole{x.t.tenant_id, x.t.admin_id, "viewer", true}, x.admin());
+  REQUIRE(x.run(ChangeRole{x.t.tenant_id, x.t.admin_id, "viewer", true}, x.admin()).ok());
   ChangeRole last_admin{x.t.tenant_id, x.t.admin_id, "admin", false};
   CHECK(x.run(last_admin, x.admin()).error().code == core::errc::conflict);
   // With a second admin, the first may step down.
@@ -131,7 +131,7 @@ TEST_CASE("invitations: counted against max_users, one per email, accepted once,
         core::errc::email_taken);
   CHECK(x.state().pending_invitations(kNow) == 1);
   // 3 users + 1 pending: a limit of 4 leaves no room for another user or invitation.
-  x.run(ChangeTenant{x.t.tenant_id, std::nullopt, std::nullopt, {}, 4, std::nullopt}, x.admin());
+  REQUIRE(x.run(ChangeTenant{x.t.tenant_id, std::nullopt, std::nullopt, {}, 4, std::nullopt}, x.admin()).ok());
   CHECK(x.run(testing::user(x.t.tenant_id, "late@acme.test"), x.admin()).error().code == core::errc::limit_reached);
   CHECK(x.run(invite(x, "late@acme.test", {"viewer"}, std::string(43, 'j')), x.admin()).error().code ==
         core::errc::limit_reached);
@@ -159,7 +159,7 @@ TEST_CASE("invitations: counted against max_users, one per email, accepted once,
         core::errc::invalid_transition);
 
   // Revoked: its token stops working, revoking again appends nothing. Expired: refused too.
-  x.run(ChangeTenant{x.t.tenant_id, std::nullopt, std::nullopt, {}, 100, std::nullopt}, x.admin());
+  REQUIRE(x.run(ChangeTenant{x.t.tenant_id, std::nullopt, std::nullopt, {}, 100, std::nullopt}, x.admin()).ok());
   auto second = invite(x, "second@acme.test", {"viewer"}, std::string(43, 's'));
   REQUIRE(x.run(second, x.admin()).ok());
   CHECK(x.run(RevokeInvitation{x.t.tenant_id, second.invitation_id}, x.as_viewer()).error().code == core::errc::forbidden);

@@ -104,7 +104,7 @@ TEST_CASE("a login is recorded as a session event and never bumps the user's ver
   Context ctx;
   ctx.ip = "127.0.0.1";
   ctx.user_agent = "curl/8";
-  RecordLogin login{t.tenant_id, t.admin_id, core::uuid_v7(), "", 0};
+  RecordLogin login{t.tenant_id, t.admin_id, core::uuid_v7(), "", 0, ""};
   auto r = decide(s, login, ctx);
   REQUIRE(r.ok());
   CHECK(r->at(0).type == "user.logged_in");
@@ -114,7 +114,7 @@ TEST_CASE("a login is recorded as a session event and never bumps the user's ver
   auto doc = core::JsonDocument::parse(r->at(0).data);
   CHECK(core::get_string(doc->root()["personal"].value(), "ip") == std::optional<std::string_view>("127.0.0.1"));
 
-  RecordLogin ghost{t.tenant_id, core::UserId{core::uuid_v7()}, core::uuid_v7(), "", 0};
+  RecordLogin ghost{t.tenant_id, core::UserId{core::uuid_v7()}, core::uuid_v7(), "", 0, ""};
   auto refused = decide(s, ghost, ctx);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == core::errc::unauthenticated);

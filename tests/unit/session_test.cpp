@@ -19,7 +19,7 @@ struct Signed {
   int64_t now = 1'800'000'000'000;
   Signed() {
     apply_drafts(s, decide(s, t, Context{}).value(), at(now));
-    apply_drafts(s, decide(s, RecordLogin{t.tenant_id, t.admin_id, session, "h0" + pad(), now + 30 * kDay}, at(now)).value(),
+    apply_drafts(s, decide(s, RecordLogin{t.tenant_id, t.admin_id, session, "h0" + pad(), now + 30 * kDay, ""}, at(now)).value(),
                  at(now));
   }
   static std::string pad() { return std::string(41, 'x'); }  // keyed hashes are 43 characters
@@ -103,7 +103,7 @@ TEST_CASE("a user's expired sign-ins are forgotten at its next sign-in, and sess
   x.apply(x.refresh("h0", "h1", x.now), x.now);
   std::string second = core::uuid_v7();
   int64_t later = x.now + 31 * kDay;
-  x.apply(decide(x.s, RecordLogin{x.t.tenant_id, x.t.admin_id, second, "k0" + Signed::pad(), later + 30 * kDay},
+  x.apply(decide(x.s, RecordLogin{x.t.tenant_id, x.t.admin_id, second, "k0" + Signed::pad(), later + 30 * kDay, ""},
                  Signed::at(later)),
           later);
   const TenantState& t = *x.s.tenant(x.t.tenant_id);
@@ -133,7 +133,7 @@ TEST_CASE("deactivating and reactivating a user: the transitions, who may, and t
   x.apply(decide(x.s, bob, admin), x.now);
   x.apply(decide(x.s, boss, admin), x.now);
   std::string bobs = core::uuid_v7();
-  x.apply(decide(x.s, RecordLogin{x.t.tenant_id, bob.user_id, bobs, "b0" + Signed::pad(), x.now + kDay}, admin), x.now);
+  x.apply(decide(x.s, RecordLogin{x.t.tenant_id, bob.user_id, bobs, "b0" + Signed::pad(), x.now + kDay, ""}, admin), x.now);
 
   auto off = decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, false, 1}, admin);
   REQUIRE(off.ok());
@@ -147,7 +147,7 @@ TEST_CASE("deactivating and reactivating a user: the transitions, who may, and t
   CHECK(x.state().revoked.empty());  // the admin's own sign-in is untouched
   CHECK_FALSE(decide(x.s, RefreshSession{x.t.tenant_id, "b0" + Signed::pad(), "b1" + Signed::pad(), core::uuid_v7()},
                      Signed::at(x.now)).ok());
-  CHECK_FALSE(decide(x.s, RecordLogin{x.t.tenant_id, bob.user_id, core::uuid_v7(), "", 0}, admin).ok());
+  CHECK_FALSE(decide(x.s, RecordLogin{x.t.tenant_id, bob.user_id, core::uuid_v7(), "", 0, ""}, admin).ok());
 
   auto twice = decide(x.s, SetUserActive{x.t.tenant_id, bob.user_id, false, std::nullopt}, admin);
   REQUIRE_FALSE(twice.ok());
