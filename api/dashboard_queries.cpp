@@ -1,8 +1,6 @@
 #include "api/dashboard_queries.hpp"
 
-#include <pqxx/pqxx>
-
-#include "core/pg_pool.hpp"
+#include "api/queries.hpp"
 
 namespace regent::api {
 namespace {
@@ -74,27 +72,23 @@ const std::string kRevenueSeries = R"(
         'amount', COALESCE(s.amount, 0), 'count', COALESCE(s.count, 0)) ORDER BY p.period), '[]'::json))::text
   FROM periods p LEFT JOIN sums s USING (period))";
 
-std::string one_json(core::PgPool& pg, const std::string& sql, const std::optional<std::string>& tenant,
-                     const std::string& today) {
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  return tx.exec_params1(sql, tenant, today)[0].as<std::string>();
-}
 }  // namespace
 
-std::string dashboard_summary(core::PgPool& pg, const core::TenantId& tenant, const std::string& today) {
-  return one_json(pg, kSummary, tenant.value, today);
+std::vector<core::PgQueries::Statement> dashboard_statements() {
+  return {{"dashboard_summary", kSummary}, {"admin_dashboard", kAdmin}, {"revenue_series", kRevenueSeries}};
 }
 
-std::string admin_dashboard(core::PgPool& pg, const std::string& today) {
-  return one_json(pg, kAdmin, std::nullopt, today);
+std::string dashboard_summary(core::PgQueries& pg, const core::TenantId& tenant, const std::string& today) {
+  return one_json(pg, "dashboard_summary", {tenant.value, today}).value_or("{}");
 }
 
-std::string revenue_series(core::PgPool& pg, const core::TenantId& tenant, const std::string& granularity,
+std::string admin_dashboard(core::PgQueries& pg, const std::string& today) {
+  return one_json(pg, "admin_dashboard", {std::nullopt, today}).value_or("{}");
+}
+
+std::string revenue_series(core::PgQueries& pg, const core::TenantId& tenant, const std::string& granularity,
                            const std::string& first, const std::string& last) {
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  return tx.exec_params1(kRevenueSeries, tenant.value, granularity, first, last)[0].as<std::string>();
+  return one_json(pg, "revenue_series", {tenant.value, granularity, first, last}).value_or("{}");
 }
 
 }  // namespace regent::api

@@ -1,9 +1,9 @@
 #include "api/queries.hpp"
 
-#include <pqxx/pqxx>
-
+#include "api/dashboard_queries.hpp"
 #include "api/sql_json.hpp"
-#include "core/pg_pool.hpp"
+#include "api/wallet_queries.hpp"
+#include "core/json.hpp"
 
 namespace regent::api {
 namespace {
@@ -25,7 +25,7 @@ const std::string kListUsers = std::string("SELECT u.id::text, ") + kUserJson + 
     AND ($4 = '' OR u.email ILIKE '%' || $4 || '%' OR u.full_name ILIKE '%' || $4 || '%')
     AND ($5 = '' OR u.id > NULLIF($5, '')::uuid)
   ORDER BY u.id
-  LIMIT $6)";
+  LIMIT $6::bigint)";
 
 const std::string kFindTenant =
     "SELECT json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'settings', t.settings, "
@@ -38,7 +38,7 @@ const std::string kListApiKeys = R"(SELECT k.id::text, json_build_object('id', k
     'revoked_at', )" REGENT_SQL_TIME("k.revoked_at") R"(, 'version', k.version)::text
   FROM api_keys k
   WHERE k.tenant_id = $1::uuid AND ($2 = '' OR k.id > NULLIF($2, '')::uuid)
-    AND ($3 OR (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())))
+    AND ($3::boolean OR (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())))
   ORDER BY k.id
   LIMIT $4)";
 
@@ -52,43 +52,56 @@ std::string like_escape(std::string_view s) {
 }
 }  // namespace
 
-std::optional<std::string> find_user(core::PgPool& pg, const core::TenantId& tenant, const std::string& id) {
-  if (!core::is_uuid(id)) return std::nullopt;
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  auto r = tx.exec_params(kFindUser, tenant.value, id);
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+std::vector<core::PgQueries::Statement> query_statements() {
+  std::vector<core::PgQueries::Statement> all = {{"find_user", kFindUser},
+                                                 {"list_users", kListUsers},
+                                                 {"find_tenant", kFindTenant},
+                                                 {"list_api_keys", kListApiKeys}};
+  for (auto& s : wallet_statements()) all.push_back(std::move(s));
+  for (auto& s : dashboard_statements()) all.push_back(std::move(s));
+  return all;
 }
 
-Page page_of(const pqxx::result& r, int limit) {
+core::PgRows query(core::PgQueries& q, std::string_view statement, std::vector<core::PgQueries::Param> params) {
+  auto rows = q.run(statement, std::move(params));
+  if (!rows) throw QueryFailed(rows.error());
+  return std::move(rows.value());
+}
+
+std::optional<std::string> one_json(core::PgQueries& q, std::string_view statement,
+                                    std::vector<core::PgQueries::Param> params) {
+  auto rows = query(q, statement, std::move(params));
+  if (rows.empty() || rows.null(0, 0)) return std::nullopt;
+  return core::compact_json(rows.text(0, 0));
+}
+
+Page page_of(const core::PgRows& r, int limit) {
   Page page;
-  for (int i = 0; i < static_cast<int>(r.size()) && i < limit; ++i) {
-    page.items.push_back(r[i][1].as<std::string>());
-    if (static_cast<int>(r.size()) > limit) page.next_key = r[i][0].as<std::string>();
+  for (int i = 0; i < r.size() && i < limit; ++i) {
+    page.items.push_back(core::compact_json(r.text(i, 1)));
+    if (r.size() > limit) page.next_key = std::string(r.text(i, 0));
   }
   return page;
 }
 
-Page list_users(core::PgPool& pg, const core::TenantId& tenant, const UserFilter& f) {
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  return page_of(tx.exec_params(kListUsers, tenant.value, f.status, f.role, like_escape(f.q), f.after_id, f.limit + 1),
+std::optional<std::string> find_user(core::PgQueries& pg, const core::TenantId& tenant, const std::string& id) {
+  if (!core::is_uuid(id)) return std::nullopt;
+  return one_json(pg, "find_user", {tenant.value, id});
+}
+
+Page list_users(core::PgQueries& pg, const core::TenantId& tenant, const UserFilter& f) {
+  std::string q = like_escape(f.q), limit = std::to_string(f.limit + 1);
+  return page_of(query(pg, "list_users", {tenant.value, f.status, f.role, q, f.after_id, limit}), f.limit);
+}
+
+std::optional<std::string> find_tenant(core::PgQueries& pg, const core::TenantId& tenant) {
+  return one_json(pg, "find_tenant", {tenant.value});
+}
+
+Page list_api_keys(core::PgQueries& pg, const core::TenantId& tenant, const ApiKeyFilter& f) {
+  std::string limit = std::to_string(f.limit + 1);
+  return page_of(query(pg, "list_api_keys", {tenant.value, f.after_id, f.include_inactive ? "true" : "false", limit}),
                  f.limit);
-}
-
-std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& tenant) {
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  auto r = tx.exec_params(kFindTenant, tenant.value);
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
-}
-
-Page list_api_keys(core::PgPool& pg, const core::TenantId& tenant, const ApiKeyFilter& f) {
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  return page_of(tx.exec_params(kListApiKeys, tenant.value, f.after_id, f.include_inactive, f.limit + 1), f.limit);
 }
 
 }  // namespace regent::api

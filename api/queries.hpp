@@ -2,17 +2,12 @@
 // Read-model queries. Each answers with ready JSON built by Postgres (json_build_object), so rows
 // go to the client without being re-encoded here.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/ids.hpp"
-
-namespace pqxx {
-class result;
-}
-namespace regent::core {
-class PgPool;
-}
+#include "core/pg_queries.hpp"
 
 namespace regent::api {
 
@@ -29,18 +24,33 @@ struct Page {
   std::string next_key;            // the keyset position after the last item, when there may be more
 };
 
-// Rows of (keyset key, JSON) fetched with LIMIT limit + 1, as a page of at most `limit` items.
-Page page_of(const pqxx::result& rows, int limit);
+// Every statement the queries below prepare: PgQueries prepares them on each of its connections.
+std::vector<core::PgQueries::Statement> query_statements();
 
-std::optional<std::string> find_user(core::PgPool& pg, const core::TenantId& tenant, const std::string& id);
-Page list_users(core::PgPool& pg, const core::TenantId& tenant, const UserFilter& f);
+// A query Postgres could not answer (down, too busy, timed out): the router answers it with the
+// error, 503 `unavailable` with Retry-After, wherever it was raised.
+struct QueryFailed : std::runtime_error {
+  explicit QueryFailed(core::Error e) : std::runtime_error(e.detail), error(std::move(e)) {}
+  core::Error error;
+};
+
+// The rows of a prepared statement, or QueryFailed.
+core::PgRows query(core::PgQueries& q, std::string_view statement, std::vector<core::PgQueries::Param> params);
+// The first column of the only row as compact JSON, or nullopt when there is no row.
+std::optional<std::string> one_json(core::PgQueries& q, std::string_view statement,
+                                    std::vector<core::PgQueries::Param> params);
+// Rows of (keyset key, JSON) fetched with LIMIT limit + 1, as a page of at most `limit` items.
+Page page_of(const core::PgRows& rows, int limit);
+
+std::optional<std::string> find_user(core::PgQueries& pg, const core::TenantId& tenant, const std::string& id);
+Page list_users(core::PgQueries& pg, const core::TenantId& tenant, const UserFilter& f);
 struct ApiKeyFilter {
   bool include_inactive = false;  // revoked and expired keys too
   std::string after_id;
   int limit = 50;
 };
-Page list_api_keys(core::PgPool& pg, const core::TenantId& tenant, const ApiKeyFilter& f);
+Page list_api_keys(core::PgQueries& pg, const core::TenantId& tenant, const ApiKeyFilter& f);
 
-std::optional<std::string> find_tenant(core::PgPool& pg, const core::TenantId& tenant);
+std::optional<std::string> find_tenant(core::PgQueries& pg, const core::TenantId& tenant);
 
 }  // namespace regent::api

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "api/forwarder.hpp"
+#include "api/queries.hpp"
 #include "api/problem.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -62,6 +63,24 @@ Router::Router(std::vector<Route> routes) : routes_(std::move(routes)) {
   }
 }
 
+namespace {
+// A query Postgres could not answer is answered with its error (503 with Retry-After), whichever
+// handler ran it.
+Response run_handler(const Route& route, Ctx& ctx) {
+  auto run = [&] {
+    try {
+      return route.handler(ctx);
+    } catch (const QueryFailed& failed) {
+      return problem(failed.error, ctx.rid());
+    }
+  };
+  if (route.runs == Runs::io) return run();
+  Response resp;
+  core::run_blocking([&] { resp = run(); });
+  return resp;
+}
+}  // namespace
+
 Response Router::dispatch(Request& req, Services& svc) const {
   InFlight in_flight;
   auto started = std::chrono::steady_clock::now();
@@ -87,8 +106,7 @@ Response Router::dispatch(Request& req, Services& svc) const {
   } else if (route) {
     auto elsewhere = serve_elsewhere(req, svc);
     if (elsewhere) resp = std::move(*elsewhere);
-    else if (route->runs == Runs::io) resp = route->handler(ctx);
-    else core::run_blocking([&] { resp = route->handler(ctx); });
+    else resp = run_handler(*route, ctx);
   } else if (path_known) {
     resp = problem(core::errc::method_not_allowed, "method " + req.method + " is not allowed here", req.request_id);
   } else {

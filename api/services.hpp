@@ -7,6 +7,7 @@
 
 namespace regent::core {
 class PgPool;
+class PgQueries;
 }
 namespace regent::commands {
 class Processor;
@@ -25,7 +26,8 @@ struct Services {
   const core::Config& config;
   const JwtKeys& jwt_keys;  // signs and verifies access tokens
   commands::Processor& processor;
-  core::PgPool& pg;
+  core::PgPool& pg;          // connections held for a while (readiness)
+  core::PgQueries& queries;  // every read model query (core/pg_queries.hpp)
   projections::CheckpointWatcher& checkpoints;
   std::function<bool()> log_reachable;
   // argon2id is CPU-bound: at most this many hashes at once, whatever the handler pool's size.

@@ -1,9 +1,6 @@
 #include "api/wallet_queries.hpp"
 
-#include <pqxx/pqxx>
-
 #include "api/sql_json.hpp"
-#include "core/pg_pool.hpp"
 
 namespace regent::api {
 namespace {
@@ -20,9 +17,9 @@ const std::string kListTransactions = R"(
       'description', t.description, 'activity_id', t.activity_id,
       'created_at', )" REGENT_SQL_TIME("t.created_at") R"()::text
   FROM wallet_transactions t
-  WHERE t.tenant_id = $1::uuid AND t.user_id = $2::uuid AND ($3 = 0 OR t.seq < $3)
+  WHERE t.tenant_id = $1::uuid AND t.user_id = $2::uuid AND ($3::bigint = 0 OR t.seq < $3::bigint)
   ORDER BY t.seq DESC
-  LIMIT $4)";
+  LIMIT $4::bigint)";
 
 const std::string kListActivities = R"(
   SELECT a.id::text, json_build_object('id', a.id, 'user_id', a.user_id, 'charged_user_id', a.charged_user_id,
@@ -36,30 +33,32 @@ const std::string kListActivities = R"(
     AND ($5::bigint IS NULL OR a.created_at < to_timestamp($5::bigint / 1000.0))
     AND ($6 = '' OR a.id < NULLIF($6, '')::uuid)
   ORDER BY a.id DESC
-  LIMIT $7)";
+  LIMIT $7::bigint)";
 
 }  // namespace
 
-std::optional<std::string> find_wallet(core::PgPool& pg, const core::TenantId& tenant, const std::string& user_id) {
+std::vector<core::PgQueries::Statement> wallet_statements() {
+  return {{"find_wallet", kFindWallet}, {"list_transactions", kListTransactions}, {"list_activities", kListActivities}};
+}
+
+std::optional<std::string> find_wallet(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id) {
   if (!core::is_uuid(user_id)) return std::nullopt;
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  auto r = tx.exec_params(kFindWallet, tenant.value, user_id);
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+  return one_json(pg, "find_wallet", {tenant.value, user_id});
 }
 
-Page list_transactions(core::PgPool& pg, const core::TenantId& tenant, const std::string& user_id,
+Page list_transactions(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id,
                        int64_t before_seq, int limit) {
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  return page_of(tx.exec_params(kListTransactions, tenant.value, user_id, before_seq, limit + 1), limit);
+  std::string before = std::to_string(before_seq), rows = std::to_string(limit + 1);
+  return page_of(query(pg, "list_transactions", {tenant.value, user_id, before, rows}), limit);
 }
 
-Page list_activities(core::PgPool& pg, const core::TenantId& tenant, const ActivityFilter& f) {
-  auto conn = pg.lease();
-  pqxx::read_transaction tx(*conn);
-  return page_of(tx.exec_params(kListActivities, tenant.value, f.user_id, f.type, f.from, f.to, f.before_id, f.limit + 1),
+Page list_activities(core::PgQueries& pg, const core::TenantId& tenant, const ActivityFilter& f) {
+  std::optional<std::string> from, to;
+  if (f.from) from = std::to_string(*f.from);
+  if (f.to) to = std::to_string(*f.to);
+  auto opt = [](const std::optional<std::string>& v) { return v ? core::PgQueries::Param(*v) : std::nullopt; };
+  std::string rows = std::to_string(f.limit + 1);
+  return page_of(query(pg, "list_activities", {tenant.value, f.user_id, f.type, opt(from), opt(to), f.before_id, rows}),
                  f.limit);
 }
 

@@ -8,10 +8,12 @@
 
 namespace regent::api {
 
-std::optional<std::string> find_wallet(core::PgPool& pg, const core::TenantId& tenant, const std::string& user_id);
+std::vector<core::PgQueries::Statement> wallet_statements();
+
+std::optional<std::string> find_wallet(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id);
 
 // Newest first; `before_seq` is the keyset position (a wallet version), 0 for the first page.
-Page list_transactions(core::PgPool& pg, const core::TenantId& tenant, const std::string& user_id,
+Page list_transactions(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id,
                        int64_t before_seq, int limit);
 
 struct ActivityFilter {
@@ -24,6 +26,6 @@ struct ActivityFilter {
 };
 
 // Newest first.
-Page list_activities(core::PgPool& pg, const core::TenantId& tenant, const ActivityFilter& f);
+Page list_activities(core::PgQueries& pg, const core::TenantId& tenant, const ActivityFilter& f);
 
 }  // namespace regent::api

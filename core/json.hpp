@@ -32,6 +32,10 @@ class JsonDocument {
 
 std::string to_json(const boost::json::value& v);
 
+// Valid JSON text without the whitespace between its tokens (Postgres writes `{"a" : 1}`): every
+// answer then has the one compact style, whichever side built it. Strings are kept byte for byte.
+std::string compact_json(std::string_view json);
+
 // Converts a simdjson element into a Boost.JSON value (to carry parsed data into what we write).
 boost::json::value to_boost(simdjson::dom::element e);
 

@@ -8,6 +8,7 @@
 #include "api/forwarder.hpp"
 #include "api/http_server.hpp"
 #include "api/jwt.hpp"
+#include "api/queries.hpp"
 #include "api/rate_limits.hpp"
 #include "api/router.hpp"
 #include "api/services.hpp"
@@ -18,6 +19,7 @@
 #include "core/log.hpp"
 #include "core/password.hpp"
 #include "core/pg_pool.hpp"
+#include "core/pg_queries.hpp"
 #include "events/event_log.hpp"
 #include "events/membership.hpp"
 #include "projections/checkpoints.hpp"
@@ -65,6 +67,7 @@ void ServerApp::start() {
   bool embedded = config_.kafka_brokers == "embedded";
 
   pg_ = std::make_unique<core::PgPool>(config_.pg_url, static_cast<size_t>(config_.pg_pool_size));
+  queries_ = std::make_unique<core::PgQueries>(config_.pg_url, api::query_statements());
   watcher_ = std::make_unique<projections::CheckpointWatcher>(config_.pg_url);
   watcher_->start();
   if (with_projections_) {
@@ -79,7 +82,7 @@ void ServerApp::start() {
     forwarder_ = std::make_unique<api::Forwarder>(config_.jwt_secret,
                                                   std::chrono::milliseconds(config_.kafka_timeout_ms + 5000));
   services_ = std::make_unique<api::Services>(
-      api::Services{config_, *jwt_keys_, *processor_, *pg_, *watcher_, reachable, hashing_slots_, forwarder_.get(),
+      api::Services{config_, *jwt_keys_, *processor_, *pg_, *queries_, *watcher_, reachable, hashing_slots_, forwarder_.get(),
                     limits_.get()});
   auto router = std::make_shared<api::Router>(api::all_routes());
   api::ServerOptions opts;

@@ -10,6 +10,7 @@
 
 namespace regent::core {
 class PgPool;
+class PgQueries;
 }
 namespace regent::events {
 class EventLog;
@@ -56,6 +57,7 @@ class ServerApp {
   std::unique_ptr<commands::SnapshotStore> snapshots_;
   std::unique_ptr<commands::Processor> processor_;
   std::unique_ptr<core::PgPool> pg_;
+  std::unique_ptr<core::PgQueries> queries_;
   std::unique_ptr<projections::CheckpointWatcher> watcher_;
   std::unique_ptr<projections::Engine> engine_;
   std::counting_semaphore<64> hashing_slots_;  // one argon2id hash per core at a time

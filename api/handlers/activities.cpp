@@ -55,7 +55,7 @@ Response list_activities(Ctx& ctx) {
     f.user_id = p->user_id.value;
   }
   if (auto wait = await_position(ctx, {"activities"})) return *wait;
-  auto page = api::list_activities(ctx.svc.pg, p->tenant, f);
+  auto page = api::list_activities(ctx.svc.queries, p->tenant, f);
   return json_response(200, page_json(page.items, 'a', page.next_key));
 }
 

@@ -79,7 +79,7 @@ Response list_api_keys(Ctx& ctx) {
   f.include_inactive = q.one_of("status", {"active", "all"}).value_or("active") == "all";
   if (auto done = q.finish(); !done) return problem(done.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"api_keys"})) return *wait;
-  auto page = api::list_api_keys(ctx.svc.pg, p->tenant, f);
+  auto page = api::list_api_keys(ctx.svc.queries, p->tenant, f);
   return json_response(200, page_json(page.items, 'k', page.next_key));
 }
 

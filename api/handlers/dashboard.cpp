@@ -56,7 +56,7 @@ Response dashboard_summary(Ctx& ctx) {
     return forbidden(ctx, "the dashboard needs the admin, manager or analyst role, or the dashboard:read scope");
   if (auto done = QueryParams(ctx.req).finish(); !done) return problem(done.error(), ctx.rid());
   if (auto wait = await_position(ctx, kDashboardModels)) return *wait;
-  return json_response(200, api::dashboard_summary(ctx.svc.pg, p->tenant, iso_date(utc_date(core::now_millis()))));
+  return json_response(200, api::dashboard_summary(ctx.svc.queries, p->tenant, iso_date(utc_date(core::now_millis()))));
 }
 
 Response dashboard_revenue(Ctx& ctx) {
@@ -81,7 +81,7 @@ Response dashboard_revenue(Ctx& ctx) {
                                {{"from", "the range spans more than " + std::to_string(kMaxPeriods) + " periods"}}},
                    ctx.rid());
   if (auto wait = await_position(ctx, {"wallets"})) return *wait;
-  return json_response(200, revenue_series(ctx.svc.pg, p->tenant, granularity, iso_date(first), iso_date(last)));
+  return json_response(200, revenue_series(ctx.svc.queries, p->tenant, granularity, iso_date(first), iso_date(last)));
 }
 
 Response admin_dashboard(Ctx& ctx) {
@@ -90,7 +90,7 @@ Response admin_dashboard(Ctx& ctx) {
   if (!p->super_admin) return problem(core::errc::forbidden, "the admin dashboard is for super_admin", ctx.rid());
   if (auto done = QueryParams(ctx.req).finish(); !done) return problem(done.error(), ctx.rid());
   if (auto wait = await_position(ctx, kDashboardModels)) return *wait;
-  return json_response(200, api::admin_dashboard(ctx.svc.pg, iso_date(utc_date(core::now_millis()))));
+  return json_response(200, api::admin_dashboard(ctx.svc.queries, iso_date(utc_date(core::now_millis()))));
 }
 
 }  // namespace regent::api::handlers

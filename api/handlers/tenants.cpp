@@ -59,7 +59,7 @@ Response get_tenant(Ctx& ctx) {
   auto p = authenticate(ctx);
   if (!p) return problem(p.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"tenants"})) return *wait;
-  auto t = find_tenant(ctx.svc.pg, p->tenant);
+  auto t = find_tenant(ctx.svc.queries, p->tenant);
   if (!t) return problem(core::errc::not_found, "no such tenant", ctx.rid());
   return json_response(200, *t);
 }

@@ -141,7 +141,7 @@ Response get_user(Ctx& ctx) {
   if (!p->may(Action::read_users) && !(p->may(Action::read_own) && id == p->user_id.value))
     return forbidden(ctx, "reading users needs the admin, manager or analyst role, or the users:read scope");
   if (auto wait = await_position(ctx, {"users"})) return *wait;
-  auto user = find_user(ctx.svc.pg, p->tenant, id);
+  auto user = find_user(ctx.svc.queries, p->tenant, id);
   if (!user) return problem(core::errc::not_found, "no such user", ctx.rid());
   return json_response(200, *user);
 }
@@ -154,7 +154,7 @@ Response list_users(Ctx& ctx) {
   auto filter = parse_user_filter(ctx.req);
   if (!filter) return problem(filter.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"users"})) return *wait;
-  auto page = api::list_users(ctx.svc.pg, p->tenant, filter.value());
+  auto page = api::list_users(ctx.svc.queries, p->tenant, filter.value());
   return json_response(200, page_json(page.items, 'u', page.next_key));
 }
 
@@ -163,8 +163,8 @@ Response me(Ctx& ctx) {
   if (!p) return problem(p.error(), ctx.rid());
   if (!p->may(Action::read_own)) return forbidden(ctx, "an API key has no profile of its own");
   if (auto wait = await_position(ctx, {"users", "tenants"})) return *wait;
-  auto user = find_user(ctx.svc.pg, p->home_tenant, p->user_id.value);
-  auto tenant = find_tenant(ctx.svc.pg, p->home_tenant);
+  auto user = find_user(ctx.svc.queries, p->home_tenant, p->user_id.value);
+  auto tenant = find_tenant(ctx.svc.queries, p->home_tenant);
   if (!user || !tenant)
     return problem(core::errc::projection_lagging, "your account is not in the read model yet", ctx.rid());
   std::string roles = "[";

@@ -67,7 +67,7 @@ Response get_wallet(Ctx& ctx) {
   if (!may_read_wallet(*p, id))
     return problem(core::errc::forbidden, "reading another user's wallet needs the admin, manager or analyst role", ctx.rid());
   if (auto wait = await_position(ctx, {"wallets"})) return *wait;
-  auto wallet = find_wallet(ctx.svc.pg, p->tenant, id);
+  auto wallet = find_wallet(ctx.svc.queries, p->tenant, id);
   if (!wallet) return problem(core::errc::not_found, "no such user", ctx.rid());
   return json_response(200, *wallet);
 }
@@ -84,8 +84,8 @@ Response list_transactions(Ctx& ctx) {
   if (auto key = q.cursor('t', wallet_version)) std::from_chars(key->data(), key->data() + key->size(), before);
   if (auto done = q.finish(); !done) return problem(done.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"wallets"})) return *wait;
-  if (!find_wallet(ctx.svc.pg, p->tenant, id)) return problem(core::errc::not_found, "no such user", ctx.rid());
-  auto page = api::list_transactions(ctx.svc.pg, p->tenant, id, before, limit);
+  if (!find_wallet(ctx.svc.queries, p->tenant, id)) return problem(core::errc::not_found, "no such user", ctx.rid());
+  auto page = api::list_transactions(ctx.svc.queries, p->tenant, id, before, limit);
   return json_response(200, page_json(page.items, 't', page.next_key));
 }
 
