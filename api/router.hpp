@@ -23,8 +23,9 @@ struct Ctx {
 using RouteHandler = std::function<Response(Ctx&)>;
 
 // Where a route's handler runs. On the I/O thread (`io`) only handlers that never block: they
-// check, decide through the command processor (whose wait suspends the connection's fiber) and
-// answer. Anything that queries Postgres or hashes a password runs on the handler pool.
+// check, decide through the command processor or query through core::PgQueries (whose waits
+// suspend the connection's fiber) and answer. Anything that hashes a password, leases a Postgres
+// connection or forwards a request runs on the handler pool.
 enum class Runs { pool, io };
 
 struct Route {

@@ -1,5 +1,7 @@
 #include "projections/checkpoints.hpp"
 
+#include "core/waiting.hpp"
+
 #include <pqxx/pqxx>
 
 #include "core/log.hpp"
@@ -73,8 +75,17 @@ bool CheckpointWatcher::reached(const std::vector<std::string>& names, int32_t p
 
 bool CheckpointWatcher::wait(const std::vector<std::string>& names, int32_t partition, int64_t offset,
                              std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return reached(names, partition, offset); });
+  {
+    std::lock_guard lock(mu_);
+    if (reached(names, partition, offset)) return true;  // the usual case: no wait at all
+  }
+  // Behind: wait where blocking is allowed, not on an I/O thread serving other connections.
+  bool done = false;
+  core::run_blocking([&] {
+    std::unique_lock lock(mu_);
+    done = cv_.wait_for(lock, timeout, [&] { return reached(names, partition, offset); });
+  });
+  return done;
 }
 
 }  // namespace regent::projections
