@@ -24,6 +24,8 @@ struct Config {
   int64_t kafka_timeout_ms = 5000;
   std::string pg_url = "postgresql://regent@127.0.0.1:54329/regent";
   int pg_pool_size = 8;
+  int pg_query_connections = 2;  // core::PgQueries
+  int pg_query_queue = 4096;
   std::string bootstrap_email;
   std::string bootstrap_password;
   bool open_signup = false;

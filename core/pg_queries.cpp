@@ -193,9 +193,19 @@ bool PgQueries::exchange(Connection& c, std::vector<Query*>& batch) {
       again.push_back(q);
     } else {
       std::string why = PQresultErrorMessage(r);
+      const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      std::string state = code ? code : "";
       PQclear(r);
-      logger.error("a query failed", {{"statement", std::string(q->name)}, {"reason", why}});
-      q->error = make_error(errc::internal, "the query failed");
+      // Cancelled by statement_timeout (57014), the server shutting down (57P..) or out of
+      // resources (53...): Postgres cannot answer now, which is the client's 503. Anything else
+      // is a fault of the statement.
+      if (state == "57014" || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0 || state.rfind("08", 0) == 0) {
+        logger.warn("a query was not answered", {{"statement", std::string(q->name)}, {"sqlstate", state}});
+        q->error = unavailable("the database did not answer in time");
+      } else {
+        logger.error("a query failed", {{"statement", std::string(q->name)}, {"sqlstate", state}, {"reason", why}});
+        q->error = make_error(errc::internal, "the query failed");
+      }
     }
     if (next_result(conn, options_.timeout, failed) != nullptr || failed) return false;  // one result per query
   }

@@ -67,7 +67,10 @@ void ServerApp::start() {
   bool embedded = config_.kafka_brokers == "embedded";
 
   pg_ = std::make_unique<core::PgPool>(config_.pg_url, static_cast<size_t>(config_.pg_pool_size));
-  queries_ = std::make_unique<core::PgQueries>(config_.pg_url, api::query_statements());
+  core::PgQueries::Options query_options;
+  query_options.connections = static_cast<size_t>(config_.pg_query_connections);
+  query_options.max_waiting = static_cast<size_t>(config_.pg_query_queue);
+  queries_ = std::make_unique<core::PgQueries>(config_.pg_url, api::query_statements(), query_options);
   watcher_ = std::make_unique<projections::CheckpointWatcher>(config_.pg_url);
   watcher_->start();
   if (with_projections_) {

@@ -73,5 +73,7 @@ void PrivatePostgres::pg_ctl(const std::string& action) const {
 }
 
 void PrivatePostgres::restart() { pg_ctl("restart"); }
+void PrivatePostgres::stop() { pg_ctl("stop"); }
+void PrivatePostgres::start() { pg_ctl("start"); }
 
 }  // namespace regent::test

@@ -14,6 +14,8 @@ class PrivatePostgres {
 
   std::string url() const;  // of the `regent` database
   void restart();            // fast shutdown (connections cut), then start again
+  void stop();               // fast shutdown
+  void start();
   int port() const { return port_; }
 
  private:
