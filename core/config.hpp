@@ -24,7 +24,7 @@ struct Config {
   int64_t kafka_timeout_ms = 5000;
   std::string pg_url = "postgresql://regent@127.0.0.1:54329/regent";
   int pg_pool_size = 8;
-  int pg_query_connections = 2;  // core::PgQueries
+  int pg_query_connections = 0;  // core::PgQueries; 0: one per two cores, at least one
   int pg_query_queue = 4096;
   std::string bootstrap_email;
   std::string bootstrap_password;

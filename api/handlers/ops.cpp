@@ -2,6 +2,7 @@
 #include <pqxx/pqxx>
 
 #include "api/handlers/handlers.hpp"
+#include "core/pg_queries.hpp"
 #include "api/problem.hpp"
 #include "api/support.hpp"
 #include "commands/processor.hpp"
@@ -45,7 +46,14 @@ Response readyz(Ctx& ctx) {
   return r;
 }
 
-Response metrics(Ctx&) {
+Response metrics(Ctx& ctx) {
+  // Counted by the query connections themselves (no cost per query here): their ratio is how many
+  // queries share a round trip to Postgres.
+  auto& m = core::Metrics::global();
+  m.describe("regent_pg_queries_total", "counter", "queries sent to Postgres by the API's query connections");
+  m.describe("regent_pg_query_round_trips_total", "counter", "round trips of the API's query connections");
+  m.gauge_set("regent_pg_queries_total", {}, static_cast<double>(ctx.svc.queries.queries_sent()));
+  m.gauge_set("regent_pg_query_round_trips_total", {}, static_cast<double>(ctx.svc.queries.round_trips()));
   Response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = core::Metrics::global().render();
