@@ -257,13 +257,16 @@ void PgQueries::drive(Connection& c) {
         waiting_.pop_front();
       }
     }
-    if (!exchange(c, batch)) {
-      logger.warn("a query connection to Postgres broke; opening another",
-                  {{"reason", std::string(PQerrorMessage(c.conn))}});
-      PQfinish(c.conn);
-      c.conn = nullptr;
-      fail(batch, unavailable("the database did not answer"));
-    }
+    if (exchange(c, batch)) continue;
+    logger.warn("a query connection to Postgres broke; opening another", {{"reason", std::string(PQerrorMessage(c.conn))}});
+    PQfinish(c.conn);
+    c.conn = nullptr;
+    // A connection that died while idle (a restarted server) is found out by the batch sent on
+    // it: queries only read, so the batch is sent once more on a new connection before it fails.
+    for (Query* q : batch) q->rows.reset(), q->error.reset();
+    if (open(c) && exchange(c, batch)) continue;
+    if (c.conn) PQfinish(c.conn), c.conn = nullptr;
+    fail(batch, unavailable("the database did not answer"));
   }
 }
 
