@@ -44,3 +44,13 @@ TEST_CASE("a reused parser reads a longer document and a broken one as if new, a
   REQUIRE(again);
   CHECK(text_of(*again) == "still fine");
 }
+
+TEST_CASE("compact_json drops the whitespace between tokens and keeps strings byte for byte") {
+  using regent::core::compact_json;
+  CHECK(compact_json(R"({"id" : "a b", "n" : 1, "xs" : [1, 2, {"k" : null}]})") ==
+        R"({"id":"a b","n":1,"xs":[1,2,{"k":null}]})");
+  CHECK(compact_json("{\n\t\"s\" :\r\n \"tab\\t \\\" quote : , \"\n}") == "{\"s\":\"tab\\t \\\" quote : , \"}");
+  CHECK(compact_json(R"("\\" )") == R"("\\")");  // an escaped backslash ends the string
+  CHECK(compact_json("123456789012345678901234567890") == "123456789012345678901234567890");  // numbers as written
+  CHECK(compact_json("") == "");
+}
