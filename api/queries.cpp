@@ -42,6 +42,9 @@ const std::string kListApiKeys = R"(SELECT k.id::text, json_build_object('id', k
   ORDER BY k.id
   LIMIT $4)";
 
+// The caller's user and tenant in one round trip: two columns of one row.
+const std::string kFindMe = "SELECT (" + kFindUser + "), (" + kFindTenant + ")";
+
 std::string like_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -56,6 +59,7 @@ std::vector<core::PgQueries::Statement> query_statements() {
   std::vector<core::PgQueries::Statement> all = {{"find_user", kFindUser},
                                                  {"list_users", kListUsers},
                                                  {"find_tenant", kFindTenant},
+                                                 {"find_me", kFindMe},
                                                  {"list_api_keys", kListApiKeys}};
   for (auto& s : wallet_statements()) all.push_back(std::move(s));
   for (auto& s : dashboard_statements()) all.push_back(std::move(s));
@@ -96,6 +100,13 @@ Page list_users(core::PgQueries& pg, const core::TenantId& tenant, const UserFil
 
 std::optional<std::string> find_tenant(core::PgQueries& pg, const core::TenantId& tenant) {
   return one_json(pg, "find_tenant", {tenant.value});
+}
+
+std::optional<std::pair<std::string, std::string>> find_me(core::PgQueries& pg, const core::TenantId& tenant,
+                                                           const std::string& user_id) {
+  auto rows = query(pg, "find_me", {tenant.value, user_id});
+  if (rows.empty() || rows.null(0, 0) || rows.null(0, 1)) return std::nullopt;
+  return std::pair{core::compact_json(rows.text(0, 0)), core::compact_json(rows.text(0, 1))};
 }
 
 Page list_api_keys(core::PgQueries& pg, const core::TenantId& tenant, const ApiKeyFilter& f) {

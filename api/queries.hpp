@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -51,6 +52,10 @@ struct ApiKeyFilter {
 };
 Page list_api_keys(core::PgQueries& pg, const core::TenantId& tenant, const ApiKeyFilter& f);
 
+// The caller's user (JSON) and its tenant (JSON), in one round trip; nullopt when either is not
+// in the read models yet.
+std::optional<std::pair<std::string, std::string>> find_me(core::PgQueries& pg, const core::TenantId& tenant,
+                                                           const std::string& user_id);
 std::optional<std::string> find_tenant(core::PgQueries& pg, const core::TenantId& tenant);
 
 }  // namespace regent::api

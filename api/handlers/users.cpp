@@ -163,14 +163,13 @@ Response me(Ctx& ctx) {
   if (!p) return problem(p.error(), ctx.rid());
   if (!p->may(Action::read_own)) return forbidden(ctx, "an API key has no profile of its own");
   if (auto wait = await_position(ctx, {"users", "tenants"})) return *wait;
-  auto user = find_user(ctx.svc.queries, p->home_tenant, p->user_id.value);
-  auto tenant = find_tenant(ctx.svc.queries, p->home_tenant);
-  if (!user || !tenant)
-    return problem(core::errc::projection_lagging, "your account is not in the read model yet", ctx.rid());
+  auto found = find_me(ctx.svc.queries, p->home_tenant, p->user_id.value);
+  if (!found) return problem(core::errc::projection_lagging, "your account is not in the read model yet", ctx.rid());
+  const auto& [user, tenant] = *found;
   std::string roles = "[";
   for (size_t i = 0; i < p->roles.size(); ++i) roles += (i ? ",\"" : "\"") + p->roles[i] + "\"";
   roles += "]";
-  return json_response(200, "{\"user\":" + *user + ",\"tenant\":" + *tenant + ",\"roles\":" + roles + "}");
+  return json_response(200, "{\"user\":" + user + ",\"tenant\":" + tenant + ",\"roles\":" + roles + "}");
 }
 
 }  // namespace regent::api::handlers
