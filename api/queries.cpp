@@ -23,7 +23,7 @@ const std::string kListUsers = std::string("SELECT u.id::text, ") + kUserJson + 
     AND ($2 = '' OR u.status = $2)
     AND ($3 = '' OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $3))
     AND ($4 = '' OR u.email ILIKE '%' || $4 || '%' OR u.full_name ILIKE '%' || $4 || '%')
-    AND ($5 = '' OR u.id > NULLIF($5, '')::uuid)
+    AND u.id > $5::uuid
   ORDER BY u.id
   LIMIT $6::bigint)";
 
@@ -37,13 +37,17 @@ const std::string kListApiKeys = R"(SELECT k.id::text, json_build_object('id', k
     'expires_at', )" REGENT_SQL_TIME("k.expires_at") R"(, 'last_used_at', )" REGENT_SQL_TIME("k.last_used_at") R"(,
     'revoked_at', )" REGENT_SQL_TIME("k.revoked_at") R"(, 'version', k.version)::text
   FROM api_keys k
-  WHERE k.tenant_id = $1::uuid AND ($2 = '' OR k.id > NULLIF($2, '')::uuid)
+  WHERE k.tenant_id = $1::uuid AND k.id > $2::uuid
     AND ($3::boolean OR (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())))
   ORDER BY k.id
   LIMIT $4)";
 
 // The caller's user and tenant in one round trip: two columns of one row.
 const std::string kFindMe = "SELECT (" + kFindUser + "), (" + kFindTenant + ")";
+
+// Keyset positions are always a bound, the first page's too, so that every page is one range of
+// the index (an `$n = '' OR id > $n` would make a generic plan walk the index from its start).
+std::string after(const std::string& id) { return id.empty() ? "00000000-0000-0000-0000-000000000000" : id; }
 
 std::string like_escape(std::string_view s) {
   std::string out;
@@ -95,7 +99,7 @@ std::optional<std::string> find_user(core::PgQueries& pg, const core::TenantId& 
 
 Page list_users(core::PgQueries& pg, const core::TenantId& tenant, const UserFilter& f) {
   std::string q = like_escape(f.q), limit = std::to_string(f.limit + 1);
-  return page_of(query(pg, "list_users", {tenant.value, f.status, f.role, q, f.after_id, limit}), f.limit);
+  return page_of(query(pg, "list_users", {tenant.value, f.status, f.role, q, after(f.after_id), limit}), f.limit);
 }
 
 std::optional<std::string> find_tenant(core::PgQueries& pg, const core::TenantId& tenant) {
@@ -111,7 +115,7 @@ std::optional<std::pair<std::string, std::string>> find_me(core::PgQueries& pg, 
 
 Page list_api_keys(core::PgQueries& pg, const core::TenantId& tenant, const ApiKeyFilter& f) {
   std::string limit = std::to_string(f.limit + 1);
-  return page_of(query(pg, "list_api_keys", {tenant.value, f.after_id, f.include_inactive ? "true" : "false", limit}),
+  return page_of(query(pg, "list_api_keys", {tenant.value, after(f.after_id), f.include_inactive ? "true" : "false", limit}),
                  f.limit);
 }
 

@@ -17,7 +17,7 @@ const std::string kListTransactions = R"(
       'description', t.description, 'activity_id', t.activity_id,
       'created_at', )" REGENT_SQL_TIME("t.created_at") R"()::text
   FROM wallet_transactions t
-  WHERE t.tenant_id = $1::uuid AND t.user_id = $2::uuid AND ($3::bigint = 0 OR t.seq < $3::bigint)
+  WHERE t.tenant_id = $1::uuid AND t.user_id = $2::uuid AND t.seq < $3::bigint
   ORDER BY t.seq DESC
   LIMIT $4::bigint)";
 
@@ -31,7 +31,7 @@ const std::string kListActivities = R"(
     AND ($3 = '' OR a.type = $3)
     AND ($4::bigint IS NULL OR a.created_at >= to_timestamp($4::bigint / 1000.0))
     AND ($5::bigint IS NULL OR a.created_at < to_timestamp($5::bigint / 1000.0))
-    AND ($6 = '' OR a.id < NULLIF($6, '')::uuid)
+    AND a.id < $6::uuid
   ORDER BY a.id DESC
   LIMIT $7::bigint)";
 
@@ -48,7 +48,8 @@ std::optional<std::string> find_wallet(core::PgQueries& pg, const core::TenantId
 
 Page list_transactions(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id,
                        int64_t before_seq, int limit) {
-  std::string before = std::to_string(before_seq), rows = std::to_string(limit + 1);
+  // Always a bound, the first page's too: every page is one range of the index.
+  std::string before = std::to_string(before_seq == 0 ? INT64_MAX : before_seq), rows = std::to_string(limit + 1);
   return page_of(query(pg, "list_transactions", {tenant.value, user_id, before, rows}), limit);
 }
 
@@ -58,7 +59,8 @@ Page list_activities(core::PgQueries& pg, const core::TenantId& tenant, const Ac
   if (f.to) to = std::to_string(*f.to);
   auto opt = [](const std::optional<std::string>& v) { return v ? core::PgQueries::Param(*v) : std::nullopt; };
   std::string rows = std::to_string(f.limit + 1);
-  return page_of(query(pg, "list_activities", {tenant.value, f.user_id, f.type, opt(from), opt(to), f.before_id, rows}),
+  return page_of(query(pg, "list_activities", {tenant.value, f.user_id, f.type, opt(from), opt(to),
+                                                   f.before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : f.before_id, rows}),
                  f.limit);
 }
 

@@ -3,6 +3,7 @@
 // queue, the rest answered). Answers have one compact JSON style, whichever side built them.
 #include <pqxx/pqxx>
 
+#include "api/queries.hpp"
 #include "tests/integration/fixture.hpp"
 #include "tests/support/private_postgres.hpp"
 
@@ -92,4 +93,47 @@ TEST_CASE("query answers are compact JSON, in the style of command answers") {
     CHECK(r.body.find(", \"") == std::string::npos);
     CHECK(r.body.find(": ") == std::string::npos);
   }
+}
+
+TEST_CASE("keyset pages are one range of an index, at page 1 as at page 1,000, even with a generic plan") {
+  DevServer dev;
+  Tenant t(dev.port(), "pages");
+  // Enough rows of one tenant that a scan would show: 20,000 users and as many activities.
+  dev.db.exec("INSERT INTO users (id, tenant_id, email, full_name, status, created_at, updated_at, version) "
+              "SELECT gen_random_uuid(), '" + t.id + "', 'u' || g || '@pages.test', 'U', 'active', now(), now(), 1 "
+              "FROM generate_series(1, 20000) g");
+  dev.db.exec("INSERT INTO activities (id, tenant_id, user_id, charged_user_id, type, cost, currency, created_at) "
+              "SELECT gen_random_uuid(), '" + t.id + "', '" + t.admin_id + "', '" + t.admin_id +
+              "', 'form_download', 1, 'USD', now() FROM generate_series(1, 20000) g");
+  dev.db.exec("ANALYZE users; ANALYZE activities");
+  std::map<std::string, std::string> sql;
+  for (const auto& s : regent::api::query_statements()) sql[s.name] = s.sql;
+  pqxx::connection c(dev.db.url());
+  pqxx::nontransaction tx(c);
+  tx.exec("SET plan_cache_mode = force_generic_plan");
+  tx.exec("PREPARE list_users AS " + sql.at("list_users"));
+  tx.exec("PREPARE list_activities AS " + sql.at("list_activities"));
+  auto plan = [&](const std::string& execute) {
+    std::string out;
+    for (const auto& row : tx.exec("EXPLAIN " + execute)) out += row[0].as<std::string>() + "\n";
+    return out;
+  };
+  std::string middle = tx.exec1("SELECT id::text FROM users ORDER BY id OFFSET 10000 LIMIT 1")[0].as<std::string>();
+  for (const std::string& after : {std::string("00000000-0000-0000-0000-000000000000"), middle}) {
+    std::string p = plan("EXECUTE list_users('" + t.id + "', '', '', '', '" + after + "', 51)");
+    CAPTURE(p);
+    CHECK(p.find("Index Scan using users_tenant_id") != std::string::npos);
+    CHECK(p.find("Index Cond: ((tenant_id = $1) AND (id > $5))") != std::string::npos);
+    CHECK(p.find("Seq Scan on users") == std::string::npos);
+    CHECK(p.find("Sort") == std::string::npos);
+  }
+  std::string p = plan("EXECUTE list_activities('" + t.id + "', '', '', NULL, NULL, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 51)");
+  CAPTURE(p);
+  CHECK(p.find("Index Scan using activities_tenant") != std::string::npos);
+  CHECK(p.find("Seq Scan on activities") == std::string::npos);
+  CHECK(p.find("Sort") == std::string::npos);
+  // Through the API the pages are what they were: the first and a later one.
+  auto first = t.read("/v1/users?limit=5");
+  REQUIRE(first.status == 200);
+  CHECK(!first.str("next_cursor").empty());
 }
