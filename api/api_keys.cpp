@@ -8,11 +8,12 @@ namespace {
 constexpr size_t kSecretChars = 43;
 constexpr size_t kKeyChars = 3 + kSecretChars + 1 + 36;
 
-std::string pepper(const Services& svc) {
-  if (!svc.config.api_key_pepper.empty()) return svc.config.api_key_pepper;
-  return core::hmac_sha256(svc.config.jwt_secret, "regent api key pepper v1");
-}
+const std::string& pepper(const Services& svc) { return svc.config.api_key_pepper; }
 }  // namespace
+
+std::string derived_api_key_pepper(std::string_view jwt_secret) {
+  return core::hmac_sha256(jwt_secret, "regent api key pepper v1");
+}
 
 bool looks_like_api_key(std::string_view bearer) { return bearer.substr(0, 3) == "rk_"; }
 

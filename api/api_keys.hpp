@@ -24,6 +24,10 @@ struct ApiKeyMaterial {
   std::string prefix;
 };
 
+// The pepper when REGENT_API_KEY_PEPPER is unset: derived from REGENT_JWT_SECRET. The server sets
+// it into its configuration at start; everything below reads svc.config.api_key_pepper.
+std::string derived_api_key_pepper(std::string_view jwt_secret);
+
 bool looks_like_api_key(std::string_view bearer);
 std::optional<core::TenantId> api_key_tenant(std::string_view key);
 std::string api_key_hash(const Services& svc, std::string_view key);

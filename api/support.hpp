@@ -27,8 +27,7 @@ struct Principal {
   bool super_admin = false;
   bool api_key() const { return !api_key_id.empty(); }
   bool has_any(std::initializer_list<std::string_view> roles) const;
-  commands::Grant grant() const { return {roles, scopes, api_key()}; }
-  commands::Reach reach(commands::Action a) const { return commands::reach(grant(), a); }
+  commands::Reach reach(commands::Action a) const { return commands::reach(roles, scopes, api_key(), a); }
   // May do `a` to someone (the command side checks whom).
   bool may(commands::Action a) const { return reach(a) != commands::Reach::none; }
 };

@@ -9,10 +9,10 @@
 namespace regent::commands::detail {
 
 bool may(const Context& ctx, Action a, const UserState& target) {
-  return reaches(reach(grant_of(ctx), a), !ctx.actor_id.empty() && ctx.actor_id == target.id.value, target.roles);
+  return reaches(reach_of(ctx, a), !ctx.actor_id.empty() && ctx.actor_id == target.id.value, target.roles);
 }
 
-bool may(const Context& ctx, Action a) { return reach(grant_of(ctx), a) != Reach::none; }
+bool may(const Context& ctx, Action a) { return reach_of(ctx, a) != Reach::none; }
 
 core::Error refused(std::string message) { return core::make_error(core::errc::forbidden, std::move(message)); }
 
@@ -40,6 +40,8 @@ Draft user_created(const core::TenantId& tenant, const core::UserId& user, std::
 
 std::optional<core::Error> over_user_limit(const TenantState& t, int64_t now, int64_t adding_pending) {
   int64_t users = static_cast<int64_t>(t.users.size());
+  // Every user creation asks: count the pending invitations only when they could matter.
+  if (users + static_cast<int64_t>(t.invitations.size()) + 1 - adding_pending <= t.settings.max_users) return std::nullopt;
   int64_t pending = t.pending_invitations(now);
   if (users + pending + 1 - adding_pending <= t.settings.max_users) return std::nullopt;
   std::string detail = "the tenant has reached its limit of " + std::to_string(t.settings.max_users) + " users";

@@ -13,7 +13,9 @@
 
 namespace regent::commands::detail {
 
-inline Grant grant_of(const Context& ctx) { return Grant{ctx.actor_roles, ctx.actor_scopes, ctx.actor_type == "api_key"}; }
+inline Reach reach_of(const Context& ctx, Action a) {
+  return reach(ctx.actor_roles, ctx.actor_scopes, ctx.actor_type == "api_key", a);
+}
 
 // Whether the command's actor may do `a` to the user `target` (its own self, or one its reach
 // covers); the refusal to answer otherwise.

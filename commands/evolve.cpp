@@ -10,6 +10,15 @@ namespace {
 namespace types = events::types;
 using simdjson::dom::element;
 
+// A list of strings; empty when absent.
+std::vector<std::string> strings(element list) {
+  std::vector<std::string> out;
+  simdjson::dom::array a;
+  if (list.get(a) == simdjson::SUCCESS)
+    for (auto v : a) out.emplace_back(std::string_view(v));
+  return out;
+}
+
 TenantState* tenant_of(PartitionState& s, const events::Envelope& e) {
   auto it = s.tenants.find(core::TenantId{e.tenant_id});
   return it == s.tenants.end() ? nullptr : &it->second;
@@ -56,7 +65,7 @@ void user_created(TenantState& t, const events::Envelope& e, element d) {
   u.password_hash = core::get_text(d, "password_hash");
   std::string_view parent;
   if (d["parent_user_id"].get(parent) == simdjson::SUCCESS) u.parent_user_id = std::string(parent);
-  for (auto r : simdjson::dom::array(d["roles"])) u.roles.emplace_back(std::string_view(r));
+  u.roles = strings(d["roles"]);
   element personal;
   if (d["personal"].get(personal) == simdjson::SUCCESS) {
     u.email = core::get_text(personal, "email");
@@ -140,13 +149,6 @@ void wallet_moved(TenantState& t, const events::Envelope& e, element d) {
   w.version = e.sequence;
   w.updated_at = e.time;
   ++t.transactions;
-}
-std::vector<std::string> strings(element list) {
-  std::vector<std::string> out;
-  simdjson::dom::array a;
-  if (list.get(a) == simdjson::SUCCESS)
-    for (auto v : a) out.emplace_back(std::string_view(v));
-  return out;
 }
 
 UserState* user_of(TenantState& t, element d) {

@@ -63,15 +63,17 @@ bool is_scope(std::string_view s) {
   return std::find(all.begin(), all.end(), s) != all.end();
 }
 
-Reach reach(const Grant& g, Action a) {
-  if (g.api_key) {
+Reach reach(const std::vector<std::string>& roles, const std::vector<std::string>& scopes, bool api_key, Action a) {
+  if (api_key) {
     auto scope = scope_for(a);
-    return scope && holds(g.scopes, *scope) ? Reach::any : Reach::none;
+    return scope && holds(scopes, *scope) ? Reach::any : Reach::none;
   }
   Reach best = Reach::none;
-  for (const auto& role : g.roles) best = std::max(best, role_reach(role, a));
+  for (const auto& role : roles) best = std::max(best, role_reach(role, a));
   return best;
 }
+
+Reach reach(const Grant& g, Action a) { return reach(g.roles, g.scopes, g.api_key, a); }
 
 bool reaches(Reach r, bool target_is_self, const std::vector<std::string>& target_roles) {
   switch (r) {

@@ -41,6 +41,8 @@ struct Grant {
 };
 
 Reach reach(const Grant& g, Action a);
+// The same without copying the caller's roles and scopes into a Grant (every request asks).
+Reach reach(const std::vector<std::string>& roles, const std::vector<std::string>& scopes, bool api_key, Action a);
 Reach role_reach(std::string_view role, Action a);  // one role's cell of the table
 
 // The API-key scope that allows `a` (an API key has no "own": it reaches everything its scope
@@ -51,7 +53,8 @@ std::optional<std::string_view> scope_for(Action a);
 const std::vector<std::string_view>& all_scopes();
 bool is_scope(std::string_view s);
 
-// Whether `g` may act on `target` (whose roles are `target_roles`) with reach `r`.
+// Whether reach `r` extends to a target user whose roles are `target_roles` (`target_is_self`: the
+// caller itself).
 bool reaches(Reach r, bool target_is_self, const std::vector<std::string>& target_roles);
 
 }  // namespace regent::commands

@@ -83,7 +83,8 @@ Result<PgRows> PgQueries::run(std::string_view name, std::vector<Param> params) 
     {
       std::lock_guard lock(mu_);
       if (stopping_) refused = unavailable("the server is stopping");
-      else if (std::chrono::steady_clock::now() < down_until_) refused = unavailable("the database cannot be reached");
+      else if (open_ == 0 && std::chrono::steady_clock::now() < down_until_)
+        refused = unavailable("the database cannot be reached");
       else if (waiting_.size() >= options_.max_waiting) refused = unavailable("too many queries are waiting for the database");
       else {
         q.wake = std::move(wake);
@@ -231,15 +232,16 @@ void PgQueries::drive(Connection& c) {
   std::vector<Query*> batch;
   for (;;) {
     if (!c.conn) {
-      if (open(c)) {
-        std::lock_guard lock(mu_);
-        down_until_ = {};
+      bool opened = open(c);
+      std::unique_lock lock(mu_);
+      if (opened) {
+        ++open_;
       } else {
-        std::unique_lock lock(mu_);
-        // Nothing waits on a database that cannot be reached: fail fast until the next try.
         down_until_ = std::chrono::steady_clock::now() + options_.retry_after;
-        std::vector<Query*> left(waiting_.begin(), waiting_.end());
-        waiting_.clear();
+        // Nothing waits on a database no connection reaches: fail fast until the next try. While
+        // another connection is up, the waiting queries are its.
+        std::vector<Query*> left;
+        if (open_ == 0) left.assign(waiting_.begin(), waiting_.end()), waiting_.clear();
         lock.unlock();
         fail(left, unavailable("the database cannot be reached"));
         lock.lock();
@@ -260,12 +262,16 @@ void PgQueries::drive(Connection& c) {
     if (exchange(c, batch)) continue;
     logger.warn("a query connection to Postgres broke; opening another", {{"reason", std::string(PQerrorMessage(c.conn))}});
     PQfinish(c.conn);
-    c.conn = nullptr;
     // A connection that died while idle (a restarted server) is found out by the batch sent on
     // it: queries only read, so the batch is sent once more on a new connection before it fails.
     for (Query* q : batch) q->rows.reset(), q->error.reset();
+    c.conn = nullptr;
     if (open(c) && exchange(c, batch)) continue;
     if (c.conn) PQfinish(c.conn), c.conn = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
     fail(batch, unavailable("the database did not answer"));
   }
 }

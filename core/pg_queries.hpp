@@ -6,8 +6,8 @@
 // (group commit, for reads): one statement is one round trip at most, never a transaction around
 // it, and a busy server answers many queries per round trip.
 //
-// Bounded: past `max_waiting` queries, or while Postgres cannot be reached (and for `retry_after`
-// after a connection failed), a query fails at once with errc::unavailable; a connection that
+// Bounded: past `max_waiting` queries, or while no connection is up and the last try to open one
+// failed less than `retry_after` ago, a query fails at once with errc::unavailable; a connection that
 // answers nothing for `timeout` is dropped, its queries failed, and it is opened again.
 #include <atomic>
 #include <chrono>
@@ -91,7 +91,8 @@ class PgQueries {
   std::condition_variable cv_;
   std::deque<Query*> waiting_;  // under mu_
   bool stopping_ = false;       // under mu_
-  std::chrono::steady_clock::time_point down_until_{};  // under mu_: fail fast until then
+  size_t open_ = 0;  // under mu_: connections up; with none, queries fail fast until down_until_
+  std::chrono::steady_clock::time_point down_until_{};  // under mu_
   std::vector<std::unique_ptr<Connection>> connections_;
   std::atomic<int64_t> queries_sent_{0};
   std::atomic<int64_t> round_trips_{0};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "api/api_keys.hpp"
 #include "api/forwarder.hpp"
 #include "api/http_server.hpp"
 #include "api/jwt.hpp"
@@ -41,7 +42,10 @@ std::string new_instance_id() {
 ServerApp::ServerApp(core::Config config, bool with_projections)
     : config_(std::move(config)),
       with_projections_(with_projections),
-      hashing_slots_(std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency(), 1, 64)) {}
+      hashing_slots_(std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency(), 1, 64)) {
+  // Derived once here, not on every request that presents a key.
+  if (config_.api_key_pepper.empty()) config_.api_key_pepper = api::derived_api_key_pepper(config_.jwt_secret);
+}
 
 ServerApp::~ServerApp() { stop(); }
 

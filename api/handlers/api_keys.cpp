@@ -1,6 +1,5 @@
 // API keys: POST /v1/api-keys, GET /v1/api-keys, DELETE /v1/api-keys/{id} (api/api_keys.hpp says
 // what a key is made of).
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "api/api_keys.hpp"
@@ -48,14 +47,12 @@ Response create_api_key(Ctx& ctx) {
   auto d = doc->root();
   std::string id = core::get_text(d, "api_key_id");
   auto key = derive_api_key(ctx.svc, p->tenant, id, core::get_text(d, "nonce"));
-  boost::json::array scopes;
-  for (auto s : simdjson::dom::array(d["scopes"])) scopes.emplace_back(std::string_view(s));
   auto expires = core::get_string(d, "expires_at");
   boost::json::object out{{"id", id},
                           {"key", key.key},
                           {"prefix", key.prefix},
                           {"name", core::get_text(d, "name")},
-                          {"scopes", scopes},
+                          {"scopes", core::to_boost(d["scopes"].value())},
                           {"created_by", e.actor_id},
                           {"created_at", e.time},
                           {"expires_at", expires ? boost::json::value(*expires) : boost::json::value(nullptr)},

@@ -3,7 +3,6 @@
 // A token is `inv_<tenant id>.<secret part>`, made like a refresh token (api/handlers/login.cpp):
 // the secret part is HMAC-SHA256, under the server's secret, of the invitation and a 32-byte nonce
 // that invitation.created records; the state keeps the token's keyed hash only.
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "api/handlers/handlers.hpp"
@@ -55,12 +54,10 @@ Response create_invitation(Ctx& ctx) {
   auto doc = core::JsonDocument::parse(e.data);
   auto d = doc->root();
   std::string id = core::get_text(d, "invitation_id");
-  boost::json::array roles;
-  for (auto r : simdjson::dom::array(d["roles"])) roles.emplace_back(std::string_view(r));
   boost::json::object out{{"id", id},
                           {"token", invitation_token(ctx.svc, p->tenant.value, id, core::get_text(d, "nonce"))},
                           {"email", core::get_text(d["personal"].value(), "email")},
-                          {"roles", roles},
+                          {"roles", core::to_boost(d["roles"].value())},
                           {"status", "pending"},
                           {"created_at", e.time},
                           {"expires_at", core::get_text(d, "expires_at")}};

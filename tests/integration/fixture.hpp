@@ -61,6 +61,20 @@ struct DevServer {
   static constexpr int kPartitions = 3;
 };
 
+// A `regent dev` of the test's own on the Postgres at `pg_url` (a PrivatePostgres, which the test
+// stops and restarts), with its data in `dir`.
+inline std::unique_ptr<RegentProcess> dev_on(const std::string& pg_url, const TempDir& dir) {
+  return std::make_unique<RegentProcess>(std::vector<std::string>{"dev"},
+                                         std::map<std::string, std::string>{
+                                             {"REGENT_DATA_DIR", dir.path()},
+                                             {"REGENT_PG_URL", pg_url},
+                                             {"REGENT_HTTP_PORT", "0"},
+                                             {"REGENT_KAFKA_PARTITIONS", "3"},
+                                             {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
+                                             {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}},
+                                         dir.path() + "/regent.log");
+}
+
 // The names of every read model there is.
 inline std::vector<std::string> projection_names() {
   std::vector<std::string> names;

@@ -460,15 +460,8 @@ TEST_CASE("a read model built by an older projection version is rebuilt at start
 TEST_CASE("Postgres restarted under load: projections pause, reconnect and end equal to a rebuild from zero") {
   PrivatePostgres pg;
   TempDir dir;
-  RegentProcess dev({"dev"},
-                    {{"REGENT_DATA_DIR", dir.path()},
-                     {"REGENT_PG_URL", pg.url()},
-                     {"REGENT_HTTP_PORT", "0"},
-                     {"REGENT_KAFKA_PARTITIONS", "3"},
-                     {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
-                     {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}},
-                    dir.path() + "/regent.log");
-  int port = dev.port();
+  auto dev = dev_on(pg.url(), dir);
+  int port = dev->port();
   Tenant t(port, "pgfault");
   std::vector<std::string> users{t.admin_id, t.add_user("ann"), t.add_user("bob")};
   Load load(t, users, [&] { return port; }, 3);
@@ -492,7 +485,7 @@ TEST_CASE("Postgres restarted under load: projections pause, reconnect and end e
     }
   } db{pg.url()};
   CHECK(eventually([&] {
-    regent::events::LogReader reader(dev.kafka(), "regent.events");
+    regent::events::LogReader reader(dev->kafka(), "regent.events");
     long long behind = 0;
     for (int p = 0; p < 3; ++p)
       behind += db.count("SELECT count(*) FROM projection_checkpoints WHERE partition = " + std::to_string(p) +
@@ -515,7 +508,7 @@ TEST_CASE("Postgres restarted under load: projections pause, reconnect and end e
   };
   std::map<std::string, std::string> live;
   for (const auto& name : kReadModelTables) live[name] = table(name);
-  rebuild_all({{"REGENT_PG_URL", pg.url()}, {"REGENT_KAFKA_BROKERS", dev.kafka()}});
+  rebuild_all({{"REGENT_PG_URL", pg.url()}, {"REGENT_KAFKA_BROKERS", dev->kafka()}});
   for (const auto& name : kReadModelTables) {
     CAPTURE(name);
     CHECK(table(name) == live[name]);

@@ -12,15 +12,8 @@ using namespace regent::test;
 TEST_CASE("queries answer 503 while Postgres is down, and again once it is back") {
   PrivatePostgres pg;
   TempDir dir;
-  RegentProcess dev({"dev"},
-                    {{"REGENT_DATA_DIR", dir.path()},
-                     {"REGENT_PG_URL", pg.url()},
-                     {"REGENT_HTTP_PORT", "0"},
-                     {"REGENT_KAFKA_PARTITIONS", "3"},
-                     {"REGENT_BOOTSTRAP_EMAIL", kRootEmail},
-                     {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}},
-                    dir.path() + "/regent.log");
-  int port = dev.port();
+  auto dev = dev_on(pg.url(), dir);
+  int port = dev->port();
   Tenant t(port, "pgdown");
   std::string ann = t.add_user("ann");
   REQUIRE(t.read("/v1/users/" + ann + "/wallet").status == 200);
