@@ -12,6 +12,7 @@
 
 #include "api/api_keys.hpp"
 #include "api/jwt.hpp"
+#include "api/verified_tokens.hpp"
 #include "api/support.hpp"
 #include "api/problem.hpp"
 #include "api/services.hpp"
@@ -204,16 +205,16 @@ std::optional<int32_t> request_partition(const Request& req, const Services& svc
       if (!tenant) return std::nullopt;
       return proc.partition_of(*tenant);
     }
-    auto claims = verify_jwt(std::string_view(*header).substr(7), svc.jwt_keys, svc.config.jwt_issuer,
-                             core::now_millis() / 1000);
+    auto claims = verified_claims(svc.verified_tokens, bearer, svc.jwt_keys, svc.config.jwt_issuer,
+                                  core::now_millis() / 1000);
     if (!claims) return std::nullopt;  // answered 401 wherever it is
     std::string acting;
     if (auto it = req.query.find("tenant"); it != req.query.end()) acting = it->second;
     else if (auto h = req.header("regent-tenant")) acting = *h;
-    bool may_act_elsewhere = std::find(claims->roles.begin(), claims->roles.end(), "super_admin") != claims->roles.end();
+    bool may_act_elsewhere = std::find((*claims)->roles.begin(), (*claims)->roles.end(), "super_admin") != (*claims)->roles.end();
     if (!acting.empty() && may_act_elsewhere)
       return core::is_uuid(acting) ? proc.partition_of(core::TenantId{acting}) : proc.partition_of_slug(acting);
-    return proc.partition_of(core::TenantId{claims->tid});
+    return proc.partition_of(core::TenantId{(*claims)->tid});
   }
   bool refreshing = req.path == "/v1/auth/refresh" || req.path == "/v1/auth/logout";
   if (req.method == "POST" && (refreshing || req.path == "/v1/invitations/accept")) {

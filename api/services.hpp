@@ -21,6 +21,7 @@ namespace regent::api {
 class Forwarder;
 class JwtKeys;
 struct RateLimits;
+class VerifiedTokens;
 
 struct Services {
   const core::Config& config;
@@ -35,6 +36,7 @@ struct Services {
   // Set when several instances share the partitions: requests for tenants written elsewhere go there.
   Forwarder* forwarder = nullptr;
   RateLimits* limits = nullptr;  // none: no limits (tests of other things)
+  VerifiedTokens* verified_tokens = nullptr;  // none: every token's signature checked on every request
 };
 
 }  // namespace regent::api

@@ -7,6 +7,7 @@
 
 #include "api/api_keys.hpp"
 #include "api/jwt.hpp"
+#include "api/verified_tokens.hpp"
 #include "api/problem.hpp"
 #include "commands/evolve.hpp"
 #include "commands/position.hpp"
@@ -103,11 +104,13 @@ core::Result<Principal> authenticate(Ctx& ctx) {
   if (!header || header->size() < 8 || header->compare(0, 7, "Bearer ") != 0) return unauthenticated();
   std::string_view token = std::string_view(*header).substr(7);
   if (looks_like_api_key(token)) return key_principal(ctx, token);
-  auto claims = verify_jwt(token, ctx.svc.jwt_keys, ctx.svc.config.jwt_issuer, core::now_millis() / 1000);
+  auto claims = verified_claims(ctx.svc.verified_tokens, token, ctx.svc.jwt_keys, ctx.svc.config.jwt_issuer,
+                                core::now_millis() / 1000);
   if (!claims) return claims.error();
   Principal p;
-  p.user_id = core::UserId{claims->sub};
-  p.home_tenant = core::TenantId{claims->tid};
+  const Claims& c = *claims.value();
+  p.user_id = core::UserId{c.sub};
+  p.home_tenant = core::TenantId{c.tid};
   p.tenant = p.home_tenant;
   bool active = false;
   auto& proc = ctx.svc.processor;
@@ -116,7 +119,7 @@ core::Result<Principal> authenticate(Ctx& ctx) {
     const auto* u = t ? t->user(p.user_id) : nullptr;
     // The sign-in the token belongs to must still stand: logging out or a reused refresh token
     // ends it on the next request, whatever the token's own expiry says.
-    const auto* session = t ? t->session(claims->jti) : nullptr;
+    const auto* session = t ? t->session(c.jti) : nullptr;
     if (u && u->status == "active" && session && session->revoked.empty()) {
       active = true;
       p.roles = u->roles;  // the roles of now, not of when the token was issued

@@ -9,6 +9,7 @@
 #include "api/forwarder.hpp"
 #include "api/http_server.hpp"
 #include "api/jwt.hpp"
+#include "api/verified_tokens.hpp"
 #include "api/queries.hpp"
 #include "api/rate_limits.hpp"
 #include "api/router.hpp"
@@ -92,9 +93,10 @@ void ServerApp::start() {
   if (!embedded)
     forwarder_ = std::make_unique<api::Forwarder>(config_.jwt_secret,
                                                   std::chrono::milliseconds(config_.kafka_timeout_ms + 5000));
+  verified_tokens_ = std::make_unique<api::VerifiedTokens>();
   services_ = std::make_unique<api::Services>(
       api::Services{config_, *jwt_keys_, *processor_, *pg_, *queries_, *watcher_, reachable, hashing_slots_, forwarder_.get(),
-                    limits_.get()});
+                    limits_.get(), verified_tokens_.get()});
   auto router = std::make_shared<api::Router>(api::all_routes());
   api::ServerOptions opts;
   opts.address = config_.http_addr;

@@ -28,6 +28,7 @@ namespace regent::api {
 class Forwarder;
 class HttpServer;
 class JwtKeys;
+class VerifiedTokens;
 struct RateLimits;
 struct Services;
 }  // namespace regent::api
@@ -52,6 +53,7 @@ class ServerApp {
   core::Config config_;
   bool with_projections_;
   std::unique_ptr<api::JwtKeys> jwt_keys_;
+  std::unique_ptr<api::VerifiedTokens> verified_tokens_;
   std::unique_ptr<api::RateLimits> limits_;
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<commands::SnapshotStore> snapshots_;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "api/jwt.hpp"
+#include "api/verified_tokens.hpp"
 #include "core/crypto.hpp"
 
 using namespace regent;
@@ -169,4 +170,37 @@ TEST_CASE("a bad REGENT_JWT_KEYS is refused, saying what is wrong") {
   // A file that is no key at all.
   std::ofstream(files.dir / "junk.pem") << "not a key";
   CHECK_FALSE(api::JwtKeys::parse("k1:EdDSA:" + (files.dir / "junk.pem").string(), "").ok());
+}
+
+TEST_CASE("the verified-token cache answers what verify_jwt answers, whichever token held the slot before") {
+  auto keys = ring("", kKey);
+  std::string token = api::sign_jwt(claims(), keys);
+  api::VerifiedTokens cache(1);  // one slot: every token meets the one before it
+  auto first = cache.verify(token, keys, "regent", 1500);
+  REQUIRE(first.ok());
+  auto again = cache.verify(token, keys, "regent", 1600);
+  REQUIRE(again.ok());
+  CHECK(again->get() == first->get());  // served from the slot, not verified again
+  CHECK((*again)->sub == "user-1");
+  // Its expiry and issuer still hold on a hit.
+  CHECK_FALSE(cache.verify(token, keys, "regent", 2000).ok());
+  CHECK_FALSE(cache.verify(token, keys, "other", 1500).ok());
+  // A token of the same length that differs in one byte of its signature is not the cached one.
+  std::string forged = token;
+  forged[forged.size() - 2] = forged[forged.size() - 2] == 'A' ? 'B' : 'A';
+  CHECK_FALSE(cache.verify(forged, keys, "regent", 1500).ok());
+  CHECK(cache.verify(token, keys, "regent", 1500).ok());  // a failure never takes the slot
+  // Another valid token takes the slot; both still verify.
+  auto other_claims = claims();
+  other_claims.sub = "user-2";
+  std::string other = api::sign_jwt(other_claims, keys);
+  auto second = cache.verify(other, keys, "regent", 1500);
+  REQUIRE(second.ok());
+  CHECK((*second)->sub == "user-2");
+  auto back = cache.verify(token, keys, "regent", 1500);
+  REQUIRE(back.ok());
+  CHECK((*back)->sub == "user-1");
+  // Without a cache, the same answers.
+  CHECK(api::verified_claims(nullptr, token, keys, "regent", 1500).ok());
+  CHECK_FALSE(api::verified_claims(nullptr, forged, keys, "regent", 1500).ok());
 }
