@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace regent::api {
@@ -13,16 +14,17 @@ struct Request {
   std::string path;    // without the query
   std::string target;  // as received: path and query, still encoded
   std::map<std::string, std::string> query;
-  std::map<std::string, std::string> headers;  // names lower-cased
+  std::map<std::string, std::string, std::less<>> headers;  // names lower-cased
   std::string body;
   std::string remote_ip;
   std::string request_id;  // set by the server before routing
   bool malformed_query = false;  // broken percent-encoding: the router answers 422
 
-  std::optional<std::string> header(const std::string& lower_name) const {
+  // A view into `headers`: valid while the request is.
+  std::optional<std::string_view> header(std::string_view lower_name) const {
     auto it = headers.find(lower_name);
     if (it == headers.end()) return std::nullopt;
-    return it->second;
+    return std::string_view(it->second);
   }
 };
 

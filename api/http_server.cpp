@@ -112,14 +112,14 @@ struct HttpServer::Impl {
     return r;
   }
 
-  static http::response<http::string_body> to_beast(const Response& resp, const std::string& request_id,
+  static http::response<http::string_body> to_beast(Response& resp, const std::string& request_id,
                                                     unsigned version, bool keep_alive) {
     http::response<http::string_body> out{static_cast<http::status>(resp.status), version};
     out.set(http::field::server, "regent");
     if (!resp.body.empty() || resp.status != 204) out.set(http::field::content_type, resp.content_type);
     out.set("Request-Id", request_id);
     for (const auto& [k, v] : resp.headers) out.set(k, v);
-    out.body() = resp.body;
+    out.body() = std::move(resp.body);
     out.keep_alive(keep_alive);
     out.prepare_payload();
     return out;

@@ -134,7 +134,7 @@ core::Result<Principal> authenticate(Ctx& ctx) {
 
 core::Result<std::unique_ptr<core::JsonDocument>> json_body(const Request& req) {
   auto ct = req.header("content-type").value_or("");
-  std::string media = ct.substr(0, ct.find(';'));
+  std::string media(ct.substr(0, ct.find(';')));
   while (!media.empty() && media.back() == ' ') media.pop_back();
   std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return std::tolower(c); });
   if (media != "application/json")

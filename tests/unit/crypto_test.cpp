@@ -1,6 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "commands/position.hpp"
 #include "core/clock.hpp"
@@ -50,6 +55,49 @@ TEST_CASE("uuid_v7 ids are well formed, version 7, variant 10, and increase") {
     prev = id;
   }
   CHECK_FALSE(core::is_uuid("not-a-uuid"));
+}
+
+TEST_CASE("uuid_v7's random part is never shared: between threads, nor between a process and its fork") {
+  // The random bits are the last 16 hex digits but the variant's (digit 19's two high bits).
+  auto random_part = [](const std::string& id) { return id.substr(20); };
+  std::vector<std::vector<std::string>> made(4);
+  std::vector<std::thread> threads;
+  for (auto& ids : made)
+    threads.emplace_back([&ids] {
+      for (int i = 0; i < 2000; ++i) ids.push_back(core::uuid_v7());
+    });
+  for (auto& t : threads) t.join();
+  std::set<std::string> seen;
+  for (const auto& ids : made)
+    for (const auto& id : ids) CHECK(seen.insert(random_part(id)).second);
+
+  core::uuid_v7();  // this thread's pool holds bytes the child inherits
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::string out;
+    for (int i = 0; i < 8; ++i) out += random_part(core::uuid_v7());
+    ssize_t written = write(fds[1], out.data(), out.size());
+    _exit(written == static_cast<ssize_t>(out.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string theirs(8 * 16, '\0');
+  size_t got = 0;
+  while (got < theirs.size()) {
+    ssize_t n = read(fds[0], theirs.data() + got, theirs.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(got == theirs.size());
+  CHECK(WIFEXITED(status));
+  std::set<std::string> child_parts;
+  for (size_t i = 0; i < 8; ++i) child_parts.insert(theirs.substr(i * 16, 16));
+  for (int i = 0; i < 8; ++i) CHECK(child_parts.count(random_part(core::uuid_v7())) == 0);
 }
 
 TEST_CASE("RFC 3339 times round-trip with milliseconds") {
