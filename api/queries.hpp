@@ -1,6 +1,7 @@
 #pragma once
-// Read-model queries. Each answers with ready JSON built by Postgres (json_build_object), so rows
-// go to the client without being re-encoded here.
+// Read-model queries, each one prepared statement (core/pg_queries.hpp) answering JSON: built by
+// Postgres (json_build_object) where that is cheap, from the row's columns (api/row_json.hpp) for
+// the reads Postgres spent most on.
 #include <optional>
 #include <stdexcept>
 #include <string>

@@ -117,7 +117,9 @@ bool PgQueries::open(Connection& c) {
     return false;
   };
   if (PQstatus(c.conn) != CONNECTION_OK) return broken("connect");
-  std::string timeout = "SET statement_timeout = " + std::to_string(options_.timeout.count());
+  // Times in UTC and ISO style, whatever the server's defaults: answers built from columns rely on it.
+  std::string timeout = "SET statement_timeout = " + std::to_string(options_.timeout.count()) +
+                        "; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'";
   PGresult* r = PQexec(c.conn, timeout.c_str());
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);

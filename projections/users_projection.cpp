@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <pqxx/pqxx>
@@ -10,15 +11,18 @@
 namespace regent::projections {
 namespace {
 
-// Every user.created of a batch in one statement: the users, their roles, and the counters behind
-// the dashboard, which move only with rows really inserted.
+// Every user.created of a batch in one statement: the users (with their roles, sorted and joined by
+// commas: roles are lower-case words), their roles, and the counters behind the dashboard, which
+// move only with rows really inserted.
 constexpr const char* kInsertUsers = R"(
   WITH u AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[], $7::bigint[])
-      AS u(id, tenant_id, email, full_name, parent_user_id, at, version)),
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[], $7::bigint[],
+                         $11::text[])
+      AS u(id, tenant_id, email, full_name, parent_user_id, at, version, roles)),
   users_in AS (
-    INSERT INTO users (id, tenant_id, email, full_name, status, parent_user_id, created_at, updated_at, version)
-    SELECT id, tenant_id, email, full_name, 'active', parent_user_id, at, at, version FROM u
+    INSERT INTO users (id, tenant_id, email, full_name, status, parent_user_id, created_at, updated_at, version, roles)
+    SELECT id, tenant_id, email, full_name, 'active', parent_user_id, at, at, version, string_to_array(roles, ',')
+    FROM u
     ON CONFLICT (id) DO NOTHING
     RETURNING tenant_id, status),
   user_counted AS (
@@ -59,8 +63,8 @@ constexpr const char* kUpdateUsers = R"(
   SELECT tenant_id, status, d FROM deltas WHERE d <> 0
   ON CONFLICT (tenant_id, status) DO UPDATE SET count = user_counts.count + EXCLUDED.count)";
 
-// Each (user, role) a batch assigned or revoked, as it ends up: rows really added or removed move
-// the role counters.
+// Each (user, role) a batch assigned or revoked, as it ends up, in user_roles and in the user's
+// sorted roles: rows really added or removed move the role counters.
 constexpr const char* kChangeRoles = R"(
   WITH c AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::boolean[]) AS c(tenant_id, user_id, role, has)),
@@ -73,6 +77,14 @@ constexpr const char* kChangeRoles = R"(
     DELETE FROM user_roles r USING c
     WHERE NOT c.has AND r.user_id = c.user_id AND r.role = c.role
     RETURNING r.tenant_id, r.role, -1 AS d),
+  per_user AS (
+    SELECT user_id, COALESCE(array_agg(role) FILTER (WHERE has), '{}') AS added,
+           COALESCE(array_agg(role) FILTER (WHERE NOT has), '{}') AS removed
+    FROM c GROUP BY user_id),
+  roles_set AS (
+    UPDATE users u SET roles = ARRAY(SELECT DISTINCT x FROM unnest(u.roles || p.added) x WHERE x <> ALL (p.removed) ORDER BY x)
+    FROM per_user p WHERE u.id = p.user_id
+    RETURNING u.id),
   deltas AS (
     SELECT tenant_id, role, sum(d) AS d FROM (SELECT * FROM added UNION ALL SELECT * FROM removed) x
     GROUP BY tenant_id, role)
@@ -94,7 +106,7 @@ class UsersProjection final : public Projection {
   std::vector<std::string> tables() const override { return {"users", "user_roles", "user_counts", "role_counts"}; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
-    PgArray id, tenant_id, email, full_name, parent, at, version, role_tenant, role_user, role;
+    PgArray id, tenant_id, email, full_name, parent, at, version, role_tenant, role_user, role, joined_roles;
     namespace types = events::types;
     std::map<std::string, UserChange> changes;
     std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> role_changes;  // -> tenant, has
@@ -131,17 +143,24 @@ class UsersProjection final : public Projection {
       at.add(std::string_view(e.time));
       version.add(e.sequence);
       simdjson::dom::array listed;
+      std::vector<std::string_view> roles;
       if (d["roles"].get(listed) == simdjson::SUCCESS)
         for (auto r : listed) {
           role_tenant.add(std::string_view(e.tenant_id));
           role_user.add(user_id);
           role.add(std::string_view(r));
+          roles.push_back(std::string_view(r));
         }
+      std::sort(roles.begin(), roles.end());
+      roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+      std::string joined;
+      for (auto r : roles) joined += (joined.empty() ? "" : ",") + std::string(r);
+      joined_roles.add(std::string_view(joined));
     }
     if (id.size() > 0)
       tx.exec_params(kInsertUsers, id.literal(), tenant_id.literal(), email.literal(), full_name.literal(),
                      parent.literal(), at.literal(), version.literal(), role_tenant.literal(), role_user.literal(),
-                     role.literal());
+                     role.literal(), joined_roles.literal());
     if (!changes.empty()) {
       PgArray who, email_to, name_to, status_to, to_version, to_at;
       auto opt = [](const std::optional<std::string>& v) {

@@ -96,6 +96,8 @@ TEST_CASE("roles: PUT and DELETE are idempotent, take effect on the next request
   CHECK(log_end(dev) == before);
   auto read = t.read("/v1/users?role=analyst");
   CHECK(read.body.find(vic) != std::string::npos);
+  CHECK(roles_of(t.read("/v1/users/" + vic)) == std::vector<std::string>{"analyst", "viewer"});  // the read model's, sorted
+  CHECK(roles_of(t.read("/v1/users/" + meg)) == std::vector<std::string>{"manager"});
   CHECK(dev.db.count("SELECT count FROM role_counts WHERE role = 'analyst' AND tenant_id = '" + t.id + "'") == 1);
 
   auto taken = role(t, "DELETE", vic, "analyst", t.admin);
@@ -106,6 +108,17 @@ TEST_CASE("roles: PUT and DELETE are idempotent, take effect on the next request
   CHECK(role(t, "DELETE", vic, "analyst", t.admin).status == 200);
   CHECK(log_end(dev) == before);
   CHECK(t.read("/v1/users?role=analyst").body.find(vic) == std::string::npos);
+  CHECK(roles_of(t.read("/v1/users/" + vic)) == std::vector<std::string>{"viewer"});
+  // Assigned and revoked within one batch of the projection: the last word stands, sorted.
+  std::vector<std::thread> changes;
+  for (const char* r : {"manager", "analyst", "admin"}) changes.emplace_back([&, r] { role(t, "PUT", vic, r, t.admin); });
+  for (auto& c : changes) c.join();
+  role(t, "DELETE", vic, "manager", t.admin);
+  CHECK(roles_of(t.read("/v1/users/" + vic)) == std::vector<std::string>{"admin", "analyst", "viewer"});
+  CHECK(dev.db.count("SELECT count(*) FROM user_roles WHERE user_id = '" + vic + "'") == 3);
+  role(t, "DELETE", vic, "analyst", t.admin);
+  role(t, "DELETE", vic, "admin", t.admin);
+  before = log_end(dev);
   CHECK(dev.db.count("SELECT count FROM role_counts WHERE role = 'analyst' AND tenant_id = '" + t.id + "'") == 0);
 
   // Refusals, none of which appends anything.

@@ -106,6 +106,10 @@ TEST_CASE("a body naming another tenant's user is refused; only a super_admin ac
   check_problem(post(a.port, "/v1/users?tenant=away", user_body("intruder@away.test"), a.admin), 403, "forbidden");
   auto key = a.track(post(a.port, "/v1/api-keys", R"({"name":"k","scopes":["users:read"]})", a.admin));
   REQUIRE(key.status == 201);
+  // Its first use is recorded (api_key.used); then none for a minute.
+  int64_t created = log_end(dev);
+  REQUIRE(get(a.port, "/v1/users", key.str("key")).status == 200);
+  CHECK(log_end(dev) == created + 1);
   before = log_end(dev);
   check_problem(get(a.port, "/v1/users?tenant=away", key.str("key")), 403, "forbidden");
   CHECK(log_end(dev) == before);
