@@ -29,9 +29,16 @@ class Client:
         if self.token:
             h["Authorization"] = "Bearer " + self.token
         h.update(headers or {})
-        self.conn.request(method, path, body=None if body is None else json.dumps(body), headers=h)
-        r = self.conn.getresponse()
-        data = r.read()
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=None if body is None else json.dumps(body), headers=h)
+                r = self.conn.getresponse()
+                data = r.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if attempt == 2:
+                    raise
+                self.conn.close()  # the server closed an idle keep-alive connection: open another
         return r.status, r.getheader("Regent-Position"), (json.loads(data) if data else None)
 
 
@@ -56,7 +63,7 @@ def main():
     c = Client(a.port, token)
     st, _, me = c.call("GET", "/v1/me")
     admin = me["user"]["id"]
-    st, _, body = c.call("POST", f"/v1/users/{admin}/wallet/credits", {"amount": str(10 ** 12)})
+    st, _, body = c.call("POST", f"/v1/users/{admin}/wallet/credits", {"amount": 10 ** 12})
     assert st == 201, (st, body)
 
     started = time.time()
