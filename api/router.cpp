@@ -116,7 +116,8 @@ Response Router::dispatch(Request& req, Services& svc) const {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   auto& m = core::Metrics::global();
   m.counter_add("regent_http_requests_total", {{"route", name}, {"method", req.method}, {"status", std::to_string(resp.status)}});
-  m.histogram_observe("regent_http_request_duration_seconds", {{"route", name}}, secs);
+  m.histogram_observe("regent_http_request_duration_seconds",
+                      {{"route", name}, {"status_class", std::string(1, char('0' + resp.status / 100)) + "xx"}}, secs);
   if (core::log_enabled(core::LogLevel::info))  // its fields cost more than the check
     logger.info("request", {{"request_id", req.request_id}, {"method", req.method}, {"route", name},
                             {"status", resp.status}, {"ms", secs * 1000},

@@ -66,6 +66,7 @@ struct Processor::Pending {
   std::vector<events::Envelope> events; // decided: these, at records [first_record, +size)
   size_t first_record = 0;
   Position position;  // settled: of its last event, or what it observed
+  std::chrono::steady_clock::time_point decided_at;
 
   std::optional<core::Result<Committed>> answer;
   std::function<void()> wake;  // lets the waiter go on (core/waiting.hpp)
@@ -730,8 +731,10 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
     for (Pending* p : taken) p->reply(releasing || slot.fenced ? not_owner() : unavailable("the event log is unavailable"));
     return;
   }
+  auto now = std::chrono::steady_clock::now();
   for (Pending* p : taken) {
     if (answered_by_key(slot, *p)) continue;
+    p->decided_at = now;
     next.commands.push_back(p);
     auto decision = p->decide(slot.state);
     if (!decision) {
@@ -791,6 +794,7 @@ void Processor::send(Slot& slot, Batch& batch) {
   auto& metrics = core::Metrics::global();
   metrics.counter_add("regent_command_batches_total", {});
   metrics.counter_add("regent_command_batched_commands_total", {}, double(batch.commands.size()));
+  metrics.histogram_observe("regent_command_batch_size", {}, double(batch.commands.size()));
   log_.send(slot.partition, std::move(batch.records), [&slot, serial = batch.serial](events::EventLog::Offsets offsets) {
     {
       std::lock_guard lock(slot.mu);
@@ -843,9 +847,16 @@ void Processor::answer_settled(Slot& slot, Batch& batch) {
       r->position = p->position;
     }
   }
+  auto& metrics = core::Metrics::global();
+  auto now = std::chrono::steady_clock::now();
   for (Pending* p : batch.commands) {
-    if (p->refusal) p->reply(*p->refusal);
-    else p->reply(Committed{std::move(p->events), p->position});
+    if (p->refusal) {
+      p->reply(*p->refusal);
+      continue;
+    }
+    metrics.histogram_observe("regent_command_duration_seconds", {},
+                              std::chrono::duration<double>(now - p->decided_at).count());
+    p->reply(Committed{std::move(p->events), p->position});
   }
 }
 

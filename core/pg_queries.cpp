@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/thread_name.hpp"
 #include "core/waiting.hpp"
 
@@ -45,6 +46,7 @@ struct PgQueries::Query {
   std::optional<PgRows> rows;
   std::optional<Error> error;
   int retries = 0;
+  std::chrono::steady_clock::time_point enqueued;
   std::function<void()> wake;
 };
 
@@ -88,6 +90,7 @@ Result<PgRows> PgQueries::run(std::string_view name, std::vector<Param> params) 
       else if (waiting_.size() >= options_.max_waiting) refused = unavailable("too many queries are waiting for the database");
       else {
         q.wake = std::move(wake);
+        q.enqueued = std::chrono::steady_clock::now();
         waiting_.push_back(&q);
       }
     }
@@ -182,6 +185,13 @@ bool PgQueries::exchange(Connection& c, std::vector<Query*>& batch) {
   }
   ++round_trips_;
   queries_sent_ += static_cast<int64_t>(batch.size());
+  auto& metrics = Metrics::global();
+  metrics.counter_add("regent_pg_query_round_trips_total", {});
+  metrics.counter_add("regent_pg_queries_total", {}, static_cast<double>(batch.size()));
+  auto sent = std::chrono::steady_clock::now();
+  for (Query* q : batch)
+    if (q->retries == 0)
+      metrics.histogram_observe("regent_pg_query_wait_seconds", {}, std::chrono::duration<double>(sent - q->enqueued).count());
   bool failed = false;
   std::vector<Query*> again;
   for (Query* q : batch) {

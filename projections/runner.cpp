@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "events/log_reader.hpp"
@@ -205,6 +206,7 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     if (m.offset < c.next_offset) continue;  // already applied
     auto e = events::parse_envelope(m.value);
     c.last_event_id = e ? e->id : "";
+    if (e) c.last_event_ms = core::parse_rfc3339(e->time).value_or(c.last_event_ms);
     auto verdict = e ? events::admit(c.fence, *e) : events::Verdict::invalid;
     if (verdict == events::Verdict::valid) {
       if (parked_.count({m.partition, m.offset})) ++parked;  // an operator moved past it
@@ -363,7 +365,7 @@ void Runner::forget_all_but(const std::set<int32_t>& partitions) {
     }
     core::Labels labels{{"projection", name_}, {"partition", std::to_string(it->first)}};
     for (const char* series : {"regent_projection_checkpoint", "regent_projection_skipped_invalid", "regent_projection_log_end",
-                               "regent_projection_lag", "regent_projection_stalled"})
+                               "regent_projection_lag", "regent_projection_lag_seconds", "regent_projection_stalled"})
       core::Metrics::global().remove(series, labels);
     it = progress_.erase(it);
   }
@@ -416,7 +418,10 @@ void Runner::export_metrics(const Cursors& cursors, events::LogReader& reader) {
     });
     if (end >= 0) {
       metrics.gauge_set("regent_projection_log_end", labels, double(end));
-      metrics.gauge_set("regent_projection_lag", labels, double(std::max<int64_t>(0, end - c.next_offset)));
+      int64_t behind = std::max<int64_t>(0, end - c.next_offset);
+      metrics.gauge_set("regent_projection_lag", labels, double(behind));
+      double age = behind > 0 && c.last_event_ms > 0 ? double(core::now_millis() - c.last_event_ms) / 1000 : 0;
+      metrics.gauge_set("regent_projection_lag_seconds", labels, std::max(0.0, age));
     }
   }
 }

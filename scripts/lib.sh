@@ -12,7 +12,7 @@ REGENT_PG_PORT="${REGENT_PG_PORT:-54329}"
 BUILD_DIR="${REGENT_BUILD_DIR:-$ROOT/build}"
 PACKAGES=(g++ cmake make pkg-config ccache python3 python3-yaml python3-jwt python3-cryptography
   libboost1.81-all-dev libboost-json1.81-dev
-  librdkafka-dev libpqxx-dev libsimdjson-dev libssl-dev libargon2-dev zlib1g-dev doctest-dev
+  librdkafka-dev libpqxx-dev libsimdjson-dev libssl-dev libargon2-dev zlib1g-dev doctest-dev prometheus-cpp-dev
   postgresql postgresql-client kcat curl)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -22,9 +22,10 @@ as_root() {
     echo "need root to run: $*" >&2; return 1; fi
 }
 
-install_packages() {
+# install_missing PACKAGE...: those of them not installed yet, from Debian.
+install_missing() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -35,14 +36,15 @@ install_packages() {
   fi
 }
 
-# The tools that judge Regent's output in scripts/test (tools/package.json, pinned by its lock):
-# Node.js and npm from Debian where the machine has none, then exactly the locked packages.
+install_packages() { install_missing "${PACKAGES[@]}"; }
+
+# The tools that judge Regent's output in scripts/test: promtool (Debian's prometheus), then
+# tools/package.json pinned by its lock: Node.js and npm from Debian where the machine has none,
+# then exactly the locked packages.
+TEST_PACKAGES=(prometheus)
 install_test_tools() {
-  if ! command -v npm >/dev/null 2>&1; then
-    log "installing nodejs and npm"
-    as_root apt-get update -q
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends nodejs npm
-  fi
+  install_missing "${TEST_PACKAGES[@]}"
+  command -v npm >/dev/null 2>&1 || install_missing nodejs npm
   local tools="$ROOT/tools" stamp="$ROOT/tools/node_modules/.installed-lock.sha256"
   local want; want="$(sha256sum "$tools/package-lock.json" | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

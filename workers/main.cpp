@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/build_info.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "workers/roles.hpp"
@@ -21,6 +22,8 @@ Usage:
   regent projections rebuild NAME      replay NAME into fresh tables, swap them in once caught up
   regent projections skip NAME --partition P --offset O --reason TEXT
                                        park the event NAME is stalled on, so that it moves past it
+
+  regent --version                     the version and the commit it was built from
 
 Each role accepts --help for its options.
 )";
@@ -84,6 +87,10 @@ bool parse_admin(std::vector<std::string>& args, AdminCommand& cmd, std::string&
 int main(int argc, char** argv) {
   using regent::core::Role;
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--version" || args[0] == "version")) {
+    std::cout << "regent " << regent::core::kVersion << " (" << regent::core::kCommit << ")\n";
+    return 0;
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;

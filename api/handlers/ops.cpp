@@ -46,14 +46,7 @@ Response readyz(Ctx& ctx) {
   return r;
 }
 
-Response metrics(Ctx& ctx) {
-  // Counted by the query connections themselves (no cost per query here): their ratio is how many
-  // queries share a round trip to Postgres.
-  auto& m = core::Metrics::global();
-  m.describe("regent_pg_queries_total", "counter", "queries sent to Postgres by the API's query connections");
-  m.describe("regent_pg_query_round_trips_total", "counter", "round trips of the API's query connections");
-  m.gauge_set("regent_pg_queries_total", {}, static_cast<double>(ctx.svc.queries.queries_sent()));
-  m.gauge_set("regent_pg_query_round_trips_total", {}, static_cast<double>(ctx.svc.queries.round_trips()));
+Response metrics(Ctx&) {
   Response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = core::Metrics::global().render();

@@ -239,7 +239,7 @@ TEST_CASE("an event a projection cannot apply stalls its partition, is named, re
   }
   std::map<std::string, std::string> cli{{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}};
   const std::string series =
-      "regent_projection_stalled{projection=\"wallets\",partition=\"" + std::to_string(stuck) + "\"}";
+      "regent_projection_stalled{partition=\"" + std::to_string(stuck) + "\",projection=\"wallets\"}";
   auto stalled_at = [&] {
     return dev.db.count("SELECT coalesce((SELECT stalled_offset FROM projection_checkpoints WHERE projection = 'wallets' "
                         "AND partition = " + std::to_string(stuck) + "), -1)");

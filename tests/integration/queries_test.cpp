@@ -54,7 +54,7 @@ TEST_CASE("queries past the queue are refused at once while the others wait thei
   });
   // Every refused one is answered while the lock is still held: refusals do not wait.
   REQUIRE(eventually([&] {
-    return metric(port, "regent_http_requests_total{route=\"/v1/users/{id}/wallet\",method=\"GET\",status=\"503\"}") >= 9;
+    return metric(port, "regent_http_requests_total{method=\"GET\",route=\"/v1/users/{id}/wallet\",status=\"503\"}") >= 9;
   }));
   lock.abort();
   readers.join();

@@ -113,7 +113,7 @@ TEST_CASE("operations endpoints answer") {
   signup(port, "metrics", "m@metrics.test");
   auto metrics = get(port, "/metrics");
   CHECK(metrics.status == 200);
-  CHECK(metrics.body.find("regent_http_requests_total{route=\"/v1/tenants\",method=\"POST\",status=\"201\"} 1") != std::string::npos);
+  CHECK(metrics.body.find("regent_http_requests_total{method=\"POST\",route=\"/v1/tenants\",status=\"201\"} 1") != std::string::npos);
   CHECK(metrics.body.find("regent_http_request_duration_seconds_bucket") != std::string::npos);
   CHECK(metrics.body.find("regent_events_appended_total") != std::string::npos);
   CHECK(metrics.body.find("regent_projection_lag") != std::string::npos);

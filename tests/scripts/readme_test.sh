@@ -7,34 +7,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 regent="$1"
 readme="$here/../../README.md"
-base="${REGENT_TEST_TMP:-/tmp}"
-mkdir -p "$base"
-dir="$(mktemp -d "$base/readme-XXXXXX")"
-db="readme_$(date +%s%N)"
-pg="${REGENT_TEST_PG_URL:?REGENT_TEST_PG_URL names the test Postgres}"
-failures=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAILED: $1"; failures=$((failures + 1)); fi; }
-
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  psql "$pg" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
-REGENT_DATA_DIR="$dir/data" REGENT_PG_URL="${pg%/*}/$db" REGENT_HTTP_PORT=0 \
-  "$regent" dev >"$dir/out.log" 2>"$dir/err.log" &
-pid=$!
-port=""
-for _ in $(seq 1 300); do
-  port="$(sed -nE 's|^regent listening on http://[^:]+:([0-9]+).*|\1|p' "$dir/out.log" | head -1)"
-  [ -n "$port" ] && curl -fs "localhost:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$dir/err.log"; exit 1; }
-  sleep 0.1
-done
-check "regent dev is ready" '[ -n "$port" ] && curl -fs "localhost:$port/readyz" >/dev/null'
+source "$here/dev_server.sh"
+start_dev "$regent"
 
 # The first sh block under the walk-through's heading, on this server's port.
 awk '/^## A walk-through with curl/ {on = 1} on && /^```sh/ {inside = 1; next} inside && /^```/ {exit} inside {print}' \
