@@ -39,5 +39,6 @@ Response readyz(Ctx& ctx);         // GET /readyz
 Response metrics(Ctx& ctx);        // GET /metrics
 Response openapi(Ctx& ctx);        // GET /openapi.json
 Response docs(Ctx& ctx);           // GET /docs
+Response docs_asset(Ctx& ctx);     // GET /docs/{file}
 
 }  // namespace regent::api::handlers

@@ -60,11 +60,29 @@ Response openapi(Ctx&) {
 }
 
 Response docs(Ctx&) {
-  // A self-contained page: the reference is rendered from /openapi.json with no outside requests.
+  // Swagger UI on /openapi.json, every file served from the binary: no outside requests.
   Response r;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::string(core::resource("api/docs.html"));
   return r;
+}
+
+Response docs_asset(Ctx& ctx) {
+  static const std::pair<std::string_view, std::string_view> kAssets[] = {
+      {"swagger-ui-bundle.js", "text/javascript; charset=utf-8"},
+      {"swagger-ui.css", "text/css; charset=utf-8"},
+      {"LICENSE", "text/plain; charset=utf-8"},
+      {"NOTICE", "text/plain; charset=utf-8"}};
+  const std::string& name = ctx.params["file"];
+  for (const auto& [file, type] : kAssets)
+    if (name == file) {
+      Response r;
+      r.content_type = std::string(type);
+      r.body = std::string(core::resource("generated/docs-ui/" + name));
+      r.headers.emplace_back("Cache-Control", "public, max-age=86400");
+      return r;
+    }
+  return problem(core::errc::not_found, "no such file of the API explorer", ctx.rid());
 }
 
 }  // namespace regent::api::handlers
