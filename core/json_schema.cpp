@@ -45,8 +45,41 @@ bool type_matches(std::string_view t, element v) {
   return false;
 }
 
+bool is_number(element v) {
+  auto k = v.type();
+  return k == element_type::INT64 || k == element_type::UINT64 || k == element_type::DOUBLE;
+}
+
+// JSON Schema's equality: numbers by value (1 and 1.0 are equal), objects whatever their order.
 bool json_equal(element a, element b) {
-  return simdjson::to_string(a) == simdjson::to_string(b);
+  if (is_number(a) && is_number(b)) {
+    if (a.type() != element_type::DOUBLE && b.type() != element_type::DOUBLE && a.type() == b.type())
+      return a.type() == element_type::INT64 ? int64_t(a) == int64_t(b) : uint64_t(a) == uint64_t(b);
+    return a.get_double().value() == b.get_double().value();
+  }
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case element_type::STRING: return std::string_view(a) == std::string_view(b);
+    case element_type::BOOL: return bool(a) == bool(b);
+    case element_type::NULL_VALUE: return true;
+    case element_type::ARRAY: {
+      simdjson::dom::array x(a), y(b);
+      if (x.size() != y.size()) return false;
+      for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j)
+        if (!json_equal(*i, *j)) return false;
+      return true;
+    }
+    case element_type::OBJECT: {
+      simdjson::dom::object x(a), y(b);
+      if (x.size() != y.size()) return false;
+      for (auto field : x) {
+        element other;
+        if (y[field.key].get(other) != simdjson::SUCCESS || !json_equal(field.value, other)) return false;
+      }
+      return true;
+    }
+    default: return false;
+  }
 }
 
 size_t utf8_length(std::string_view s) {
@@ -201,12 +234,12 @@ void SchemaSet::validate_at(const std::string& doc_id, element schema, element v
       out.push_back({path.str(), "must have at most " + std::to_string(n) + " items"});
     bool unique = false;
     if (schema["uniqueItems"].get(unique) == simdjson::SUCCESS && unique) {
-      std::set<std::string> seen;
-      for (auto item : arr)
-        if (!seen.insert(simdjson::to_string(item)).second) {
-          out.push_back({path.str(), "must not repeat items"});
-          break;
-        }
+      bool repeated = false;  // by JSON Schema's equality; arrays in events are short
+      for (auto i = arr.begin(); i != arr.end() && !repeated; ++i) {
+        auto j = i;
+        for (++j; j != arr.end() && !repeated; ++j) repeated = json_equal(*i, *j);
+      }
+      if (repeated) out.push_back({path.str(), "must not repeat items"});
     }
     element items;
     if (schema["items"].get(items) == simdjson::SUCCESS) {

@@ -39,10 +39,10 @@ install_missing() {
 install_packages() { install_missing "${PACKAGES[@]}"; }
 
 # The tools that judge Regent's output in scripts/test: promtool (Debian's prometheus), headless
-# Chromium, then
+# Chromium, the JSON Schema Test Suite, then
 # tools/package.json pinned by its lock: Node.js and npm from Debian where the machine has none,
 # then exactly the locked packages.
-TEST_PACKAGES=(prometheus chromium)
+TEST_PACKAGES=(prometheus chromium json-schema-test-suite)
 install_test_tools() {
   install_missing "${TEST_PACKAGES[@]}"
   command -v npm >/dev/null 2>&1 || install_missing nodejs npm
