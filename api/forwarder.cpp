@@ -143,6 +143,8 @@ std::optional<Response> Forwarder::forward(const Request& req, const std::string
     if (!hop_by_hop(name)) out.set(name, value);
   out.set(http::field::host, endpoint->host + ":" + endpoint->port);
   out.set("Request-Id", req.request_id);
+  out.set("traceparent", req.trace.traceparent());  // the owner's span is a child of this one
+  if (!req.trace.tracestate.empty()) out.set("tracestate", req.trace.tracestate);
   out.set("Regent-Forwarded", header_for(req));
   out.body() = req.body;
   out.keep_alive(true);

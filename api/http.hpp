@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "api/trace_context.hpp"
+
 namespace regent::api {
 
 struct Request {
@@ -18,6 +20,7 @@ struct Request {
   std::string body;
   std::string remote_ip;
   std::string request_id;  // set by the server before routing
+  TraceContext trace;      // likewise (api/trace_context.hpp)
   bool malformed_query = false;  // broken percent-encoding: the router answers 422
 
   // A view into `headers`: valid while the request is.

@@ -109,15 +109,20 @@ struct HttpServer::Impl {
     r.remote_ip = remote_ip;
     auto rid = r.header("request-id");
     r.request_id = rid && acceptable_request_id(*rid) ? *rid : core::uuid_v7();
+    r.trace = trace_context(r.header("traceparent"), r.header("tracestate"));
     return r;
   }
 
   static http::response<http::string_body> to_beast(Response& resp, const std::string& request_id,
-                                                    unsigned version, bool keep_alive) {
+                                                    const TraceContext* trace, unsigned version, bool keep_alive) {
     http::response<http::string_body> out{static_cast<http::status>(resp.status), version};
     out.set(http::field::server, "regent");
     if (!resp.body.empty() || resp.status != 204) out.set(http::field::content_type, resp.content_type);
     out.set("Request-Id", request_id);
+    if (trace) {
+      out.set("traceparent", trace->traceparent());
+      if (!trace->tracestate.empty()) out.set("tracestate", trace->tracestate);
+    }
     for (const auto& [k, v] : resp.headers) out.set(k, v);
     out.body() = std::move(resp.body);
     out.keep_alive(keep_alive);
@@ -146,7 +151,7 @@ struct HttpServer::Impl {
         std::string rid = acceptable_request_id(client_rid) ? std::string(client_rid) : core::uuid_v7();
         auto resp = problem(core::errc::payload_too_large,
                             "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes", rid);
-        auto out = to_beast(resp, rid, parser.get().version(), false);
+        auto out = to_beast(resp, rid, nullptr, parser.get().version(), false);
         http::async_write(stream, out, yield[ec]);
         // The client may still be sending the body. Closing now would reset the connection and
         // could destroy the answer before it is read: stop sending, and drain for a while first.
@@ -181,7 +186,7 @@ struct HttpServer::Impl {
           resp = problem(core::errc::internal, "internal error", req.request_id);
         }
       }
-      auto out = to_beast(resp, req.request_id, version, keep_alive);
+      auto out = to_beast(resp, req.request_id, &req.trace, version, keep_alive);
       stream.expires_after(options.read_timeout);
       http::async_write(stream, out, yield[ec]);
       {

@@ -119,7 +119,8 @@ Response Router::dispatch(Request& req, Services& svc) const {
   m.histogram_observe("regent_http_request_duration_seconds",
                       {{"route", name}, {"status_class", std::string(1, char('0' + resp.status / 100)) + "xx"}}, secs);
   if (core::log_enabled(core::LogLevel::info))  // its fields cost more than the check
-    logger.info("request", {{"request_id", req.request_id}, {"method", req.method}, {"route", name},
+    logger.info("request", {{"request_id", req.request_id}, {"trace_id", req.trace.trace_id},
+                            {"method", req.method}, {"route", name},
                             {"status", resp.status}, {"ms", secs * 1000},
                             {"tenant_id", ctx.tenant_id}, {"actor_id", ctx.actor_id}});
   return resp;

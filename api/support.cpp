@@ -184,6 +184,8 @@ core::Result<commands::Context> command_context(const Ctx& ctx, const Principal*
     c.actor_roles = actor->roles;
   }
   c.request_id = ctx.req.request_id;
+  c.traceparent = ctx.req.trace.traceparent();
+  c.tracestate = ctx.req.trace.tracestate;
   c.ip = ctx.req.remote_ip;
   c.user_agent = ctx.req.header("user-agent").value_or("").substr(0, 512);
   c.now = core::now_millis();

@@ -18,6 +18,8 @@ struct Context {
   std::vector<std::string> actor_roles;
   std::vector<std::string> actor_scopes;  // an API key's (actor_type "api_key")
   std::string request_id;
+  std::string traceparent;  // W3C Trace Context of the request (api/trace_context.hpp), and its
+  std::string tracestate;   // vendors' state: both go on the events
   std::string idempotency_key;
   std::string idempotency_scope;  // the caller's tenant id; "" for sign-ups
   std::string request_hash;       // keyed hash of the request, set with idempotency_key

@@ -550,6 +550,8 @@ std::string Processor::serialise(const Draft& d, const Context& ctx, events::Env
   e.sequence = d.sequence;
   e.request_id = ctx.request_id;
   e.correlation_id = ctx.request_id;
+  e.traceparent = ctx.traceparent;
+  e.tracestate = ctx.tracestate;
   e.idempotency_key = ctx.idempotency_key;
   if (!ctx.idempotency_key.empty()) e.request_hash = ctx.request_hash;
   e.writer_id = slot.state.fence.writer_id;

@@ -1,5 +1,6 @@
 #include "core/ids.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -82,6 +83,23 @@ std::string uuid_v7() {
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
     out.push_back(hex[b[i] >> 4]);
     out.push_back(hex[b[i] & 0x0f]);
+  }
+  return out;
+}
+
+std::string random_hex(size_t bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes);
+  unsigned char chunk[16];
+  while (bytes > 0) {
+    size_t n = std::min(bytes, sizeof chunk);
+    id_random_bytes(chunk, n);
+    for (size_t i = 0; i < n; ++i) {
+      out.push_back(hex[chunk[i] >> 4]);
+      out.push_back(hex[chunk[i] & 15]);
+    }
+    bytes -= n;
   }
   return out;
 }

@@ -22,6 +22,10 @@ using EventId = Id<struct EventTag>;
 // process sort by creation time.
 std::string uuid_v7();
 
+// `bytes` random bytes from the CSPRNG as lower-case hex (2 * bytes characters), drawn from the same
+// per-thread pool as uuid_v7: for trace and span ids, made on every request.
+std::string random_hex(size_t bytes);
+
 // True for the canonical lower- or upper-case 8-4-4-4-12 hexadecimal form.
 bool is_uuid(std::string_view s);
 

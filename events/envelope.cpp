@@ -28,6 +28,8 @@ std::string to_json(const Envelope& e) {
   opt("correlationid", e.correlation_id);
   opt("causationid", e.causation_id);
   opt("requestid", e.request_id);
+  opt("traceparent", e.traceparent);
+  opt("tracestate", e.tracestate);
   opt("idempotencykey", e.idempotency_key);
   opt("requesthash", e.request_hash);
   o["writerid"] = e.writer_id;
@@ -61,6 +63,8 @@ core::Result<Envelope> parse_envelope(std::string_view json) {
   str("correlationid", e.correlation_id, false);
   str("causationid", e.causation_id, false);
   str("requestid", e.request_id, false);
+  str("traceparent", e.traceparent, false);
+  str("tracestate", e.tracestate, false);
   str("idempotencykey", e.idempotency_key, false);
   str("requesthash", e.request_hash, false);
   str("writerid", e.writer_id, false);

@@ -23,6 +23,8 @@ struct Envelope {
   std::string correlation_id;
   std::string causation_id;
   std::string request_id;
+  std::string traceparent;  // CloudEvents distributed-tracing extension: the W3C Trace Context
+  std::string tracestate;   // of the request that appended the event
   std::string idempotency_key;
   std::string request_hash;  // keyed hash of the request that carried the idempotency key
   std::string writer_id;

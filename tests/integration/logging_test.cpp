@@ -42,6 +42,7 @@ TEST_CASE("every line regent dev logs is a JSON object, with numbers as numbers 
       CHECK(root["status"].is_int64());
       CHECK(root["ms"].is_number());
       CHECK(root["request_id"].is_string());
+      CHECK(regent::core::get_string(root, "trace_id").value_or("").size() == 32);  // W3C trace of the request
     }
     if (msg == "command state loaded") {
       ++loaded;
