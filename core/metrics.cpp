@@ -8,8 +8,10 @@
 #include <prometheus/text_serializer.h>
 
 #include <map>
+#include <shared_mutex>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "core/build_info.hpp"
 
@@ -96,6 +98,10 @@ struct Metrics::Impl {
     prometheus::Family<prometheus::Counter>* counters = nullptr;
     prometheus::Family<prometheus::Gauge>* gauges = nullptr;
     prometheus::Family<prometheus::Histogram>* histograms = nullptr;
+    // Family::Add builds a new metric on every call and throws it away when the labels exist, so
+    // each labelled metric is found once and kept here, by its label values.
+    mutable std::shared_mutex mu;
+    mutable std::unordered_map<std::string, void*> known;
   };
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::map<std::string_view, Series, std::less<>> series;
@@ -111,6 +117,25 @@ struct Metrics::Impl {
     return it->second;
   }
   static prometheus::Labels to_map(const Labels& labels) { return {labels.begin(), labels.end()}; }
+  static std::string key(const Labels& labels) {
+    std::string k;
+    for (const auto& [name, value] : labels) k.append(value).push_back('\x1f');
+    return k;
+  }
+
+  // The metric of `s` for these labels, made on first use.
+  template <class M, class Make>
+  static M& metric(const Series& s, const Labels& labels, Make make) {
+    std::string k = key(labels);
+    {
+      std::shared_lock lock(s.mu);
+      if (auto it = s.known.find(k); it != s.known.end()) return *static_cast<M*>(it->second);
+    }
+    std::unique_lock lock(s.mu);
+    auto [it, fresh] = s.known.try_emplace(std::move(k), nullptr);
+    if (fresh) it->second = &make(to_map(labels));
+    return *static_cast<M*>(it->second);
+  }
 };
 
 Metrics& Metrics::global() {
@@ -120,7 +145,7 @@ Metrics& Metrics::global() {
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
   for (const auto& info : metric_catalogue()) {
-    Impl::Series s;
+    Impl::Series& s = impl_->series[info.name];
     s.info = &info;
     std::string name(info.name), help(info.help);
     switch (info.type) {
@@ -130,7 +155,6 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
         s.histograms = &prometheus::BuildHistogram().Name(name).Help(help).Register(*impl_->registry);
         break;
     }
-    impl_->series.emplace(info.name, s);
   }
   gauge_set("regent_build_info", {{"version", kVersion}, {"commit", kCommit}}, 1);
 }
@@ -138,27 +162,35 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
 Metrics::~Metrics() = default;
 
 void Metrics::counter_add(std::string_view name, const Labels& labels, double v) {
-  impl_->find(name, T::counter, labels).counters->Add(Impl::to_map(labels)).Increment(v);
+  const auto& s = impl_->find(name, T::counter, labels);
+  Impl::metric<prometheus::Counter>(s, labels, [&](const prometheus::Labels& l) -> auto& { return s.counters->Add(l); })
+      .Increment(v);
 }
 
 void Metrics::gauge_set(std::string_view name, const Labels& labels, double v) {
-  impl_->find(name, T::gauge, labels).gauges->Add(Impl::to_map(labels)).Set(v);
+  const auto& s = impl_->find(name, T::gauge, labels);
+  Impl::metric<prometheus::Gauge>(s, labels, [&](const prometheus::Labels& l) -> auto& { return s.gauges->Add(l); })
+      .Set(v);
 }
 
 void Metrics::histogram_observe(std::string_view name, const Labels& labels, double v) {
   const auto& s = impl_->find(name, T::histogram, labels);
-  s.histograms->Add(Impl::to_map(labels), prometheus::Histogram::BucketBoundaries(s.info->buckets)).Observe(v);
+  Impl::metric<prometheus::Histogram>(
+      s, labels, [&](const prometheus::Labels& l) -> auto& { return s.histograms->Add(l, s.info->buckets); })
+      .Observe(v);
 }
 
 void Metrics::remove(std::string_view name, const Labels& labels) {
   auto it = impl_->series.find(name);
   if (it == impl_->series.end()) return;
-  auto map = Impl::to_map(labels);
   const auto& s = it->second;
-  if (s.counters && s.counters->Has(map)) s.counters->Remove(&s.counters->Add(map));
-  if (s.gauges && s.gauges->Has(map)) s.gauges->Remove(&s.gauges->Add(map));
-  if (s.histograms && s.histograms->Has(map))
-    s.histograms->Remove(&s.histograms->Add(map, prometheus::Histogram::BucketBoundaries(s.info->buckets)));
+  std::unique_lock lock(s.mu);
+  auto known = s.known.find(Impl::key(labels));
+  if (known == s.known.end()) return;
+  if (s.counters) s.counters->Remove(static_cast<prometheus::Counter*>(known->second));
+  if (s.gauges) s.gauges->Remove(static_cast<prometheus::Gauge*>(known->second));
+  if (s.histograms) s.histograms->Remove(static_cast<prometheus::Histogram*>(known->second));
+  s.known.erase(known);
 }
 
 std::string Metrics::render() const {
