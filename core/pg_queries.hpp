@@ -9,7 +9,6 @@
 // Bounded: past `max_waiting` queries, or while no connection is up and the last try to open one
 // failed less than `retry_after` ago, a query fails at once with errc::unavailable; a connection that
 // answers nothing for `timeout` is dropped, its queries failed, and it is opened again.
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -72,9 +71,6 @@ class PgQueries {
   // answer now (down, too many waiting, timed out); errc::internal when the statement failed.
   Result<PgRows> run(std::string_view name, std::vector<Param> params);
 
-  // Queries sent and round trips made: their ratio is how many queries share a round trip.
-  int64_t queries_sent() const { return queries_sent_; }
-  int64_t round_trips() const { return round_trips_; }
 
  private:
   struct Query;
@@ -94,8 +90,6 @@ class PgQueries {
   size_t open_ = 0;  // under mu_: connections up; with none, queries fail fast until down_until_
   std::chrono::steady_clock::time_point down_until_{};  // under mu_
   std::vector<std::unique_ptr<Connection>> connections_;
-  std::atomic<int64_t> queries_sent_{0};
-  std::atomic<int64_t> round_trips_{0};
 };
 
 }  // namespace regent::core

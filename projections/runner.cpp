@@ -206,7 +206,7 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     if (m.offset < c.next_offset) continue;  // already applied
     auto e = events::parse_envelope(m.value);
     c.last_event_id = e ? e->id : "";
-    if (e) c.last_event_ms = core::parse_rfc3339(e->time).value_or(c.last_event_ms);
+    if (e) c.last_event_time = e->time;
     auto verdict = e ? events::admit(c.fence, *e) : events::Verdict::invalid;
     if (verdict == events::Verdict::valid) {
       if (parked_.count({m.partition, m.offset})) ++parked;  // an operator moved past it
@@ -420,7 +420,8 @@ void Runner::export_metrics(const Cursors& cursors, events::LogReader& reader) {
       metrics.gauge_set("regent_projection_log_end", labels, double(end));
       int64_t behind = std::max<int64_t>(0, end - c.next_offset);
       metrics.gauge_set("regent_projection_lag", labels, double(behind));
-      double age = behind > 0 && c.last_event_ms > 0 ? double(core::now_millis() - c.last_event_ms) / 1000 : 0;
+      auto last = behind > 0 ? core::parse_rfc3339(c.last_event_time) : std::nullopt;
+      double age = last ? double(core::now_millis() - *last) / 1000 : 0;
       metrics.gauge_set("regent_projection_lag_seconds", labels, std::max(0.0, age));
     }
   }

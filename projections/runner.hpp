@@ -35,7 +35,7 @@ struct Cursor {
   events::FenceState fence;
   int64_t skipped = 0;  // invalid events passed over so far (the fence's verdict)
   std::string last_event_id;  // of the record at next_offset - 1: ties the checkpoint to its log
-  int64_t last_event_ms = 0;  // the time of the last event read, 0 before one (for the lag in seconds)
+  std::string last_event_time;  // of the last event read (for the lag in seconds); empty before one
 };
 using Cursors = std::map<int32_t, Cursor>;
 

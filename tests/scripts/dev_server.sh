@@ -1,5 +1,6 @@
 # Sourced by the script tests: start_dev REGENT starts `regent dev` with its own data directory,
-# database and port, waits until /readyz answers, and leaves $dir, $port and $pid set; the EXIT trap
+# database and port, waits until /readyz answers, and leaves $dir, $port, $b (its base URL) and $pid
+# set; the EXIT trap
 # stops it and drops what it made. Needs REGENT_TEST_PG_URL (set by scripts/test).
 base="${REGENT_TEST_TMP:-/tmp}"
 mkdir -p "$base"
@@ -30,4 +31,5 @@ start_dev() {
     sleep 0.1
   done
   check "regent dev is ready" '[ -n "$port" ] && curl -fs "localhost:$port/readyz" >/dev/null'
+  b="http://localhost:$port"
 }

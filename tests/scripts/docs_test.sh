@@ -9,7 +9,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 regent="$1"
 source "$here/dev_server.sh"
 start_dev "$regent"
-b="http://localhost:$port"
 browser="$(command -v chromium || command -v chromium-browser)"
 run_browser() {
   "$browser" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \

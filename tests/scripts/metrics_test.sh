@@ -8,7 +8,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 regent="$1"
 source "$here/dev_server.sh"
 start_dev "$regent"
-b="http://localhost:$port"
 json='Content-Type: application/json'
 
 curl -fs -X POST "$b/v1/tenants" -H "$json" \
