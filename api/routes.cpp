@@ -41,6 +41,7 @@ std::vector<Route> all_routes() {
       {"GET", "/metrics", h::metrics, Runs::io},
       {"GET", "/openapi.json", h::openapi, Runs::io},
       {"GET", "/docs", h::docs, Runs::io},
+      {"GET", "/redoc", h::redoc, Runs::io},
       {"GET", "/docs/{file}", h::docs_asset, Runs::io},
   };
 }

@@ -1,4 +1,4 @@
-# The API explorer's files (Swagger UI at /docs), from npm's registry, each package
+# The API explorer's files (Swagger UI at /docs, ReDoc at /redoc), from npm's registry, each package
 # pinned by the sha512 integrity npm publishes for it, fetched once per build tree and embedded in
 # the binary, so nothing is loaded from elsewhere at run time. Sets REGENT_DOCS_UI_FILES to the
 # files to embed, all in ${CMAKE_BINARY_DIR}/docs-ui (served as /docs/<name>).
@@ -43,3 +43,6 @@ endfunction()
 regent_npm_files(swagger-ui-dist 5.35.0
   534eaba4cb56f55dd73c638179a993512af4674f63317e0826e00da44fc465b021c341bc0a0c2bcd4e18997927fe1d3008336c5dd19aad334d1c2dec53cc9551
   swagger-ui-bundle.js swagger-ui-bundle.js  swagger-ui.css swagger-ui.css  LICENSE LICENSE  NOTICE NOTICE)
+regent_npm_files(redoc 2.5.2
+  b1325f22dbd191c0d3a2307ac1d2cde0cf946ba9a5670125576d537fc327ec86d017fd4eb3a1af810a59c8b58f1996476e1cbb182d4eaf58533077f3d6f2a1e4
+  bundles/redoc.standalone.js redoc.standalone.js  LICENSE redoc-LICENSE)

@@ -39,6 +39,7 @@ Response readyz(Ctx& ctx);         // GET /readyz
 Response metrics(Ctx& ctx);        // GET /metrics
 Response openapi(Ctx& ctx);        // GET /openapi.json
 Response docs(Ctx& ctx);           // GET /docs
+Response redoc(Ctx& ctx);          // GET /redoc
 Response docs_asset(Ctx& ctx);     // GET /docs/{file}
 
 }  // namespace regent::api::handlers

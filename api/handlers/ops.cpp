@@ -67,12 +67,22 @@ Response docs(Ctx&) {
   return r;
 }
 
+Response redoc(Ctx&) {
+  // The same document as one reading page (ReDoc, embedded like Swagger UI: /docs/redoc-LICENSE).
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::string(core::resource("api/redoc.html"));
+  return r;
+}
+
 Response docs_asset(Ctx& ctx) {
   static const std::pair<std::string_view, std::string_view> kAssets[] = {
       {"swagger-ui-bundle.js", "text/javascript; charset=utf-8"},
       {"swagger-ui.css", "text/css; charset=utf-8"},
       {"LICENSE", "text/plain; charset=utf-8"},
-      {"NOTICE", "text/plain; charset=utf-8"}};
+      {"NOTICE", "text/plain; charset=utf-8"},
+      {"redoc.standalone.js", "text/javascript; charset=utf-8"},
+      {"redoc-LICENSE", "text/plain; charset=utf-8"}};
   const std::string& name = ctx.params["file"];
   for (const auto& [file, type] : kAssets)
     if (name == file) {

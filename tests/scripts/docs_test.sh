@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # /docs as a browser shows it: headless Chromium (which Regent did not write) loads the API explorer
 # from a `regent dev` of its own, with every file served by that server, and the rendered page lists
-# every operation of /openapi.json and offers "Authorize" for a bearer token. Also leaves a
-# screenshot (docs.png) in REGENT_DOCS_SCREENSHOT's folder when set. Run by CTest from scripts/test.
+# every operation of /openapi.json and offers "Authorize" for a bearer token; ReDoc at /redoc lists
+# every operation too. Also leaves screenshots (docs.png, redoc.png) in REGENT_DOCS_SCREENSHOT's
+# folder when set. Run by CTest from scripts/test.
 # Usage: docs_test.sh <regent binary>
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,6 +24,11 @@ check "it offers Authorize for a bearer token" 'grep -q "btn authorize" "$dir/do
 check "the document's title is shown" 'grep -q "Regent" "$dir/dom.html"'
 check "no script or stylesheet comes from elsewhere" \
   '! grep -Eq "<(script|link)[^>]*(src|href)=\"(https?:)?//" "$dir/dom.html"'
+run_browser --dump-dom "$b/redoc" >"$dir/redoc.html"
+sections="$(grep -o 'data-section-id="tag/[^"/]*/operation/[^"]*"' "$dir/redoc.html" | sort -u | wc -l)"
+check "ReDoc rendered every one of the $ops operations (found $sections)" '[ "$sections" -eq "$ops" ]'
+check "ReDoc's page loads nothing from elsewhere" \
+  '! grep -Eq "<(script|link)[^>]*(src|href)=\"(https?:)?//" "$dir/redoc.html"'
 check "the explorer's files are served with their types" \
   'curl -fs -D - -o /dev/null "$b/docs/swagger-ui-bundle.js" | tr -d "\r" | grep -qi "^content-type: text/javascript" &&
    curl -fs -D - -o /dev/null "$b/docs/swagger-ui.css" | tr -d "\r" | grep -qi "^content-type: text/css"'
@@ -30,5 +36,6 @@ check "an unknown file is a problem+json 404" \
   '[ "$(curl -s -o /dev/null -w "%{http_code} %{content_type}" "$b/docs/nope.js")" = "404 application/problem+json" ]'
 if [ -n "${REGENT_DOCS_SCREENSHOT:-}" ]; then
   run_browser --screenshot="$REGENT_DOCS_SCREENSHOT/docs.png" "$b/docs" >/dev/null
+  run_browser --screenshot="$REGENT_DOCS_SCREENSHOT/redoc.png" "$b/redoc" >/dev/null
 fi
 [ "$failures" -eq 0 ] || { tail -20 "$dir/browser.err"; exit 1; }
