@@ -79,7 +79,7 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"regent_projection_lag", T::gauge, "events of the partition the projection has not applied yet",
        {"projection", "partition"}, {}},
       {"regent_projection_lag_seconds", T::gauge,
-       "while a projection is behind: the age of the last event it applied (0 when it is caught up)",
+       "while a projection is behind: the age of the last event it applied, or since its checkpoint last moved (0 when caught up)",
        {"projection", "partition"}, {}},
       {"regent_projection_skipped_invalid", T::gauge, "events a projection skipped as invalid",
        {"projection", "partition"}, {}},

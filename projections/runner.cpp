@@ -23,7 +23,8 @@ constexpr const char* kEnsureRows = R"(
   SELECT $1, p, 0 FROM generate_series(0, $2 - 1) AS p ON CONFLICT DO NOTHING)";
 
 constexpr const char* kLoad = R"(
-  SELECT partition, next_offset, writer_id, writer_epoch, skipped_invalid, writer_last_id, last_event_id
+  SELECT partition, next_offset, writer_id, writer_epoch, skipped_invalid, writer_last_id, last_event_id,
+         to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   FROM projection_checkpoints WHERE projection = $1)";
 
 constexpr const char* kLoadParked = R"(SELECT partition, "offset" FROM projection_dead_letters WHERE projection = $1)";
@@ -74,6 +75,9 @@ Cursors load_cursors(pqxx::connection& conn, const std::string& name, const std:
     c.skipped = row[4].as<int64_t>();
     c.fence.last_id = row[5].as<std::string>();
     c.last_event_id = row[6].as<std::string>();
+    // Until an event is read, the lag in seconds counts from when the checkpoint last moved: a
+    // partition stalled since before a restart (or a retry) is not reported as fresh.
+    c.last_event_time = row[7].as<std::string>();
   }
   for (int32_t p : partitions)
     if (!out.count(p)) throw std::runtime_error("no checkpoint row for partition " + std::to_string(p));

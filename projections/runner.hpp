@@ -35,7 +35,7 @@ struct Cursor {
   events::FenceState fence;
   int64_t skipped = 0;  // invalid events passed over so far (the fence's verdict)
   std::string last_event_id;  // of the record at next_offset - 1: ties the checkpoint to its log
-  std::string last_event_time;  // of the last event read (for the lag in seconds); empty before one
+  std::string last_event_time;  // of the last event read, else when the checkpoint last moved (the lag in seconds)
 };
 using Cursors = std::map<int32_t, Cursor>;
 

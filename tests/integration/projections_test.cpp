@@ -269,6 +269,12 @@ TEST_CASE("an event a projection cannot apply stalls its partition, is named, re
   CHECK(json_int(elsewhere, {"balance"}) == 9);
   // Said by /metrics, /readyz and `projections status`.
   CHECK(metric(port, series) == 1);
+  // How far behind, in events and in time: the age of what it last applied grows while it waits.
+  const std::string where_labels = "{partition=\"" + std::to_string(stuck) + "\",projection=\"wallets\"}";
+  CHECK(eventually([&] { return metric(port, "regent_projection_lag" + where_labels) >= 2; }));
+  double age = metric(port, "regent_projection_lag_seconds" + where_labels);
+  CHECK(age > 0);
+  CHECK(eventually([&] { return metric(port, "regent_projection_lag_seconds" + where_labels) >= age + 1; }));
   auto ready = get(port, "/readyz");
   CHECK(ready.status == 200);
   CHECK(ready.body.find("\"projections\":false") != std::string::npos);
@@ -297,6 +303,7 @@ TEST_CASE("an event a projection cannot apply stalls its partition, is named, re
   dev.db.exec("ALTER TABLE wallet_transactions DROP CONSTRAINT poison_for_test");
   CHECK(eventually([&] { return stalled_at() < 0 && read_model_balance(dev.db, ann) == 782; }));
   CHECK(metric(port, series) == 0);
+  CHECK(eventually([&] { return metric(port, "regent_projection_lag_seconds" + where_labels) == 0; }));
   CHECK(get(port, "/readyz").body.find("\"projections\":true") != std::string::npos);
 
   // Stalled again; this time an operator parks the event and the projection moves past it.
