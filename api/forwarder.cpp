@@ -15,6 +15,7 @@
 #include "api/verified_tokens.hpp"
 #include "api/support.hpp"
 #include "api/problem.hpp"
+#include "api/service_tokens.hpp"
 #include "api/services.hpp"
 #include "commands/processor.hpp"
 #include "core/crypto.hpp"
@@ -136,6 +137,14 @@ bool Forwarder::accept(Request& req) const {
 }
 
 std::optional<Response> Forwarder::forward(const Request& req, const std::string& base_url) {
+  return exchange(req, base_url, true);
+}
+
+std::optional<Response> Forwarder::send(const Request& req, const std::string& base_url) {
+  return exchange(req, base_url, false);
+}
+
+std::optional<Response> Forwarder::exchange(const Request& req, const std::string& base_url, bool as_forwarded) {
   auto endpoint = parse_base_url(base_url);
   if (!endpoint) return std::nullopt;
   http::request<http::string_body> out{http::string_to_verb(req.method), req.target.empty() ? req.path : req.target, 11};
@@ -145,7 +154,7 @@ std::optional<Response> Forwarder::forward(const Request& req, const std::string
   out.set("Request-Id", req.request_id);
   out.set("traceparent", req.trace.traceparent());  // the owner's span is a child of this one
   if (!req.trace.tracestate.empty()) out.set("tracestate", req.trace.tracestate);
-  out.set("Regent-Forwarded", header_for(req));
+  if (as_forwarded) out.set("Regent-Forwarded", header_for(req));
   out.body() = req.body;
   out.keep_alive(true);
   out.prepare_payload();
@@ -202,6 +211,11 @@ std::optional<int32_t> request_partition(const Request& req, const Services& svc
   const auto& proc = svc.processor;
   if (auto header = req.header("authorization"); header && header->rfind("Bearer ", 0) == 0) {
     std::string_view bearer = std::string_view(*header).substr(7);
+    if (looks_like_service_token(bearer)) {
+      auto tenant = verify_service_token(svc.config.jwt_secret, bearer, core::now_millis() / 1000);
+      if (!tenant) return std::nullopt;
+      return proc.partition_of(*tenant);
+    }
     if (looks_like_api_key(bearer)) {
       auto tenant = api_key_tenant(bearer);
       if (!tenant) return std::nullopt;

@@ -26,6 +26,9 @@ class Forwarder {
   // The answer of the instance at `base_url` (http://host:port) to `req`; nullopt when it could not
   // be reached or did not answer within the timeout.
   std::optional<Response> forward(const Request& req, const std::string& base_url);
+  // The same exchange for a request of this process's own (the scheduler's): not marked as
+  // forwarded, so the instance it reaches forwards it on to the owner if need be.
+  std::optional<Response> send(const Request& req, const std::string& base_url);
 
   // On arrival: true when `req` was forwarded by another instance (its client's address is then
   // put back in place); a forwarding header that does not verify is dropped.
@@ -36,6 +39,7 @@ class Forwarder {
 
  private:
   std::string signature(const Request& req, const std::string& client_ip) const;
+  std::optional<Response> exchange(const Request& req, const std::string& base_url, bool as_forwarded);
   struct Pool;
   std::string secret_;
   std::chrono::milliseconds timeout_;

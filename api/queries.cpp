@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "api/dashboard_queries.hpp"
+#include "api/permission_queries.hpp"
 #include "api/row_json.hpp"
 #include "api/sql_json.hpp"
 #include "api/wallet_queries.hpp"
@@ -77,6 +78,7 @@ std::vector<core::PgQueries::Statement> query_statements() {
                                                  {"list_api_keys", kListApiKeys}};
   for (auto& s : wallet_statements()) all.push_back(std::move(s));
   for (auto& s : dashboard_statements()) all.push_back(std::move(s));
+  for (auto& s : permission_statements()) all.push_back(std::move(s));
   return all;
 }
 

@@ -9,6 +9,7 @@
 #include "api/jwt.hpp"
 #include "api/verified_tokens.hpp"
 #include "api/problem.hpp"
+#include "api/service_tokens.hpp"
 #include "commands/evolve.hpp"
 #include "commands/position.hpp"
 #include "core/crypto.hpp"
@@ -104,6 +105,15 @@ core::Result<Principal> authenticate(Ctx& ctx) {
   if (!header || header->size() < 8 || header->compare(0, 7, "Bearer ") != 0) return unauthenticated();
   std::string_view token = std::string_view(*header).substr(7);
   if (looks_like_api_key(token)) return key_principal(ctx, token);
+  if (looks_like_service_token(token)) {
+    auto tenant = verify_service_token(ctx.svc.config.jwt_secret, token, core::now_millis() / 1000);
+    if (!tenant) return unauthenticated();
+    Principal p;
+    p.home_tenant = p.tenant = *tenant;
+    p.service = true;
+    ctx.actor_id = "scheduler";
+    return p;
+  }
   auto claims = verified_claims(ctx.svc.verified_tokens, token, ctx.svc.jwt_keys, ctx.svc.config.jwt_issuer,
                                 core::now_millis() / 1000);
   if (!claims) return claims.error();
@@ -174,7 +184,9 @@ core::Result<std::optional<int64_t>> if_match(const Request& req) {
 
 core::Result<commands::Context> command_context(const Ctx& ctx, const Principal* actor, std::string scope) {
   commands::Context c;
-  if (actor && actor->api_key()) {
+  if (actor && actor->service) {
+    c.actor_type = "system";  // no actor id: the envelope names none for Regent's own
+  } else if (actor && actor->api_key()) {
     c.actor_id = actor->api_key_id;
     c.actor_type = "api_key";
     c.actor_scopes = actor->scopes;

@@ -25,6 +25,7 @@ struct Principal {
   core::TenantId tenant;       // where it acts (differs only for super_admin with ?tenant=)
   std::vector<std::string> roles;
   bool super_admin = false;
+  bool service = false;  // Regent's scheduler (api/service_tokens.hpp): may record due expiries only
   bool api_key() const { return !api_key_id.empty(); }
   bool has_any(std::initializer_list<std::string_view> roles) const;
   commands::Reach reach(commands::Action a) const { return commands::reach(roles, scopes, api_key(), a); }

@@ -176,6 +176,30 @@ struct RecordActivity {
   core::UserId user_id;
 };
 
+// POST /v1/permissions: `user_id` asks for the caller itself unless another user is named (which
+// needs the reach of managing users).
+struct RequestPermission {
+  core::TenantId tenant_id;
+  std::string permission_id;
+  core::UserId user_id;
+  std::string resource;
+  std::string level;
+  std::string reason;
+  int64_t expires_at = 0;  // ms; 0: none asked for
+};
+
+// Approve, reject, revoke (people) and expire (the scheduler): commands/permissions.hpp has the
+// table of which status each moves from and to.
+enum class PermissionAction { approve, reject, revoke, expire };
+struct DecidePermission {
+  core::TenantId tenant_id;
+  std::string permission_id;
+  PermissionAction action = PermissionAction::approve;
+  int64_t expires_at = 0;  // approve: ms, 0 to keep the one requested (if any)
+  std::string reason;      // reject (required), revoke (optional)
+  std::optional<int64_t> expected_version;  // If-Match on the permission
+};
+
 // PATCH /v1/tenant: only what is present changes; activity_costs are merged key by key.
 struct ChangeTenant {
   core::TenantId tenant_id;

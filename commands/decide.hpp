@@ -51,6 +51,13 @@ Decision decide(const PartitionState& s, const DebitWallet& c, const Context& ct
 Decision decide(const PartitionState& s, const RecordActivity& c, const Context& ctx);
 // An empty decision means nothing would change.
 Decision decide(const PartitionState& s, const ChangeTenant& c, const Context& ctx);
+// For oneself, or (managing users) for another active user; one pending or approved permission per
+// user, resource and level.
+Decision decide(const PartitionState& s, const RequestPermission& c, const Context& ctx);
+// Along commands/permissions.hpp's table only (409 invalid_transition otherwise); nobody decides
+// on a permission of their own or one they asked for (403); expiring (the scheduler, actor
+// "system") only once expires_at has passed.
+Decision decide(const PartitionState& s, const DecidePermission& c, const Context& ctx);
 
 // Settings as events and responses carry them.
 boost::json::object settings_json(const TenantSettings& s);

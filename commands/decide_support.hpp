@@ -40,6 +40,10 @@ Draft user_created(const core::TenantId& tenant, const core::UserId& user, std::
                    std::string_view full_name, std::string_view password_hash, const std::vector<std::string>& roles,
                    const std::string& parent, std::string_view currency);
 
+// A user leaving (deactivated, later erased): its pending requests rejected and its approved
+// permissions revoked, each with `reason`, as the events that say so.
+std::vector<Draft> close_permissions(const TenantState& t, const UserState& u, const std::string& reason);
+
 // The refusal of a new user (or an invitation) that would take the tenant past max_users, counting
 // pending invitations; nullopt when there is room.
 std::optional<core::Error> over_user_limit(const TenantState& t, int64_t now, int64_t adding_pending);

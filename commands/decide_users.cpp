@@ -74,7 +74,10 @@ Decision decide(const PartitionState& s, const SetUserActive& c, const Context& 
   if (u->status != wanted_from)
     return core::make_error(errc::invalid_transition, "the user is " + u->status + ": it cannot be " +
                                                           (c.active ? "reactivated" : "deactivated"));
-  return std::vector<Draft>{user_event(c.active ? types::user_reactivated : types::user_deactivated, c.tenant_id, *u, {})};
+  std::vector<Draft> out{user_event(c.active ? types::user_reactivated : types::user_deactivated, c.tenant_id, *u, {})};
+  if (!c.active)
+    for (auto& d : close_permissions(*s.tenant(c.tenant_id), *u, "the user was deactivated")) out.push_back(std::move(d));
+  return out;
 }
 
 Decision decide(const PartitionState& s, const UpdateUser& c, const Context& ctx) {

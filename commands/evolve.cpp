@@ -237,6 +237,44 @@ void api_key_changed(TenantState& t, const events::Envelope& e, element d) {
   key.version = e.sequence;
 }
 
+std::string personal_reason(element d) {
+  element personal;
+  return d["personal"].get(personal) == simdjson::SUCCESS ? core::get_text(personal, "reason") : std::string();
+}
+
+void permission_requested(TenantState& t, const events::Envelope& e, element d) {
+  PermissionState p;
+  p.id = core::get_text(d, "permission_id");
+  p.user_id = core::UserId{core::get_text(d, "user_id")};
+  p.resource = core::get_text(d, "resource");
+  p.level = core::get_text(d, "level");
+  p.reason = personal_reason(d);
+  p.requested_by = e.actor_id;
+  p.requested_at = e.time;
+  p.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
+  p.version = e.sequence;
+  auto id = p.id;
+  t.permissions[id] = std::move(p);
+}
+
+void permission_changed(TenantState& t, const events::Envelope& e, element d) {
+  auto it = t.permissions.find(core::get_text(d, "permission_id"));
+  if (it == t.permissions.end()) return;
+  PermissionState& p = it->second;
+  if (e.type == types::permission_expired) {
+    p.status = "expired";
+  } else {
+    p.status = e.type == types::permission_approved ? "approved"
+               : e.type == types::permission_rejected ? "rejected"
+                                                      : "revoked";
+    p.decided_by = e.actor_id;
+    p.decided_at = e.time;
+    if (e.type == types::permission_approved) p.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
+    else p.decision_reason = personal_reason(d);
+  }
+  p.version = e.sequence;
+}
+
 using TenantEvolver = void (*)(TenantState&, const events::Envelope&, element);
 
 // The write side's reaction to each event type that changes what it decides on; other types
@@ -260,6 +298,11 @@ const std::unordered_map<std::string_view, TenantEvolver>& evolvers() {
       {types::api_key_created, api_key_created},
       {types::api_key_revoked, api_key_changed},
       {types::api_key_used, api_key_changed},
+      {types::permission_requested, permission_requested},
+      {types::permission_approved, permission_changed},
+      {types::permission_rejected, permission_changed},
+      {types::permission_revoked, permission_changed},
+      {types::permission_expired, permission_changed},
       {types::wallet_credited, wallet_moved},
       {types::wallet_debited, wallet_moved},
   };

@@ -112,6 +112,22 @@ object api_key_json(const ApiKeyState& k) {
           {"version", k.version}};
 }
 
+object permission_json(const PermissionState& p) {
+  return {{"id", p.id},
+          {"user_id", p.user_id.value},
+          {"resource", p.resource},
+          {"level", p.level},
+          {"status", p.status},
+          {"reason", p.reason},
+          {"requested_by", p.requested_by},
+          {"decided_by", p.decided_by},
+          {"decision_reason", p.decision_reason},
+          {"requested_at", p.requested_at},
+          {"decided_at", p.decided_at},
+          {"expires_at", p.expires_at},
+          {"version", p.version}};
+}
+
 object tenant_json(const TenantState& t) {
   array users;
   for (const auto& id : sorted_keys(t.users)) users.push_back(user_json(t.users.at(id)));
@@ -121,10 +137,13 @@ object tenant_json(const TenantState& t) {
   for (const auto& id : sorted_keys(t.invitations)) invitations.push_back(invitation_json(t.invitations.at(id)));
   array keys;
   for (const auto& id : sorted_keys(t.api_keys)) keys.push_back(api_key_json(t.api_keys.at(id)));
+  array permissions;
+  for (const auto& id : sorted_keys(t.permissions)) permissions.push_back(permission_json(t.permissions.at(id)));
   return {{"id", t.id.value},
           {"sessions", sessions},
           {"invitations", invitations},
           {"api_keys", keys},
+          {"permissions", permissions},
           {"name", t.name},
           {"slug", t.slug},
           {"settings", settings_json(t.settings)},
@@ -238,6 +257,15 @@ TenantState read_tenant(element t, int32_t partition) {
     out.api_key_by_hash[key.key_hash] = key.id;
     auto id = key.id;
     out.api_keys[id] = std::move(key);
+  }
+  for (element p : simdjson::dom::array(t["permissions"])) {
+    PermissionState perm{text(p, "id"),          core::UserId{text(p, "user_id")}, text(p, "resource"),
+                         text(p, "level"),       text(p, "status"),                text(p, "reason"),
+                         text(p, "requested_by"), text(p, "decided_by"),           text(p, "decision_reason"),
+                         text(p, "requested_at"), text(p, "decided_at"),           number(p, "expires_at"),
+                         number(p, "version")};
+    auto id = perm.id;
+    out.permissions[id] = std::move(perm);
   }
   read_records(t["idempotency"], partition, out.idempotency);
   return out;

@@ -43,6 +43,8 @@ const InvitationState* TenantState::invitation_by_token(std::string_view hash) c
 
 const ApiKeyState* TenantState::api_key(std::string_view id) const { return find_in(api_keys, id); }
 
+const PermissionState* TenantState::permission(std::string_view id) const { return find_in(permissions, id); }
+
 const ApiKeyState* TenantState::api_key_by(std::string_view hash) const {
   const std::string* id = find_in(api_key_by_hash, hash);
   return id ? api_key(*id) : nullptr;

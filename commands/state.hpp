@@ -68,6 +68,24 @@ struct ApiKeyState {
   bool usable(int64_t now) const { return !revoked && (expires_at == 0 || now < expires_at); }
 };
 
+// A permission on an external resource, asked for by or for a user, decided by an approver
+// (commands/permissions.hpp: how its status moves).
+struct PermissionState {
+  std::string id;
+  core::UserId user_id;
+  std::string resource;
+  std::string level;
+  std::string status = "pending";  // approved, rejected, revoked, expired
+  std::string reason;              // why it was asked for
+  std::string requested_by;        // the actor that asked (a user or an API key)
+  std::string decided_by;          // the last person to approve, reject or revoke it
+  std::string decision_reason;     // a rejection's or a revocation's
+  std::string requested_at;
+  std::string decided_at;
+  int64_t expires_at = 0;  // ms; 0: never (asked for while pending, in force once approved)
+  int64_t version = 1;
+};
+
 struct UserState {
   core::UserId id;
   std::string email;
@@ -104,6 +122,7 @@ struct TenantState {
   std::unordered_map<std::string, std::string> invitation_by_token_hash;
   std::unordered_map<std::string, ApiKeyState> api_keys;
   std::unordered_map<std::string, std::string> api_key_by_hash;  // usable or not: the key decides
+  std::unordered_map<std::string, PermissionState> permissions;   // every one, settled or not
 
   const UserState* user(const core::UserId& id) const;
   const UserState* user_by(std::string_view email) const;
@@ -113,6 +132,7 @@ struct TenantState {
   const InvitationState* invitation_by_token(std::string_view hash) const;
   const ApiKeyState* api_key(std::string_view id) const;
   const ApiKeyState* api_key_by(std::string_view hash) const;
+  const PermissionState* permission(std::string_view id) const;
   int64_t pending_invitations(int64_t now) const;
   const InvitationState* pending_invitation_for(std::string_view email, int64_t now) const;
   // Active users with the role.

@@ -73,6 +73,22 @@ struct ApiKeyInput {
   int64_t expires_at = 0;  // ms; 0: never
 };
 
+struct PermissionRequestInput {
+  std::string resource;
+  std::string level;
+  std::string reason;
+  std::string user_id;     // empty: the caller
+  int64_t expires_at = 0;  // ms; 0: none asked for
+};
+
+struct PermissionDecisionInput {
+  int64_t expires_at = 0;  // approve
+  std::string reason;      // reject (required), revoke
+};
+
+core::Result<PermissionRequestInput> parse_permission_request(simdjson::dom::element body);
+// The body of /approve, /reject or /revoke (`action`); an empty body reads as {}.
+core::Result<PermissionDecisionInput> parse_permission_decision(simdjson::dom::element body, std::string_view action);
 core::Result<UpdateUserInput> parse_update_user(simdjson::dom::element body);
 core::Result<InvitationInput> parse_invitation(simdjson::dom::element body);
 core::Result<AcceptInvitationInput> parse_accept_invitation(simdjson::dom::element body);

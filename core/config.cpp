@@ -132,6 +132,10 @@ const std::vector<Option>& options() {
        REGENT_STR(advertised_url)},
       {"REGENT_WRITER_SESSION_TIMEOUT", "how long a silent serve instance (or projections worker) keeps its partitions before others take them",
        REGENT_MS(writer_session_timeout_ms)},
+      {"REGENT_API_URL", "where the scheduler sends its commands: serve instances' URLs, comma-separated (dev: its own)",
+       REGENT_STR(api_url)},
+      {"REGENT_SCHEDULER_INTERVAL", "how often the scheduler looks for permissions whose expiry has passed",
+       REGENT_MS(scheduler_interval_ms)},
   };
   return all;
 }
@@ -148,6 +152,7 @@ void apply_role_defaults(Role role, Config& c) {
     c.open_signup = true;
   }
   if (role == Role::worker_projections) c.http_port = 8081;  // beside a `serve` on 8080
+  if (role == Role::worker_scheduler) c.http_port = 8082;
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 namespace regent::core {
 
-enum class Role { serve, worker_projections, dev, migrate };
+enum class Role { serve, worker_projections, worker_scheduler, dev, migrate };
 
 struct Config {
   std::string http_addr = "127.0.0.1";
@@ -51,6 +51,10 @@ struct Config {
   // is gone. Empty: http://<REGENT_HTTP_ADDR>:<port> (the host name when listening on all addresses).
   std::string advertised_url;
   int64_t writer_session_timeout_ms = 6000;
+  // The scheduler: where it sends its commands (any serve instances, comma-separated; `dev` uses
+  // its own), and how often it looks for what is due.
+  std::string api_url;
+  int64_t scheduler_interval_ms = 15000;
 };
 
 struct ParsedArgs {

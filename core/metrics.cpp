@@ -65,6 +65,11 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"regent_pg_query_round_trips_total", T::counter, "round trips of the API's query connections", {}, {}},
       {"regent_pg_query_wait_seconds", T::histogram,
        "time a query waited for a query connection before it was sent", {}, kSeconds},
+      // The scheduler
+      {"regent_scheduler_due", T::gauge, "approved permissions past their expiry found by the scheduler's last pass", {}, {}},
+      {"regent_scheduler_expiries_total", T::counter,
+       "expiries the scheduler sent: expired (recorded), settled (already expired, revoked or not due), failed",
+       {"outcome"}, {}},
       // Projections
       {"regent_projection_events_total", T::counter, "events applied to a read model, by projection", {"projection"},
        {}},

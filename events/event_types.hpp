@@ -28,12 +28,18 @@ inline constexpr std::string_view invitation_revoked = "invitation.revoked";
 inline constexpr std::string_view api_key_created = "api_key.created";
 inline constexpr std::string_view api_key_revoked = "api_key.revoked";
 inline constexpr std::string_view api_key_used = "api_key.used";
+inline constexpr std::string_view permission_requested = "permission.requested";
+inline constexpr std::string_view permission_approved = "permission.approved";
+inline constexpr std::string_view permission_rejected = "permission.rejected";
+inline constexpr std::string_view permission_revoked = "permission.revoked";
+inline constexpr std::string_view permission_expired = "permission.expired";
 
 inline constexpr std::array all = {owner_claimed,     tenant_created,  user_created,    user_logged_in,
                                    tenant_renamed,    tenant_settings_changed,         wallet_credited,
                                    wallet_debited,    activity_recorded, session_refreshed, session_revoked,
                                    user_deactivated,  user_reactivated,  user_updated,    user_role_assigned,
                                    user_role_revoked, invitation_created, invitation_accepted, invitation_revoked,
-                                   api_key_created,   api_key_revoked,   api_key_used};
+                                   api_key_created,   api_key_revoked,   api_key_used,    permission_requested,
+                                   permission_approved, permission_rejected, permission_revoked, permission_expired};
 
 }  // namespace regent::events::types

@@ -16,6 +16,7 @@ std::unique_ptr<Projection> make_wallets_projection();
 std::unique_ptr<Projection> make_activities_projection();
 
 std::unique_ptr<Projection> make_api_keys_projection();  // "api_keys": api_keys
+std::unique_ptr<Projection> make_permissions_projection();  // "permissions": permissions
 
 std::vector<std::unique_ptr<Projection>> all_projections();
 

@@ -17,6 +17,7 @@ Usage:
   regent dev [options]                 everything in one process, on the embedded defaults
   regent serve [options]               the HTTP API and the command processor
   regent worker projections [options]  the projection engine (Postgres read models)
+  regent worker scheduler [options]    records permissions' expiries once due (through the API)
   regent migrate [options]             apply the SQL migrations and exit
   regent projections status [options]  per projection and partition: checkpoint, log end, lag, stalls
   regent projections rebuild NAME      replay NAME into fresh tables, swap them in once caught up
@@ -34,6 +35,8 @@ const char* role_summary(regent::core::Role role) {
     case Role::dev: return "regent dev: API, command processor, projections and an embedded Kafka in one process.\n";
     case Role::serve: return "regent serve: the HTTP API and the command processor.\n";
     case Role::worker_projections: return "regent worker projections: builds the Postgres read models from the log.\n";
+    case Role::worker_scheduler:
+      return "regent worker scheduler: sends the expiry of each approved permission whose expires_at has passed to the API.\n";
     case Role::migrate: return "regent migrate: applies the SQL migrations and exits.\n";
   }
   return "";
@@ -118,6 +121,8 @@ int main(int argc, char** argv) {
     role = Role::migrate;
   } else if (args[0] == "worker" && args.size() > 1 && args[1] == "projections") {
     role = Role::worker_projections, skip = 2;
+  } else if (args[0] == "worker" && args.size() > 1 && args[1] == "scheduler") {
+    role = Role::worker_scheduler, skip = 2;
   } else {
     std::cerr << "unknown role: " << args[0] << "\n\n" << kUsage;
     return 2;
@@ -145,6 +150,7 @@ int main(int argc, char** argv) {
         if (admin.verb == "skip")
           return regent::workers::run_projections_skip(config, admin.name, admin.partition, admin.offset, admin.reason);
         return regent::workers::run_projections_worker(config);
+      case Role::worker_scheduler: return regent::workers::run_scheduler_worker(config);
       case Role::migrate: return regent::workers::run_migrate(config);
     }
   } catch (const std::exception& ex) {

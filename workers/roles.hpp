@@ -10,6 +10,7 @@ namespace regent::workers {
 int run_serve(const core::Config& config);
 int run_dev(core::Config config);
 int run_projections_worker(const core::Config& config);
+int run_scheduler_worker(const core::Config& config);
 int run_migrate(const core::Config& config);
 // `regent projections status|rebuild|skip`: an operator's tools for the read models.
 int run_projections_status(const core::Config& config);

@@ -28,6 +28,7 @@
 #include "projections/engine.hpp"
 #include "projections/migrations.hpp"
 #include "projections/read_models.hpp"
+#include "workers/scheduler.hpp"
 
 namespace regent::workers {
 namespace {
@@ -113,10 +114,22 @@ void ServerApp::start() {
   } else {
     join_writers();
   }
+  if (with_projections_) {
+    // `dev` schedules too, through its own API like `regent worker scheduler` through serve's.
+    std::string host = config_.http_addr;
+    if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+    else if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    auto urls = split_urls(config_.api_url);
+    if (urls.empty()) urls.push_back("http://" + host + ":" + std::to_string(server_->port()));
+    scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{config_.pg_url, urls, config_.jwt_secret,
+                                                              std::chrono::milliseconds(config_.scheduler_interval_ms)});
+    scheduler_->start();
+  }
   logger.info("serving", {{"address", config_.http_addr}, {"port", server_->port()}});
 }
 
 void ServerApp::stop() {
+  if (scheduler_) scheduler_->stop();
   if (server_) server_->shutdown(std::chrono::seconds(10));
   server_.reset();
   // Leaving the group hands the partitions over at once, rather than after a session timeout.

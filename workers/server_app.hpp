@@ -35,6 +35,8 @@ struct Services;
 
 namespace regent::workers {
 
+class Scheduler;
+
 class ServerApp {
  public:
   ServerApp(core::Config config, bool with_projections);
@@ -67,6 +69,7 @@ class ServerApp {
   std::unique_ptr<api::Services> services_;
   std::unique_ptr<events::Membership> membership_;
   std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<Scheduler> scheduler_;  // dev only: `serve` leaves it to `regent worker scheduler`
 };
 
 // A name for this process unique in a cluster (host, pid, random): its writer id, its group member.

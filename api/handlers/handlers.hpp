@@ -31,6 +31,13 @@ Response credit_wallet(Ctx& ctx);      // POST /v1/users/{id}/wallet/credits
 Response debit_wallet(Ctx& ctx);       // POST /v1/users/{id}/wallet/debits
 Response record_activity(Ctx& ctx);    // POST /v1/activities
 Response list_activities(Ctx& ctx);    // GET /v1/activities
+Response request_permission(Ctx& ctx);  // POST /v1/permissions
+Response list_permissions(Ctx& ctx);    // GET /v1/permissions
+Response get_permission(Ctx& ctx);      // GET /v1/permissions/{id}
+Response approve_permission(Ctx& ctx);  // POST /v1/permissions/{id}/approve
+Response reject_permission(Ctx& ctx);   // POST /v1/permissions/{id}/reject
+Response revoke_permission(Ctx& ctx);   // POST /v1/permissions/{id}/revoke
+Response expire_permission(Ctx& ctx);   // POST /v1/permissions/{id}/expire (the scheduler)
 Response dashboard_summary(Ctx& ctx);  // GET /v1/dashboard/summary
 Response dashboard_revenue(Ctx& ctx);  // GET /v1/dashboard/revenue
 Response admin_dashboard(Ctx& ctx);    // GET /v1/admin/dashboard

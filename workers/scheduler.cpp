@@ -1,0 +1,186 @@
+#include "workers/scheduler.hpp"
+
+#include <iostream>
+#include <pqxx/pqxx>
+
+#include "api/forwarder.hpp"
+#include "api/http.hpp"
+#include "api/service_tokens.hpp"
+#include "api/trace_context.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/thread_name.hpp"
+#include "api/http_server.hpp"
+#include "api/problem.hpp"
+#include "core/waiting.hpp"
+#include "projections/migrations.hpp"
+#include "workers/roles.hpp"
+#include "workers/signals.hpp"
+
+namespace regent::workers {
+namespace {
+const core::Logger logger("scheduler");
+
+// Oldest first, so that a backlog (after a downtime) is worked off in the order it fell due.
+constexpr const char* kDue = R"(
+  SELECT tenant_id::text, id::text FROM permissions
+  WHERE status = 'approved' AND expires_at IS NOT NULL AND expires_at <= now()
+  ORDER BY expires_at, id
+  LIMIT $1)";
+}  // namespace
+
+std::vector<std::string> split_urls(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string url = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (!url.empty()) out.push_back(url);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Scheduler::Scheduler(SchedulerOptions options)
+    : options_(std::move(options)),
+      client_(std::make_unique<api::Forwarder>(options_.secret, std::chrono::milliseconds(10000))) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+  thread_ = std::thread([this] {
+    core::name_this_thread("regent-schedule");
+    run();
+  });
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::run() {
+  while (!stop_) {
+    try {
+      pass();
+    } catch (const std::exception& ex) {
+      healthy_ = false;
+      conn_.reset();  // a new connection on the next pass
+      logger.warn("a scheduler pass failed; trying again on the next", {{"error", ex.what()}});
+    }
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, options_.interval, [&] { return stop_.load(); });
+  }
+}
+
+int Scheduler::pass() {
+  if (!conn_) conn_ = std::make_unique<pqxx::connection>(options_.pg_url);
+  std::vector<std::pair<std::string, std::string>> due;
+  {
+    pqxx::nontransaction tx(*conn_);
+    for (const auto& row : tx.exec_params(kDue, options_.batch)) due.emplace_back(row[0].c_str(), row[1].c_str());
+  }
+  healthy_ = true;
+  auto& metrics = core::Metrics::global();
+  metrics.gauge_set("regent_scheduler_due", {}, double(due.size()));
+  int recorded = 0;
+  for (const auto& [tenant, permission] : due) {
+    if (stop_) break;
+    recorded += send_expiry(tenant, permission);
+  }
+  return recorded;
+}
+
+// True when this request recorded the expiry. 409 means another scheduler, a revocation or an
+// earlier pass settled it first (the read model had not caught up): nothing more to do.
+bool Scheduler::send_expiry(const std::string& tenant, const std::string& permission) {
+  auto& metrics = core::Metrics::global();
+  api::Request req;
+  req.method = "POST";
+  req.path = req.target = "/v1/permissions/" + permission + "/expire";
+  req.request_id = core::uuid_v7();
+  req.trace = api::trace_context(std::nullopt, std::nullopt);  // a trace of its own per expiry
+  req.headers["authorization"] =
+      "Bearer " + api::service_token(options_.secret, core::TenantId{tenant}, core::now_millis() / 1000);
+  req.headers["user-agent"] = "regent-scheduler";
+  for (size_t tried = 0; tried < options_.api_urls.size(); ++tried) {
+    const std::string& url = options_.api_urls[next_url_ % options_.api_urls.size()];
+    auto answer = client_->send(req, url);
+    if (!answer) {
+      ++next_url_;  // that instance is unreachable: the next one
+      continue;
+    }
+    if (answer->status == 200) {
+      metrics.counter_add("regent_scheduler_expiries_total", {{"outcome", "expired"}});
+      logger.info("permission expired", {{"tenant_id", tenant}, {"permission_id", permission}, {"request_id", req.request_id}});
+      return true;
+    }
+    if (answer->status == 409) {
+      metrics.counter_add("regent_scheduler_expiries_total", {{"outcome", "settled"}});
+      return false;
+    }
+    metrics.counter_add("regent_scheduler_expiries_total", {{"outcome", "failed"}});
+    logger.warn("an expiry was not recorded; the next pass tries again",
+                {{"tenant_id", tenant}, {"permission_id", permission}, {"status", answer->status},
+                 {"request_id", req.request_id}});
+    return false;
+  }
+  metrics.counter_add("regent_scheduler_expiries_total", {{"outcome", "failed"}});
+  logger.warn("no API instance could be reached; the next pass tries again", {{"permission_id", permission}});
+  return false;
+}
+
+int run_scheduler_worker(const core::Config& config) {
+  auto urls = split_urls(config.api_url);
+  if (urls.empty()) {
+    logger.error("REGENT_API_URL is required: where serve instances listen (http://host:port, comma-separated)");
+    return 2;
+  }
+  if (config.jwt_secret.size() < 32) {
+    logger.error("REGENT_JWT_SECRET is required: the serve instances' own, which signs the scheduler's requests");
+    return 2;
+  }
+  projections::migrate(config.pg_url);
+  Scheduler scheduler({config.pg_url, urls, config.jwt_secret, std::chrono::milliseconds(config.scheduler_interval_ms)});
+  scheduler.start();
+  api::ServerOptions http;
+  http.address = config.http_addr;
+  http.port = config.http_port;
+  http.handler_threads = 1;
+  api::HttpServer server(http, [&](api::Request& req) {
+    api::Response r;
+    if (req.path == "/healthz") {
+      r.body = R"({"status":"ok"})";
+    } else if (req.path == "/metrics") {
+      r.content_type = "text/plain; version=0.0.4";
+      r.body = core::Metrics::global().render();
+    } else if (req.path == "/readyz") {
+      bool ok = scheduler.healthy();
+      r.status = ok ? 200 : 503;
+      r.body = std::string(R"({"status":")") + (ok ? "ready" : "unavailable") + R"(","checks":{"postgres":)" +
+               (ok ? "true" : "false") + "}}";
+      if (!ok) r.headers.emplace_back("Retry-After", "1");
+    } else {
+      r = api::problem(core::errc::not_found, "the scheduler serves /healthz, /readyz and /metrics only", req.request_id);
+    }
+    return r;
+  });
+  server.start();
+  logger.info("scheduler running", {{"api", config.api_url}, {"interval_ms", config.scheduler_interval_ms}});
+  std::cout << "regent scheduler listening on http://" << config.http_addr << ":" << server.port() << "\n"
+            << "regent scheduler running" << std::endl;
+  wait_for_stop_signal();
+  server.shutdown(std::chrono::seconds(2));
+  scheduler.stop();
+  return 0;
+}
+
+}  // namespace regent::workers
