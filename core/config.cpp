@@ -150,6 +150,7 @@ void apply_role_defaults(Role role, Config& c) {
   if (role == Role::dev) {
     c.kafka_brokers = "embedded";
     c.open_signup = true;
+    c.scheduler_interval_ms = 5000;  // expiries seen soon on one machine
   }
   if (role == Role::worker_projections) c.http_port = 8081;  // beside a `serve` on 8080
   if (role == Role::worker_scheduler) c.http_port = 8082;

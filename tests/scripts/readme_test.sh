@@ -24,6 +24,8 @@ check "the tenant and its admin were created" 'grep -q "\"slug\":\"acme\"" "$dir
 check "Bob's wallet took the credit and paid for the activity" 'grep -Eq "\"balance\" *: *4500" "$dir/walk.out"'
 check "Bob became a manager and was renamed" 'grep -q "\"full_name\":\"Bob Builder\"" "$dir/walk.out"'
 check "Carol joined by invitation" 'grep -q "\"email\":\"carol@acme.test\"" "$dir/walk.out"'
+check "Carol's permission was approved, then expired" \
+  'grep -q "\"status\":\"approved\"" "$dir/walk.out" && grep -q "\"status\":\"expired\"" "$dir/walk.out"'
 check "the API key listed the users" '[ "$(grep -o "carol@acme.test" "$dir/walk.out" | wc -l)" -ge 2 ]'
 check "nothing went to stderr" '[ ! -s "$dir/walk.err" ] || { cat "$dir/walk.err"; false; }'
 [ "$failures" -eq 0 ]
