@@ -29,6 +29,11 @@ const std::map<std::string, std::string> kBodies = {
     {"POST /v1/users/{id}/wallet/debits", R"({"amount":1})"},
     {"DELETE /v1/invitations/{id}", ""},
     {"DELETE /v1/api-keys/{id}", ""},
+    {"GET /v1/permissions/{id}", ""},
+    {"POST /v1/permissions/{id}/approve", "{}"},
+    {"POST /v1/permissions/{id}/reject", R"({"reason":"taken over"})"},
+    {"POST /v1/permissions/{id}/revoke", "{}"},
+    {"POST /v1/permissions/{id}/expire", ""},
 };
 }  // namespace
 
@@ -42,12 +47,19 @@ TEST_CASE("every route that takes an id answers 404 for another tenant's, and th
   REQUIRE(invitation.status == 201);
   auto key = b.track(post(b.port, "/v1/api-keys", R"({"name":"theirs","scopes":["users:read"]})", b.admin));
   REQUIRE(key.status == 201);
-  std::map<std::string, std::string> ids = {
-      {"/v1/users/", their_user}, {"/v1/invitations/", invitation.str("id")}, {"/v1/api-keys/", key.str("id")}};
+  auto permission = b.track(post(b.port, "/v1/permissions",
+                                 R"({"resource":"ga4:properties/1","level":"viewer","reason":"r","user_id":")" +
+                                     their_user + "\"}",
+                                 b.admin));
+  REQUIRE_MESSAGE(permission.status == 201, permission.body);
+  std::map<std::string, std::string> ids = {{"/v1/users/", their_user},
+                                            {"/v1/invitations/", invitation.str("id")},
+                                            {"/v1/api-keys/", key.str("id")},
+                                            {"/v1/permissions/", permission.str("id")}};
 
   auto theirs_now = [&] {
     return b.read("/v1/users/" + their_user).body + b.read("/v1/users/" + their_user + "/wallet").body +
-           b.read("/v1/api-keys").body;
+           b.read("/v1/api-keys").body + b.read("/v1/permissions/" + permission.str("id")).body;
   };
   auto ours = a.track(post(a.port, "/v1/api-keys",
                            R"({"name":"all","scopes":["users:read","users:write","permissions:write","wallets:write",)"

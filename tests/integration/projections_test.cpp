@@ -19,7 +19,8 @@ namespace {
 const std::vector<std::string> kProjections = projection_names();
 const std::vector<std::string> kReadModelTables = {"tenants",       "users",        "user_roles",  "user_counts",
                                                    "role_counts",   "wallets",      "wallet_transactions",
-                                                   "wallet_totals", "revenue_daily", "activities", "activity_counts"};
+                                                   "wallet_totals", "revenue_daily", "activities", "activity_counts",
+                                                   "permissions"};
 
 // Every read model's whole content, and the checkpoints, as text to compare two builds of them.
 std::map<std::string, std::string> contents(const TestDatabase& db) {
@@ -153,9 +154,30 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
   }
   auto applied = [&] { return db.count("SELECT coalesce(sum(next_offset), 0) FROM projection_checkpoints WHERE projection = 'wallets'"); };
 
+  std::vector<std::string> ann_tokens;
+  for (auto& t : tenants) ann_tokens.push_back(t->token_of("ann"));
+  // Permission requests and their decisions between the kills, so that that read model is under
+  // them too: one approved (and every other one revoked), one rejected, per tenant each time.
+  auto permission_traffic = [&](int round) {
+    for (size_t i = 0; i < tenants.size(); ++i) {
+      int port = serve.port();
+      std::string body = R"({"resource":"ga4:properties/)" + std::to_string(round) + R"(","level":"viewer","reason":"r"})";
+      auto granted = post(port, "/v1/permissions", body, ann_tokens[i]);
+      REQUIRE_MESSAGE(granted.status == 201, granted.body);
+      body.replace(body.find("viewer"), 6, "editor");
+      auto refused = post(port, "/v1/permissions", body, ann_tokens[i]);
+      REQUIRE_MESSAGE(refused.status == 201, refused.body);
+      const std::string& admin = tenants[i]->admin;
+      CHECK(post(port, "/v1/permissions/" + granted.str("id") + "/approve", "{}", admin).status == 200);
+      CHECK(post(port, "/v1/permissions/" + refused.str("id") + "/reject", R"({"reason":"no"})", admin).status == 200);
+      if (round % 2) CHECK(post(port, "/v1/permissions/" + granted.str("id") + "/revoke", "{}", admin).status == 200);
+    }
+  };
+
   // Kills at moments the test does not choose: after some progress, a random delay.
   std::mt19937 rng(std::random_device{}());
   for (int kill = 0; kill < 4; ++kill) {
+    permission_traffic(kill);
     int64_t before = applied();
     REQUIRE(eventually([&] { return applied() >= before + 40; }, 60s));
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));
@@ -183,6 +205,11 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
     for (const auto& [user, sum] : l->credited) CHECK(read_model_balance(db, user) == sum);
   CHECK(db.count("SELECT count(*) FROM wallet_transactions") == acknowledged);
   CHECK(db.count("SELECT count(*) FROM projection_checkpoints WHERE stalled_offset IS NOT NULL") == 0);
+  // Each permission once, where its last decision left it (rounds 1 and 3 revoked theirs).
+  CHECK(db.count("SELECT count(*) FROM permissions") == 48);
+  CHECK(db.count("SELECT count(*) FROM permissions WHERE status = 'approved' AND version = 2") == 12);
+  CHECK(db.count("SELECT count(*) FROM permissions WHERE status = 'revoked' AND version = 3") == 12);
+  CHECK(db.count("SELECT count(*) FROM permissions WHERE status = 'rejected' AND decision_reason = 'no'") == 24);
 
   // And the same as one process replaying everything from offset zero.
   auto live = contents(db);
@@ -375,7 +402,7 @@ TEST_CASE("a rebuild replays into fresh tables while queries keep reading the ol
   REQUIRE(t.debit(ann, "30").status == 201);
   REQUIRE(t.read("/v1/users/" + ann + "/wallet").status == 200);
   auto indexes = [&] {
-    return dev.db.text("SELECT string_agg(tablename || '.' || indexname, ' ' ORDER BY 1) FROM pg_indexes "
+    return dev.db.text("SELECT string_agg(tablename || '.' || indexname, ' ' ORDER BY tablename, indexname) FROM pg_indexes "
                        "WHERE schemaname = 'public' AND tablename IN ('wallets', 'wallet_transactions', 'wallet_totals', 'revenue_daily')");
   };
   std::string indexes_before = indexes();
