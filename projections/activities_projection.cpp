@@ -30,6 +30,7 @@ class ActivitiesProjection final : public Projection {
   std::string name() const override { return "activities"; }
   int version() const override { return 1; }
   std::vector<std::string> tables() const override { return {"activities", "activity_counts"}; }
+  bool handles(std::string_view type) const override { return type == events::types::activity_recorded; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     PgArray id, tenant_id, user_id, charged, type, cost, currency, transaction_id, at;

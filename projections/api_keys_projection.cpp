@@ -38,6 +38,7 @@ class ApiKeysProjection final : public Projection {
   std::string name() const override { return "api_keys"; }
   int version() const override { return 1; }
   std::vector<std::string> tables() const override { return {"api_keys"}; }
+  bool handles(std::string_view type) const override { return type.starts_with("api_key."); }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     namespace types = events::types;

@@ -48,6 +48,7 @@ class PermissionsProjection final : public Projection {
   std::string name() const override { return "permissions"; }
   int version() const override { return 1; }
   std::vector<std::string> tables() const override { return {"permissions"}; }
+  bool handles(std::string_view type) const override { return type.starts_with("permission."); }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     PgArray id, tenant, user, resource, level, reason, requested_by, at, expires_at, version;

@@ -3,6 +3,7 @@
 // the transaction that also moves its checkpoint, so each event takes effect exactly once.
 #include <pqxx/transaction>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/envelope.hpp"
@@ -20,6 +21,10 @@ class Projection {
   virtual std::vector<std::string> tables() const = 0;
   // Unqualified table names only: a rebuild runs the same statements against its own schema.
   virtual void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) = 0;
+  // Whether events of `type` may change the model. A batch with none is not applied at all (its
+  // checkpoints are written later, with the next one): a type wrongly left out here is lost to
+  // the model, so a projection names a superset (a prefix) or keeps this default.
+  virtual bool handles(std::string_view /*type*/) const { return true; }
 };
 
 }  // namespace regent::projections

@@ -137,6 +137,9 @@ bool Runner::run_generation(const Assignment::View& view) {
     setup.exec_params(kEnsureRows, name_, options_.where.partitions);
   }
   auto cursors = load_cursors(conn, name_, view.partitions);
+  stored_.clear();
+  for (const auto& [p, c] : cursors) stored_[p] = c.next_offset;
+  deferred_since_.reset();
   forget_all_but(view.partitions);
   parked_.clear();
   {
@@ -162,6 +165,7 @@ bool Runner::run_generation(const Assignment::View& view) {
       return reader.poll(max, wait);
     } catch (const events::LogTruncated& t) {
       if (options_.fail_when_truncated || !cursors.count(t.partition)) throw;
+      flush_deferred(conn, cursors, true);
       stall_truncated(conn, t.partition, cursors.at(t.partition).next_offset, t.what());
       std::map<int32_t, int64_t> rest;
       for (const auto& [p, c] : cursors)
@@ -193,10 +197,71 @@ bool Runner::run_generation(const Assignment::View& view) {
         commit_carefully(conn, messages, cursors);
       }
     }
+    flush_deferred(conn, cursors, bool(options_.after_commit));  // a rebuild's checkpoints are always written
     export_metrics(cursors, reader);
     if (options_.after_commit && options_.after_commit(conn, cursors, reader)) return true;
   }
   return stop_;
+}
+
+// Moves every checkpoint whose progress differs from what Postgres holds, by compare-and-set on
+// what it holds, in partition order: a concurrent runner on the same partitions waits here, then
+// finds the offsets moved, before either touches a read model.
+void Runner::write_checkpoints(pqxx::work& tx, const Cursors& progress) {
+  PgArray partition, was, offset, writer, epoch, last_id, skipped, last_event;
+  for (const auto& [p, c] : progress) {
+    int64_t stored = stored_.at(p);
+    if (c.next_offset == stored) continue;
+    partition.add(int64_t{p});
+    was.add(stored);
+    offset.add(c.next_offset);
+    writer.add(std::string_view(c.fence.writer_id));
+    epoch.add(c.fence.epoch);
+    last_id.add(std::string_view(c.fence.last_id));
+    skipped.add(c.skipped);
+    last_event.add(std::string_view(c.last_event_id));
+  }
+  if (partition.size() == 0) return;
+  auto moved = tx.exec_params(kAdvance, name_, partition.literal(), was.literal(), offset.literal(), writer.literal(),
+                              epoch.literal(), last_id.literal(), skipped.literal(), last_event.literal());
+  if (moved.affected_rows() != partition.size()) {
+    std::string starts;
+    for (const auto& [p, c] : progress)
+      if (c.next_offset != stored_.at(p)) starts += (starts.empty() ? "" : ", ") + std::to_string(p) + " at " + std::to_string(stored_.at(p));
+    throw CheckpointMoved(name_ + ": a checkpoint is no longer where this batch started (partitions " + starts + ")");
+  }
+}
+
+// What a batch leaves in memory once it is applied (or found to change nothing here).
+void Runner::advance(Cursors& next, Cursors& cursors) {
+  for (auto& [p, c] : next) {
+    if (auto s = stalls_.find(p); s != stalls_.end() && c.next_offset > s->second.offset) {
+      logger.info("projection resumed past the event it stalled on",
+                  {{"projection", name_}, {"partition", p}, {"offset", s->second.offset}});
+      if (options_.schema.empty())
+        core::Metrics::global().gauge_set("regent_projection_stalled", {{"projection", name_}, {"partition", std::to_string(p)}}, 0);
+      stalls_.erase(s);
+    }
+    cursors[p] = std::move(c);
+    report(p, [&](Progress& r) {
+      r.checkpoint = cursors[p].next_offset;
+      r.moved = std::chrono::steady_clock::now();
+      r.stalled.clear();
+    });
+  }
+}
+
+// Writes the checkpoints that moved in memory only, when they have waited kDeferAtMost (or `now`):
+// before a stall is recorded at one, and so that read-your-writes on this model never waits long.
+void Runner::flush_deferred(pqxx::connection& conn, const Cursors& cursors, bool now) {
+  if (!deferred_since_) return;
+  if (!now && std::chrono::steady_clock::now() - *deferred_since_ < kDeferAtMost) return;
+  pqxx::work tx(conn);
+  write_checkpoints(tx, cursors);
+  tx.exec("NOTIFY regent_checkpoints");
+  tx.commit();
+  for (const auto& [p, c] : cursors) stored_[p] = c.next_offset;
+  deferred_since_.reset();
 }
 
 void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors) {
@@ -222,49 +287,28 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
   // Nothing new (only the record before a checkpoint, read again to check it): no transaction.
   if (std::none_of(next.begin(), next.end(), [&](const auto& kv) { return kv.second.next_offset != cursors.at(kv.first).next_offset; }))
     return;
+  // Nothing this model holds changes: the checkpoints move in memory only, and are written with the
+  // next batch it applies or within kDeferAtMost (flush_deferred). Reading these events again after
+  // a crash changes nothing, so exactly-once holds, and most batches of most projections (a wallet
+  // debit concerns one of them) cost no transaction at all.
+  bool relevant = parked > 0 || std::any_of(valid.begin(), valid.end(), [&](const events::Envelope& e) {
+                    return projection_.handles(e.type);
+                  });
+  if (!relevant) {
+    advance(next, cursors);
+    if (!deferred_since_) deferred_since_ = std::chrono::steady_clock::now();
+    return;
+  }
+  Cursors progress = cursors;
+  for (const auto& [p, c] : next) progress[p] = c;
   pqxx::work tx(conn);
-  // Checkpoints first, in partition order: a concurrent runner on the same partitions waits here,
-  // then finds the offset moved, before either touches a read model.
-  PgArray partition, was, offset, writer, epoch, last_id, skipped, last_event;
-  for (const auto& [p, c] : next) {
-    const auto& before = cursors.at(p);
-    if (c.next_offset == before.next_offset) continue;
-    partition.add(int64_t{p});
-    was.add(before.next_offset);
-    offset.add(c.next_offset);
-    writer.add(std::string_view(c.fence.writer_id));
-    epoch.add(c.fence.epoch);
-    last_id.add(std::string_view(c.fence.last_id));
-    skipped.add(c.skipped);
-    last_event.add(std::string_view(c.last_event_id));
-  }
-  auto moved = tx.exec_params(kAdvance, name_, partition.literal(), was.literal(), offset.literal(), writer.literal(),
-                              epoch.literal(), last_id.literal(), skipped.literal(), last_event.literal());
-  if (moved.affected_rows() != partition.size()) {
-    std::string starts;
-    for (const auto& [p, c] : next)
-      if (c.next_offset != cursors.at(p).next_offset)
-        starts += (starts.empty() ? "" : ", ") + std::to_string(p) + " at " + std::to_string(cursors.at(p).next_offset);
-    throw CheckpointMoved(name_ + ": a checkpoint is no longer where this batch started (partitions " + starts + ")");
-  }
+  write_checkpoints(tx, progress);
   if (!valid.empty()) projection_.apply(tx, valid);
   tx.exec("NOTIFY regent_checkpoints");
   tx.commit();
-  for (auto& [p, c] : next) {
-    if (auto s = stalls_.find(p); s != stalls_.end() && c.next_offset > s->second.offset) {
-      logger.info("projection resumed past the event it stalled on",
-                  {{"projection", name_}, {"partition", p}, {"offset", s->second.offset}});
-      if (options_.schema.empty())
-        core::Metrics::global().gauge_set("regent_projection_stalled", {{"projection", name_}, {"partition", std::to_string(p)}}, 0);
-      stalls_.erase(s);
-    }
-    cursors[p] = std::move(c);
-    report(p, [&](Progress& r) {
-      r.checkpoint = cursors[p].next_offset;
-      r.moved = std::chrono::steady_clock::now();
-      r.stalled.clear();
-    });
-  }
+  for (const auto& [p, c] : progress) stored_[p] = c.next_offset;
+  deferred_since_.reset();
+  advance(next, cursors);
   auto& metrics = core::Metrics::global();
   metrics.counter_add("regent_projection_events_total", {{"projection", name_}}, double(valid.size()));
   if (parked) metrics.counter_add("regent_projection_parked_passed_total", {{"projection", name_}}, double(parked));
@@ -287,12 +331,14 @@ void Runner::check_same_log(pqxx::connection& conn, const events::Message& m, co
 }
 
 void Runner::commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors) {
+  flush_deferred(conn, cursors, true);  // a stall is recorded at the stored checkpoint
   for (const auto& m : messages) {
     if (held(m.partition)) continue;  // stalled earlier in this batch
     try {
       commit(conn, {m}, cursors);
     } catch (const std::exception& ex) {
       if (transient_failure(ex)) throw;
+      flush_deferred(conn, cursors, true);  // the events before it in this batch that changed nothing
       stall(conn, m, ex.what());
     }
   }

@@ -14,6 +14,8 @@
 #include <pqxx/connection>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <pqxx/transaction>
 #include <set>
 #include <string>
 #include <vector>
@@ -82,6 +84,9 @@ class Runner {
   bool run_generation(const Assignment::View& view);
   void check_same_log(pqxx::connection& conn, const events::Message& m, const Cursor& c);
   void commit(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
+  void write_checkpoints(pqxx::work& tx, const Cursors& progress);
+  void advance(Cursors& next, Cursors& cursors);
+  void flush_deferred(pqxx::connection& conn, const Cursors& cursors, bool now);
   void commit_carefully(pqxx::connection& conn, const std::vector<events::Message>& messages, Cursors& cursors);
   void stall(pqxx::connection& conn, const events::Message& m, const std::string& error);
   void stall_truncated(pqxx::connection& conn, int32_t partition, int64_t checkpoint, const std::string& why);
@@ -109,6 +114,9 @@ class Runner {
   const std::atomic<bool>& stop_;
   std::map<int32_t, Stall> stalls_;
   std::set<std::pair<int32_t, int64_t>> parked_;  // dead letters: (partition, offset)
+  std::map<int32_t, int64_t> stored_;  // each checkpoint as Postgres holds it (cursors may be ahead)
+  std::optional<std::chrono::steady_clock::time_point> deferred_since_;  // checkpoints moved in memory only
+  static constexpr std::chrono::milliseconds kDeferAtMost{200};
   mutable std::mutex report_mu_;
   std::map<int32_t, Progress> progress_;
 };

@@ -23,6 +23,7 @@ class TenantsProjection final : public Projection {
   std::string name() const override { return "tenants"; }
   int version() const override { return 1; }
   std::vector<std::string> tables() const override { return {"tenants"}; }
+  bool handles(std::string_view type) const override { return type.starts_with("tenant."); }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     namespace types = events::types;

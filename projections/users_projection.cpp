@@ -104,6 +104,7 @@ class UsersProjection final : public Projection {
   std::string name() const override { return "users"; }
   int version() const override { return 2; }
   std::vector<std::string> tables() const override { return {"users", "user_roles", "user_counts", "role_counts"}; }
+  bool handles(std::string_view type) const override { return type.starts_with("user."); }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     PgArray id, tenant_id, email, full_name, parent, at, version, role_tenant, role_user, role, joined_roles;

@@ -115,6 +115,7 @@ class WalletsProjection final : public Projection {
   std::string name() const override { return "wallets"; }
   int version() const override { return 1; }
   std::vector<std::string> tables() const override { return {"wallets", "wallet_transactions", "wallet_totals", "revenue_daily"}; }
+  bool handles(std::string_view type) const override { return type.starts_with("wallet.") || type == events::types::user_created || type.starts_with("tenant."); }
 
   // Runs of wallet openings and money moves are written with two statements whatever their length:
   // the openings first (a wallet's moves always follow its opening in the log, and opening one

@@ -126,6 +126,13 @@ TEST_CASE("permission requests: asked, approved, rejected and revoked by whom AP
   REQUIRE_MESSAGE(read.status == 200, read.body);
   CHECK(read.body == rejected.body);
 
+  // A wallet credit changes nothing in this model, whose checkpoint then moves without a
+  // transaction of its own (projections/runner.cpp): a read waiting for that position still answers.
+  auto credited = t.credit(vic, "100");
+  REQUIRE(credited.status == 201);
+  auto waited = get(port, "/v1/permissions", t.admin, {{"Regent-Min-Position", credited.header("regent-position")}});
+  CHECK_MESSAGE(waited.status == 200, waited.body);
+
   // Who sees what: approvers the tenant's, everyone else their own.
   auto all = get(port, "/v1/permissions", t.admin);
   CHECK(all.body.find(id) != std::string::npos);
