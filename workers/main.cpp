@@ -24,6 +24,9 @@ Usage:
   regent projections skip NAME --partition P --offset O --reason TEXT
                                        park the event NAME is stalled on, so that it moves past it
 
+  regent keys create|status|rotate|prune
+                                       the master keys that wrap users' data keys
+
   regent --version                     the version and the commit it was built from
 
 Each role accepts --help for its options.
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
   Role role;
   size_t skip = 1;
   AdminCommand admin;
+  std::string keys_verb;
   if (args[0] == "projections") {
     if (std::find(args.begin(), args.end(), "--help") != args.end()) {
       std::cout << kUsage << "\n" << regent::core::config_help(Role::worker_projections);
@@ -119,6 +123,8 @@ int main(int argc, char** argv) {
     role = Role::serve;
   } else if (args[0] == "migrate") {
     role = Role::migrate;
+  } else if (args[0] == "keys" && args.size() > 1) {
+    role = Role::migrate, skip = 2, keys_verb = args[1];  // the settings of migrate: Postgres and the key file
   } else if (args[0] == "worker" && args.size() > 1 && args[1] == "projections") {
     role = Role::worker_projections, skip = 2;
   } else if (args[0] == "worker" && args.size() > 1 && args[1] == "scheduler") {
@@ -151,7 +157,9 @@ int main(int argc, char** argv) {
           return regent::workers::run_projections_skip(config, admin.name, admin.partition, admin.offset, admin.reason);
         return regent::workers::run_projections_worker(config);
       case Role::worker_scheduler: return regent::workers::run_scheduler_worker(config);
-      case Role::migrate: return regent::workers::run_migrate(config);
+      case Role::migrate:
+        if (!keys_verb.empty()) return regent::workers::run_keys(config, keys_verb);
+        return regent::workers::run_migrate(config);
     }
   } catch (const std::exception& ex) {
     logger.error("fatal", {{"error", ex.what()}});

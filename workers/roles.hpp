@@ -11,6 +11,8 @@ int run_serve(const core::Config& config);
 int run_dev(core::Config config);
 int run_projections_worker(const core::Config& config);
 int run_scheduler_worker(const core::Config& config);
+// `regent keys create|status|rotate|prune`: the master keys (docs/personal-data.md).
+int run_keys(const core::Config& config, const std::string& verb);
 int run_migrate(const core::Config& config);
 // `regent projections status|rebuild|skip`: an operator's tools for the read models.
 int run_projections_status(const core::Config& config);

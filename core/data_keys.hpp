@@ -1,0 +1,50 @@
+#pragma once
+// Users' data keys (DESIGN.md decision 6): one per user, made the first time a personal field of
+// the user is sealed, kept in Postgres wrapped by the master keys (core/master_keys.hpp), and
+// deleted when the user is erased — which is what makes every copy of its sealed fields, in the
+// log, its archives and its snapshots, unreadable for good. The table is not a read model: nothing
+// rebuilds it. An erased user keeps a row without a key, so that no new key is ever made for it.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pqxx/connection>
+#include <string>
+#include <unordered_map>
+
+#include "core/ids.hpp"
+#include "core/master_keys.hpp"
+
+namespace regent::core {
+
+class DataKeys {
+ public:
+  DataKeys(std::string pg_url, std::shared_ptr<const MasterKeys> master);
+
+  // The user's key, made and stored on first use (concurrent callers get the same one); nullopt
+  // once the user is erased.
+  std::optional<std::string> key_for(const TenantId& tenant, const UserId& user);
+  // nullopt: erased, or never made.
+  std::optional<std::string> find(const UserId& user);
+  // Deletes the key; true when there was one to delete.
+  bool erase(const UserId& user);
+
+  // Re-wraps, in batches, every key not wrapped under the ring's current master key; how many.
+  int64_t rewrap_all();
+  // How many keys each master key id wraps.
+  std::map<std::string, int64_t> wrapped_by();
+  // Throws MasterKeyError, naming the ids, when stored keys are wrapped by master keys the ring
+  // does not hold: a process must not start reading every user as erased.
+  void check_ring();
+
+ private:
+  pqxx::connection& conn();
+  std::string pg_url_;
+  std::shared_ptr<const MasterKeys> master_;
+  std::mutex mu_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::unordered_map<std::string, std::string> cache_;  // user id -> clear key
+};
+
+}  // namespace regent::core

@@ -1,0 +1,88 @@
+#include "core/sealed_fields.hpp"
+
+#include <memory>
+#include <openssl/evp.h>
+#include <stdexcept>
+
+#include "core/crypto.hpp"
+
+namespace regent::core {
+namespace {
+constexpr size_t kNonceBytes = 12;
+constexpr size_t kTagBytes = 16;
+constexpr std::string_view kPrefix = "pd1.";
+
+using Ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+std::string aad_of(std::string_view event_id, std::string_view field) {
+  std::string aad(event_id);
+  aad += '\n';
+  aad += field;
+  return aad;
+}
+}  // namespace
+
+namespace detail {
+std::string gcm_seal(std::string_view key, std::string_view nonce, std::string_view plaintext, std::string_view aad) {
+  if (key.size() != kDataKeyBytes || nonce.size() != kNonceBytes) throw std::invalid_argument("AES-256-GCM: bad key or nonce size");
+  Ctx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  std::string out(plaintext.size() + kTagBytes, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  int n = 0, m = 0;
+  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
+            EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key), bytes(nonce)) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), nullptr, &n, bytes(aad), static_cast<int>(aad.size())) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), o, &n, bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+            EVP_EncryptFinal_ex(ctx.get(), o + n, &m) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, o + plaintext.size()) == 1;
+  if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
+  return out;
+}
+
+std::optional<std::string> gcm_open(std::string_view key, std::string_view nonce, std::string_view sealed,
+                                    std::string_view aad) {
+  if (key.size() != kDataKeyBytes || nonce.size() != kNonceBytes || sealed.size() < kTagBytes) return std::nullopt;
+  size_t length = sealed.size() - kTagBytes;
+  Ctx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  std::string out(length, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  std::string tag(sealed.substr(length));
+  int n = 0, m = 0;
+  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
+            EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key), bytes(nonce)) == 1 &&
+            EVP_DecryptUpdate(ctx.get(), nullptr, &n, bytes(aad), static_cast<int>(aad.size())) == 1 &&
+            EVP_DecryptUpdate(ctx.get(), o, &n, bytes(sealed), static_cast<int>(length)) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
+            EVP_DecryptFinal_ex(ctx.get(), o + n, &m) == 1;  // fails unless the tag verifies
+  if (!ok) return std::nullopt;
+  return out;
+}
+}  // namespace detail
+
+std::string seal_field(std::string_view key, std::string_view plaintext, std::string_view event_id,
+                       std::string_view field) {
+  std::string nonce(kNonceBytes, '\0');
+  random_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size());
+  return std::string(kPrefix) + base64url_encode(nonce) + "." +
+         base64url_encode(detail::gcm_seal(key, nonce, plaintext, aad_of(event_id, field)));
+}
+
+std::optional<std::string> open_field(std::string_view key, std::string_view sealed, std::string_view event_id,
+                                      std::string_view field) {
+  if (!is_sealed(sealed)) return std::nullopt;
+  sealed.remove_prefix(kPrefix.size());
+  auto dot = sealed.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto nonce = base64url_decode(sealed.substr(0, dot));
+  auto body = base64url_decode(sealed.substr(dot + 1));
+  if (!nonce || !body) return std::nullopt;
+  return detail::gcm_open(key, *nonce, *body, aad_of(event_id, field));
+}
+
+bool is_sealed(std::string_view value) { return value.starts_with(kPrefix); }
+
+}  // namespace regent::core
