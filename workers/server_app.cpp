@@ -3,9 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <pqxx/pqxx>
 #include <thread>
 
 #include "api/api_keys.hpp"
+#include "core/data_keys.hpp"
+#include "core/master_keys.hpp"
 #include "api/forwarder.hpp"
 #include "api/http_server.hpp"
 #include "api/jwt.hpp"
@@ -60,6 +64,7 @@ void ServerApp::start() {
   jwt_keys_ = std::make_unique<api::JwtKeys>(std::move(keys.value()));
   limits_ = std::make_unique<api::RateLimits>(config_);
   projections::migrate(config_.pg_url);
+  open_master_keys();
   log_ = std::make_unique<events::EventLog>(config_);
   commands::ProcessorOptions processing;
   if (config_.snapshot_every > 0) {
@@ -140,6 +145,26 @@ void ServerApp::stop() {
   if (engine_) engine_->stop();
   engine_.reset();
   if (watcher_) watcher_->stop();
+}
+
+// The master keys, read at start: `dev` makes its file the first time; any role whose stored data
+// keys need a master key it cannot read stops here, saying so, rather than read users as erased.
+void ServerApp::open_master_keys() {
+  std::string path = config_.master_key_path();
+  std::shared_ptr<core::MasterKeys> ring;
+  if (std::filesystem::exists(path)) {
+    ring = core::FileMasterKeys::load(path);
+  } else {
+    pqxx::connection conn(config_.pg_url);
+    auto stored = pqxx::nontransaction(conn).exec("SELECT count(*) FROM personal_data_keys WHERE wrapped IS NOT NULL");
+    // Data keys without their master key: never a new file over the loss.
+    if (stored[0][0].as<int64_t>() > 0) core::FileMasterKeys::load(path);  // throws, saying what to do
+    if (!with_projections_) return;  // `serve`: nothing sealed yet, nothing to read
+    ring = core::FileMasterKeys::create(path);
+    logger.info("created the master key file; keep a copy of it apart from the database's backups", {{"path", path}});
+  }
+  data_keys_ = std::make_unique<core::DataKeys>(config_.pg_url, std::move(ring));
+  data_keys_->check_ring();
 }
 
 std::string ServerApp::advertised_url() const {

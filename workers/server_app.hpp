@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 
 namespace regent::core {
+class DataKeys;
 class PgPool;
 class PgQueries;
 }
@@ -51,10 +52,12 @@ class ServerApp {
   void check_bootstrap_settings() const;
   void bootstrap_super_admin();
   void join_writers();
+  void open_master_keys();
   std::string advertised_url() const;
   core::Config config_;
   bool with_projections_;
   std::unique_ptr<api::JwtKeys> jwt_keys_;
+  std::unique_ptr<core::DataKeys> data_keys_;  // users' data keys under the master key file
   std::unique_ptr<api::VerifiedTokens> verified_tokens_;
   std::unique_ptr<api::RateLimits> limits_;
   std::unique_ptr<events::EventLog> log_;

@@ -91,3 +91,28 @@ TEST_CASE("regent keys: a rotation re-wraps every data key, prune drops the old 
   CHECK(missing.exit_code == 3);
   CHECK(missing.output.find("nowhere.key cannot be read") != std::string::npos);
 }
+
+TEST_CASE("regent dev makes its master key file once, and will not start without it once data keys exist") {
+  TestDatabase db;
+  TempDir dir;
+  std::map<std::string, std::string> env{{"REGENT_DATA_DIR", dir.path()}, {"REGENT_PG_URL", db.url()}, {"REGENT_HTTP_PORT", "0"},
+                                         {"REGENT_BOOTSTRAP_EMAIL", kRootEmail}, {"REGENT_BOOTSTRAP_PASSWORD", kRootPassword}};
+  std::string file = dir.path() + "/master.key";
+  std::string first;
+  {
+    RegentProcess dev({"dev"}, env, dir.path() + "/first.log");
+    REQUIRE(std::filesystem::exists(file));
+    first = regent::core::FileMasterKeys::load(file)->current_id();
+  }
+  {
+    RegentProcess dev({"dev"}, env, dir.path() + "/second.log");  // the same file, not a new one
+    CHECK(regent::core::FileMasterKeys::load(file)->current_id() == first);
+    std::shared_ptr<regent::core::MasterKeys> ring = regent::core::FileMasterKeys::load(file);
+    regent::core::DataKeys keys(db.url(), ring);
+    REQUIRE(keys.key_for(TenantId{regent::core::uuid_v7()}, UserId{regent::core::uuid_v7()}));
+  }
+  std::filesystem::remove(file);
+  CHECK_THROWS_WITH_AS(RegentProcess({"dev"}, env, dir.path() + "/third.log"),
+                       doctest::Contains("master.key cannot be read"), std::runtime_error);
+  CHECK_FALSE(std::filesystem::exists(file));  // no new key over the lost one
+}
