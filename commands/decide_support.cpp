@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "core/blind_index.hpp"
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 
@@ -33,6 +34,7 @@ Draft user_created(const core::TenantId& tenant, const core::UserId& user, std::
                            {"roles", role_list},
                            {"parent_user_id", nullable(parent)},
                            {"password_hash", password_hash},
+                           {"email_index", core::email_index(email)},
                            {"wallet", boost::json::object{{"currency", currency}}},
                            {"personal", boost::json::object{{"email", email}, {"full_name", full_name}}}};
   return Draft{std::string(events::types::user_created), "users/" + user.value, tenant, 1, core::to_json(data)};

@@ -4,6 +4,7 @@
 
 #include "commands/decide.hpp"
 #include "commands/decide_support.hpp"
+#include "core/blind_index.hpp"
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 
@@ -103,8 +104,9 @@ Decision decide(const PartitionState& s, const UpdateUser& c, const Context& ctx
     personal["full_name"] = *c.full_name;
   }
   if (changed.empty()) return std::vector<Draft>{};
-  return std::vector<Draft>{
-      user_event(types::user_updated, c.tenant_id, *u, {{"changed", changed}, {"personal", personal}})};
+  boost::json::object data{{"changed", changed}, {"personal", personal}};
+  if (personal.contains("email")) data["email_index"] = core::email_index(*c.email);
+  return std::vector<Draft>{user_event(types::user_updated, c.tenant_id, *u, std::move(data))};
 }
 
 Decision decide(const PartitionState& s, const ChangeRole& c, const Context& ctx) {
@@ -145,6 +147,7 @@ Decision decide(const PartitionState& s, const CreateInvitation& c, const Contex
                                               {"token_hash", c.token_hash},
                                               {"nonce", c.nonce},
                                               {"expires_at", core::format_rfc3339(c.expires_at)},
+                                              {"email_index", core::email_index(c.email)},
                                               {"personal", boost::json::object{{"email", c.email}}}})};
 }
 

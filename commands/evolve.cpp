@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "core/blind_index.hpp"
 #include "core/json.hpp"
 #include "events/event_types.hpp"
 
@@ -17,6 +18,14 @@ std::vector<std::string> strings(element list) {
   if (list.get(a) == simdjson::SUCCESS)
     for (auto v : a) out.emplace_back(std::string_view(v));
   return out;
+}
+
+// The email's blind index as the event records it; an event from before events carried it is
+// indexed from its clear email.
+std::string index_of(element d, const std::string& email) {
+  std::string_view recorded;
+  if (d["email_index"].get(recorded) == simdjson::SUCCESS) return std::string(recorded);
+  return core::email_index(email);
 }
 
 TenantState* tenant_of(PartitionState& s, const events::Envelope& e) {
@@ -71,9 +80,10 @@ void user_created(TenantState& t, const events::Envelope& e, element d) {
     u.email = core::get_text(personal, "email");
     u.full_name = core::get_text(personal, "full_name");
   }
+  u.email_index = index_of(d, u.email);
   u.version = e.sequence;
   u.created_at = u.updated_at = u.wallet.updated_at = e.time;
-  t.user_by_email[lower(u.email)] = u.id;
+  t.user_by_email[u.email_index] = u.id;
   auto id = u.id;
   t.users[id] = std::move(u);
 }
@@ -167,9 +177,10 @@ void user_updated(TenantState& t, const events::Envelope& e, element d) {
   element personal;
   if (d["personal"].get(personal) == simdjson::SUCCESS) {
     if (auto email = core::get_string(personal, "email")) {
-      t.user_by_email.erase(lower(u->email));
+      t.user_by_email.erase(u->email_index);
       u->email = std::string(*email);
-      t.user_by_email[lower(u->email)] = u->id;
+      u->email_index = index_of(d, u->email);
+      t.user_by_email[u->email_index] = u->id;
     }
     if (auto name = core::get_string(personal, "full_name")) u->full_name = std::string(*name);
   }
@@ -201,6 +212,7 @@ void invitation_created(TenantState& t, const events::Envelope& e, element d) {
   inv.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
   element personal;
   if (d["personal"].get(personal) == simdjson::SUCCESS) inv.email = core::get_text(personal, "email");
+  inv.email_index = index_of(d, inv.email);
   inv.version = e.sequence;
   t.invitation_by_token_hash[inv.token_hash] = inv.id;
   auto id = inv.id;

@@ -78,6 +78,7 @@ object user_json(const UserState& u) {
   return {{"id", u.id.value},
           {"sessions", sessions},
           {"email", u.email},
+          {"email_index", u.email_index},
           {"full_name", u.full_name},
           {"roles", roles},
           {"status", u.status},
@@ -96,7 +97,7 @@ array strings_json(const std::vector<std::string>& list) {
 }
 
 object invitation_json(const InvitationState& i) {
-  return {{"id", i.id},         {"email", i.email},   {"roles", strings_json(i.roles)}, {"token_hash", i.token_hash},
+  return {{"id", i.id},         {"email", i.email},   {"email_index", i.email_index},   {"roles", strings_json(i.roles)}, {"token_hash", i.token_hash},
           {"expires_at", i.expires_at}, {"status", i.status}, {"version", i.version}};
 }
 
@@ -190,6 +191,7 @@ UserState read_user(element u) {
   UserState out;
   out.id = core::UserId{text(u, "id")};
   out.email = text(u, "email");
+  out.email_index = text(u, "email_index");
   out.full_name = text(u, "full_name");
   for (element r : simdjson::dom::array(u["roles"])) out.roles.emplace_back(std::string_view(r));
   for (element id : simdjson::dom::array(u["sessions"])) out.sessions.emplace_back(std::string_view(id));
@@ -224,7 +226,7 @@ TenantState read_tenant(element t, int32_t partition) {
   out.transactions = number(t, "transactions");
   for (element u : simdjson::dom::array(t["users"])) {
     UserState user = read_user(u);
-    out.user_by_email[lower(user.email)] = user.id;
+    out.user_by_email[user.email_index] = user.id;
     auto id = user.id;
     out.users[id] = std::move(user);
   }
@@ -244,8 +246,8 @@ TenantState read_tenant(element t, int32_t partition) {
     out.sessions[id] = std::move(session);
   }
   for (element i : simdjson::dom::array(t["invitations"])) {
-    InvitationState inv{text(i, "id"),         text(i, "email"),  texts(i, "roles"), text(i, "token_hash"),
-                        number(i, "expires_at"), text(i, "status"), number(i, "version")};
+    InvitationState inv{text(i, "id"),           text(i, "email"),      text(i, "email_index"), texts(i, "roles"),
+                        text(i, "token_hash"),   number(i, "expires_at"), text(i, "status"),     number(i, "version")};
     out.invitation_by_token_hash[inv.token_hash] = inv.id;
     auto id = inv.id;
     out.invitations[id] = std::move(inv);

@@ -1,5 +1,7 @@
 #include "commands/state.hpp"
 
+#include "core/blind_index.hpp"
+
 #include <algorithm>
 
 namespace regent::commands {
@@ -57,9 +59,9 @@ int64_t TenantState::pending_invitations(int64_t now) const {
 }
 
 const InvitationState* TenantState::pending_invitation_for(std::string_view email, int64_t now) const {
-  std::string wanted = lower(email);
+  std::string wanted = core::email_index(email);
   for (const auto& [id, inv] : invitations)
-    if (inv.pending(now) && lower(inv.email) == wanted) return &inv;
+    if (inv.pending(now) && inv.email_index == wanted) return &inv;
   return nullptr;
 }
 
@@ -71,7 +73,7 @@ int64_t TenantState::active_with_role(std::string_view role) const {
 }
 
 const UserState* TenantState::user_by(std::string_view email) const {
-  auto it = user_by_email.find(lower(email));
+  auto it = user_by_email.find(core::email_index(email));
   return it == user_by_email.end() ? nullptr : user(it->second);
 }
 

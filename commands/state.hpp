@@ -46,6 +46,7 @@ struct SessionState {
 struct InvitationState {
   std::string id;
   std::string email;
+  std::string email_index;  // core/blind_index.hpp
   std::vector<std::string> roles;
   std::string token_hash;
   int64_t expires_at = 0;  // ms
@@ -89,6 +90,7 @@ struct PermissionState {
 struct UserState {
   core::UserId id;
   std::string email;
+  std::string email_index;  // core/blind_index.hpp: what uniqueness and sign-in look up
   std::string full_name;
   std::vector<std::string> roles;
   std::string status = "active";
@@ -115,7 +117,7 @@ struct TenantState {
   int64_t transactions = 0;
   IdempotencyIndex idempotency;
   std::unordered_map<core::UserId, UserState> users;
-  std::unordered_map<std::string, core::UserId> user_by_email;  // lower-cased email
+  std::unordered_map<std::string, core::UserId> user_by_email;  // by the email's blind index
   std::unordered_map<std::string, SessionState> sessions;
   std::unordered_map<std::string, std::string> session_by_refresh_hash;  // current and spent hashes
   std::unordered_map<std::string, InvitationState> invitations;  // until their expiry, settled or not

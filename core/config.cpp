@@ -134,6 +134,8 @@ const std::vector<Option>& options() {
        REGENT_MS(writer_session_timeout_ms)},
       {"REGENT_API_URL", "where the scheduler sends its commands: serve instances' URLs, comma-separated (dev: its own)",
        REGENT_STR(api_url)},
+      {"REGENT_BLIND_INDEX_KEY", "key of emails' blind indexes, 32+ characters, never changed (default: derived from REGENT_JWT_SECRET)",
+       REGENT_SECRET(blind_index_key)},
       {"REGENT_MASTER_KEY_FILE", "the master keys that wrap users' data keys (default <REGENT_DATA_DIR>/master.key)",
        REGENT_STR(master_key_file)},
       {"REGENT_SCHEDULER_INTERVAL", "how often the scheduler looks for permissions whose expiry has passed",

@@ -40,6 +40,7 @@ struct Config {
   std::string jwt_secret;  // the server's secret (keyed hashes, forwarding), and the HS256 key without jwt_keys
   std::string jwt_keys;    // kid:HS256:secret or kid:EdDSA:/path.pem, comma-separated; the first signs
   std::string api_key_pepper;  // API keys' hashes; empty: derived from jwt_secret
+  std::string blind_index_key;  // emails' blind indexes (core/blind_index.hpp); empty: derived from jwt_secret
   std::string jwt_issuer = "regent";
   int64_t access_token_ttl_s = 900;
   int64_t refresh_token_ttl_ms = 30LL * 24 * 3600 * 1000;  // a sign-in's refresh tokens work this long

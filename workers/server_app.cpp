@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "api/api_keys.hpp"
+#include "core/blind_index.hpp"
+#include "core/crypto.hpp"
 #include "core/data_keys.hpp"
 #include "core/master_keys.hpp"
 #include "api/forwarder.hpp"
@@ -51,6 +53,10 @@ ServerApp::ServerApp(core::Config config, bool with_projections)
       hashing_slots_(std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency(), 1, 64)) {
   // Derived once here, not on every request that presents a key.
   if (config_.api_key_pepper.empty()) config_.api_key_pepper = api::derived_api_key_pepper(config_.jwt_secret);
+  // Before any state is built: the command side finds emails by their blind index.
+  core::set_blind_index_key(config_.blind_index_key.empty()
+                                ? core::hmac_sha256(config_.jwt_secret, "regent blind index key v1")
+                                : config_.blind_index_key);
 }
 
 ServerApp::~ServerApp() { stop(); }
