@@ -20,12 +20,14 @@ std::vector<std::string> strings(element list) {
   return out;
 }
 
-// The email's blind index as the event records it; an event from before events carried it is
-// indexed from its clear email.
+// The email's blind index: from the clear email while the event carries one (so that an index
+// key changed since, or an event from before the index was recorded, is indexed as decisions are
+// made now), else as the event records it.
 std::string index_of(element d, const std::string& email) {
+  if (!email.empty()) return core::email_index(email);
   std::string_view recorded;
   if (d["email_index"].get(recorded) == simdjson::SUCCESS) return std::string(recorded);
-  return core::email_index(email);
+  return {};
 }
 
 TenantState* tenant_of(PartitionState& s, const events::Envelope& e) {

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include "commands/decide.hpp"
+#include "core/blind_index.hpp"
 #include "core/json.hpp"
 
 namespace regent::commands {
@@ -191,7 +192,8 @@ UserState read_user(element u) {
   UserState out;
   out.id = core::UserId{text(u, "id")};
   out.email = text(u, "email");
-  out.email_index = text(u, "email_index");
+  // Indexed under the key of now while the email is at hand (commands/evolve.cpp does the same).
+  out.email_index = out.email.empty() ? text(u, "email_index") : core::email_index(out.email);
   out.full_name = text(u, "full_name");
   for (element r : simdjson::dom::array(u["roles"])) out.roles.emplace_back(std::string_view(r));
   for (element id : simdjson::dom::array(u["sessions"])) out.sessions.emplace_back(std::string_view(id));
@@ -248,6 +250,7 @@ TenantState read_tenant(element t, int32_t partition) {
   for (element i : simdjson::dom::array(t["invitations"])) {
     InvitationState inv{text(i, "id"),           text(i, "email"),      text(i, "email_index"), texts(i, "roles"),
                         text(i, "token_hash"),   number(i, "expires_at"), text(i, "status"),     number(i, "version")};
+    if (!inv.email.empty()) inv.email_index = core::email_index(inv.email);
     out.invitation_by_token_hash[inv.token_hash] = inv.id;
     auto id = inv.id;
     out.invitations[id] = std::move(inv);

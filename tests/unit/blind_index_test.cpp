@@ -50,6 +50,18 @@ TEST_CASE("an email's blind index is keyed, case-blind, and what user.created, u
   CHECK(decoded->tenant(t.tenant_id)->pending_invitation_for("carol@acme.test", core::now_millis()) != nullptr);
 }
 
+TEST_CASE("while events carry the clear email, the state indexes it under the key of now") {
+  PartitionState s;
+  auto t = acme();
+  auto drafts = decide(s, t, Context{}).value();
+  auto doc = core::JsonDocument::parse(drafts.at(1).data);
+  auto data = core::to_boost(doc->root()).as_object();
+  data["email_index"] = std::string(43, 'A');  // as if made under another key
+  drafts.at(1).data = core::to_json(data);
+  apply_drafts(s, drafts);
+  CHECK(s.tenant(t.tenant_id)->user_by("ada@acme.test") != nullptr);
+}
+
 TEST_CASE("events from before the blind index was recorded are indexed from their clear email") {
   PartitionState s;
   auto t = acme();
