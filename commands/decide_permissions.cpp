@@ -36,22 +36,12 @@ boost::json::object personal_reason(const std::string& reason) {
 
 core::Error no_permission() { return core::make_error(errc::not_found, "no such permission"); }
 
-std::string_view past_tense(PermissionAction a) {
-  switch (a) {
-    case PermissionAction::approve: return "approved";
-    case PermissionAction::reject: return "rejected";
-    case PermissionAction::revoke: return "revoked";
-    case PermissionAction::expire: return "expired";
-  }
-  return "";
-}
-
 // What may move to where, said from the table: "only a pending permission can be approved".
 std::string only_from(PermissionAction a) {
-  std::string from;
+  std::string from, to;
   for (const auto& t : permission_transitions())
-    if (t.action == a) from += (from.empty() ? "" : " or ") + std::string(t.from);
-  return "only " + (from.empty() ? std::string("no") : from) + " permission can be " + std::string(past_tense(a));
+    if (t.action == a) from += (from.empty() ? "" : " or ") + std::string(t.from), to = t.to;
+  return "only " + (from.empty() ? std::string("no") : from) + " permission can be " + to;
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "commands/permissions.hpp"
 #include "core/blind_index.hpp"
 #include "core/json.hpp"
 #include "events/event_types.hpp"
@@ -275,12 +276,8 @@ void permission_changed(TenantState& t, const events::Envelope& e, element d) {
   auto it = t.permissions.find(core::get_text(d, "permission_id"));
   if (it == t.permissions.end()) return;
   PermissionState& p = it->second;
-  if (e.type == types::permission_expired) {
-    p.status = "expired";
-  } else {
-    p.status = e.type == types::permission_approved ? "approved"
-               : e.type == types::permission_rejected ? "rejected"
-                                                      : "revoked";
+  p.status = status_after(e.type);
+  if (e.type != types::permission_expired) {
     p.decided_by = e.actor_id;
     p.decided_at = e.time;
     if (e.type == types::permission_approved) p.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);

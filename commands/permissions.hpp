@@ -13,7 +13,7 @@ struct PermissionTransition {
   std::string_view from;
   PermissionAction action;
   std::string_view to;
-  std::string_view event;  // the event type that records it
+  std::string_view event;  // the event type that records it: "permission." + to (readers rely on it)
 };
 
 // Every move there is; any other (status, action) pair is 409 invalid_transition.
@@ -24,6 +24,11 @@ inline constexpr std::string_view kPermissionStatuses[] = {"pending", "approved"
 inline constexpr PermissionAction kPermissionActions[] = {PermissionAction::approve, PermissionAction::reject,
                                                           PermissionAction::revoke, PermissionAction::expire};
 std::string_view to_string(PermissionAction a);
+
+// The status a permission.* event other than permission.requested leaves: its type's last word.
+inline std::string_view status_after(std::string_view event_type) {
+  return event_type.substr(event_type.find('.') + 1);
+}
 
 bool is_permission_level(std::string_view level);  // viewer, analyst, editor, admin
 bool valid_resource(std::string_view resource);    // ^[a-z0-9]+:[A-Za-z0-9/_.-]+$, at most 500 characters

@@ -32,11 +32,10 @@ constexpr const char* kDecide = R"(
     AS c(id, status, version, decided_by, decided_at, decision_reason, sets_expiry, expires_at)
   WHERE p.id = c.id AND p.version < c.version)";
 
-std::optional<std::string> personal_reason(simdjson::dom::element d) {
+std::optional<std::string_view> personal_reason(simdjson::dom::element d) {
   simdjson::dom::element personal;
   if (d["personal"].get(personal) != simdjson::SUCCESS) return std::nullopt;
-  auto reason = core::get_string(personal, "reason");
-  return reason ? std::optional<std::string>(*reason) : std::nullopt;
+  return core::get_string(personal, "reason");
 }
 
 std::optional<std::string_view> view(const std::optional<std::string>& s) {
@@ -70,8 +69,7 @@ class PermissionsProjection final : public Projection {
         user.add(core::get_string(d, "user_id"));
         resource.add(core::get_string(d, "resource"));
         level.add(core::get_string(d, "level"));
-        auto why = personal_reason(d);
-        reason.add(std::string_view(why ? *why : std::string()));
+        reason.add(personal_reason(d).value_or(""));
         requested_by.add(std::string_view(e.actor_id));
         at.add(std::string_view(e.time));
         expires_at.add(core::get_string(d, "expires_at"));
@@ -80,20 +78,16 @@ class PermissionsProjection final : public Projection {
       }
       Change& c = changes[key];
       c.version = e.sequence;
-      if (e.type == types::permission_expired) {
-        c.status = "expired";
-        continue;
-      }
-      c.status = e.type == types::permission_approved ? "approved"
-                 : e.type == types::permission_rejected ? "rejected"
-                                                        : "revoked";
+      // A decision's type names the status it leaves (commands/permissions.hpp: "permission." + status).
+      c.status = e.type.substr(e.type.find('.') + 1);
+      if (e.type == types::permission_expired) continue;
       c.decided_by = e.actor_id;
       c.decided_at = e.time;
       if (e.type == types::permission_approved) {
         c.sets_expiry = true;
         if (auto ends = core::get_string(d, "expires_at")) c.expires_at = std::string(*ends);
       } else if (auto why = personal_reason(d)) {
-        c.decision_reason = std::move(why);
+        c.decision_reason = std::string(*why);
       }
     }
     if (id.size() > 0)

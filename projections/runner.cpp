@@ -295,20 +295,20 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
                     return projection_.handles(e.type);
                   });
   if (!relevant) {
-    advance(next, cursors);
     if (!deferred_since_) deferred_since_ = std::chrono::steady_clock::now();
-    return;
+  } else {
+    Cursors progress = cursors;
+    for (const auto& [p, c] : next) progress[p] = c;
+    pqxx::work tx(conn);
+    write_checkpoints(tx, progress);
+    if (!valid.empty()) projection_.apply(tx, valid);
+    tx.exec("NOTIFY regent_checkpoints");
+    tx.commit();
+    for (const auto& [p, c] : progress) stored_[p] = c.next_offset;
+    deferred_since_.reset();
   }
-  Cursors progress = cursors;
-  for (const auto& [p, c] : next) progress[p] = c;
-  pqxx::work tx(conn);
-  write_checkpoints(tx, progress);
-  if (!valid.empty()) projection_.apply(tx, valid);
-  tx.exec("NOTIFY regent_checkpoints");
-  tx.commit();
-  for (const auto& [p, c] : progress) stored_[p] = c.next_offset;
-  deferred_since_.reset();
   advance(next, cursors);
+  // Counted once they are behind it, applied or found to change nothing, as before batches were skipped.
   auto& metrics = core::Metrics::global();
   metrics.counter_add("regent_projection_events_total", {{"projection", name_}}, double(valid.size()));
   if (parked) metrics.counter_add("regent_projection_parked_passed_total", {{"projection", name_}}, double(parked));

@@ -4,9 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "api/http_server.hpp"
-#include "api/problem.hpp"
 #include "core/log.hpp"
-#include "core/metrics.hpp"
 #include "core/waiting.hpp"
 #include "events/log_reader.hpp"
 #include "events/topic_settings.hpp"
@@ -18,6 +16,7 @@
 #include "workers/roles.hpp"
 #include "workers/server_app.hpp"
 #include "workers/signals.hpp"
+#include "workers/worker_endpoints.hpp"
 
 namespace regent::workers {
 namespace {
@@ -54,38 +53,23 @@ std::string projection_names() {
   return out;
 }
 
-// A worker answers /healthz, /readyz (503 while Postgres is unreachable, the group has not
-// answered, or a projection is stuck) and /metrics, for its orchestrator and its scraper.
-api::Response worker_endpoint(const api::Request& req, const projections::Engine& engine, const core::Config& config) {
-  api::Response r;
-  if (req.path == "/healthz") {
-    r.body = R"({"status":"ok"})";
-  } else if (req.path == "/metrics") {
-    r.content_type = "text/plain; version=0.0.4";
-    r.body = core::Metrics::global().render();
-  } else if (req.path == "/readyz") {
-    bool postgres = false;
-    try {
-      pqxx::connection conn(config.pg_url);
-      pqxx::nontransaction(conn).exec("SELECT 1");
-      postgres = true;
-    } catch (const std::exception&) {
-    }
-    auto problems = engine.problems();
-    bool ready = postgres && engine.joined() && problems.empty();
-    boost::json::array stuck;
-    for (auto& p : problems) stuck.emplace_back(p);
-    boost::json::object body{{"status", ready ? "ready" : "unavailable"},
-                             {"checks", {{"postgres", postgres}, {"group", engine.joined()}, {"projections", problems.empty()}}},
-                             {"stuck", stuck}};
-    r.status = ready ? 200 : 503;
-    r.body = boost::json::serialize(body);
-    if (!ready) r.headers.emplace_back("Retry-After", "1");
-  } else {
-    r = api::problem(core::errc::not_found, "a projections worker serves /healthz, /readyz and /metrics only",
-                     req.request_id);
+// Ready: Postgres answers, the group has answered, and no projection is stuck.
+Readiness projections_readiness(const projections::Engine& engine, const core::Config& config) {
+  bool postgres = false;
+  try {
+    pqxx::connection conn(config.pg_url);
+    pqxx::nontransaction(conn).exec("SELECT 1");
+    postgres = true;
+  } catch (const std::exception&) {
   }
-  return r;
+  auto problems = engine.problems();
+  bool ready = postgres && engine.joined() && problems.empty();
+  boost::json::array stuck;
+  for (auto& p : problems) stuck.emplace_back(p);
+  boost::json::object body{{"status", ready ? "ready" : "unavailable"},
+                           {"checks", {{"postgres", postgres}, {"group", engine.joined()}, {"projections", problems.empty()}}},
+                           {"stuck", stuck}};
+  return {ready, boost::json::serialize(body)};
 }
 }  // namespace
 
@@ -107,7 +91,9 @@ int run_projections_worker(const core::Config& config) {
   http.handler_threads = 2;
   api::HttpServer server(http, [&](api::Request& req) {
     api::Response resp;
-    core::run_blocking([&] { resp = worker_endpoint(req, engine, config); });  // Postgres: off the I/O thread
+    core::run_blocking([&] {  // Postgres: off the I/O thread
+      resp = worker_endpoint(req, "a projections worker", [&] { return projections_readiness(engine, config); });
+    });
     return resp;
   });
   server.start();

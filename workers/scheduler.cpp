@@ -13,11 +13,11 @@
 #include "core/metrics.hpp"
 #include "core/thread_name.hpp"
 #include "api/http_server.hpp"
-#include "api/problem.hpp"
 #include "core/waiting.hpp"
 #include "projections/migrations.hpp"
 #include "workers/roles.hpp"
 #include "workers/signals.hpp"
+#include "workers/worker_endpoints.hpp"
 
 namespace regent::workers {
 namespace {
@@ -156,22 +156,11 @@ int run_scheduler_worker(const core::Config& config) {
   http.port = config.http_port;
   http.handler_threads = 1;
   api::HttpServer server(http, [&](api::Request& req) {
-    api::Response r;
-    if (req.path == "/healthz") {
-      r.body = R"({"status":"ok"})";
-    } else if (req.path == "/metrics") {
-      r.content_type = "text/plain; version=0.0.4";
-      r.body = core::Metrics::global().render();
-    } else if (req.path == "/readyz") {
-      bool ok = scheduler.healthy();
-      r.status = ok ? 200 : 503;
-      r.body = std::string(R"({"status":")") + (ok ? "ready" : "unavailable") + R"(","checks":{"postgres":)" +
-               (ok ? "true" : "false") + "}}";
-      if (!ok) r.headers.emplace_back("Retry-After", "1");
-    } else {
-      r = api::problem(core::errc::not_found, "the scheduler serves /healthz, /readyz and /metrics only", req.request_id);
-    }
-    return r;
+    return worker_endpoint(req, "the scheduler", [&] {
+      bool ok = scheduler.healthy();  // its last pass read Postgres
+      return Readiness{ok, std::string(R"({"status":")") + (ok ? "ready" : "unavailable") +
+                               R"(","checks":{"postgres":)" + (ok ? "true" : "false") + "}}"};
+    });
   });
   server.start();
   logger.info("scheduler running", {{"api", config.api_url}, {"interval_ms", config.scheduler_interval_ms}});

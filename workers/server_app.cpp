@@ -169,8 +169,7 @@ void ServerApp::open_master_keys() {
     ring = core::FileMasterKeys::create(path);
     logger.info("created the master key file; keep a copy of it apart from the database's backups", {{"path", path}});
   }
-  data_keys_ = std::make_unique<core::DataKeys>(config_.pg_url, std::move(ring));
-  data_keys_->check_ring();
+  core::DataKeys(config_.pg_url, std::move(ring)).check_ring();
 }
 
 std::string ServerApp::advertised_url() const {

@@ -9,7 +9,6 @@
 #include "core/config.hpp"
 
 namespace regent::core {
-class DataKeys;
 class PgPool;
 class PgQueries;
 }
@@ -57,7 +56,6 @@ class ServerApp {
   core::Config config_;
   bool with_projections_;
   std::unique_ptr<api::JwtKeys> jwt_keys_;
-  std::unique_ptr<core::DataKeys> data_keys_;  // users' data keys under the master key file
   std::unique_ptr<api::VerifiedTokens> verified_tokens_;
   std::unique_ptr<api::RateLimits> limits_;
   std::unique_ptr<events::EventLog> log_;

@@ -17,7 +17,9 @@ using commands::Action;
 using commands::PermissionAction;
 constexpr const char* kMayNotDecide = "deciding permissions needs the admin or manager role, or the permissions:write scope";
 
-boost::json::value text_or_null(const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); }
+boost::json::value text_or_null(const std::string& s) {
+  return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+}
 
 // A permission as the API shows it, from the write side's state (the same fields, in the same
 // order, as api/permission_queries.cpp reads from the read model).
@@ -67,19 +69,17 @@ Response decide(Ctx& ctx, PermissionAction action) {
   if (!allowed) return forbidden(ctx, kMayNotDecide);
   const std::string& id = ctx.params["id"];
   if (!core::is_uuid(id)) return problem(core::errc::not_found, "no such permission", ctx.rid());
-  commands::PermissionDecisionInput in;
-  if (!ctx.req.body.empty() || action == PermissionAction::reject) {
-    auto body = json_body(ctx.req);
-    if (!body) return problem(body.error(), ctx.rid());
-    auto parsed = commands::parse_permission_decision(body.value()->root(), commands::to_string(action));
-    if (!parsed) return problem(parsed.error(), ctx.rid());
-    in = parsed.value();
-  }
+  // No body reads as {} (a reject without one is then 422 for its reason).
+  auto body = ctx.req.body.empty() ? core::Result<std::unique_ptr<core::JsonDocument>>(core::JsonDocument::parse("{}"))
+                                   : json_body(ctx.req);
+  if (!body) return problem(body.error(), ctx.rid());
+  auto in = commands::parse_permission_decision(body.value()->root(), commands::to_string(action));
+  if (!in) return problem(in.error(), ctx.rid());
   auto expected = if_match(ctx.req);
   if (!expected) return problem(expected.error(), ctx.rid());
   auto cctx = command_context(ctx, &p.value(), p->tenant.value);
   if (!cctx) return problem(cctx.error(), ctx.rid());
-  commands::DecidePermission cmd{p->tenant, id, action, in.expires_at, in.reason, expected.value()};
+  commands::DecidePermission cmd{p->tenant, id, action, in->expires_at, in->reason, expected.value()};
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(p->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());

@@ -91,6 +91,12 @@ TEST_CASE("permission requests: asked, approved, rejected and revoked by whom AP
   check_problem(post(port, "/v1/permissions/" + id + "/approve", "{}", max_token, {{"If-Match", "\"2\""}}), 412,
                 "version_mismatch");
   check_problem(post(port, "/v1/permissions/" + id + "/reject", "{}", max_token), 422, "validation_failed");
+  CHECK(error_fields(send(port, "POST", "/v1/permissions/" + id + "/reject", "", max_token)) ==
+        std::vector<std::string>{"reason"});  // no body at all: the same
+  CHECK(error_fields(post(port, "/v1/permissions/" + id + "/approve", R"({"reason":"x"})", max_token)) ==
+        std::vector<std::string>{"reason"});  // approving takes no reason
+  check_problem(post(port, "/v1/permissions/" + id + "/approve", R"({"expires_at":"soon"})", max_token), 422,
+                "validation_failed");
   check_problem(post(port, "/v1/permissions/" + id + "/approve", R"({"expires_at":")" + in_ms(-5) + "\"}", max_token), 422,
                 "validation_failed");
   check_problem(post(port, "/v1/permissions/" + id + "/expire", "", max_token), 409, "invalid_transition");

@@ -122,6 +122,11 @@ TEST_CASE("every (status, action) pair moves as API.md says, or is 409 invalid_t
   auto expected = api_md_moves();
   REQUIRE(expected.size() == 4);
   CHECK(permission_transitions().size() == expected.size());
+  // Readers (evolve, the permissions projection) take the status from the event's type.
+  for (const auto& tr : permission_transitions()) {
+    CHECK(tr.event == "permission." + std::string(tr.to));
+    CHECK(status_after(tr.event) == tr.to);
+  }
   for (auto status : kPermissionStatuses)
     for (auto action : kPermissionActions) {
       World w;
