@@ -6,6 +6,7 @@
 #include "core/config.hpp"
 
 namespace regent::core {
+class DataKeys;
 class PgPool;
 class PgQueries;
 }
@@ -37,6 +38,7 @@ struct Services {
   Forwarder* forwarder = nullptr;
   RateLimits* limits = nullptr;  // none: no limits (tests of other things)
   VerifiedTokens* verified_tokens = nullptr;  // none: every token's signature checked on every request
+  core::DataKeys* data_keys = nullptr;        // users' data keys (api/personal.hpp)
 };
 
 }  // namespace regent::api

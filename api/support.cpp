@@ -7,6 +7,7 @@
 
 #include "api/api_keys.hpp"
 #include "api/jwt.hpp"
+#include "api/personal.hpp"
 #include "api/verified_tokens.hpp"
 #include "api/problem.hpp"
 #include "api/service_tokens.hpp"
@@ -271,15 +272,17 @@ Response committed_response(int status, std::string body, const commands::Commit
   return r;
 }
 
-std::string user_json(const core::TenantId& tenant, const commands::UserState& u, const std::string& created_at) {
+std::string user_json(const Services& svc, const core::TenantId& tenant, const commands::UserState& u,
+                      const std::string& created_at) {
+  auto key = u.email.empty() && u.full_name.empty() ? std::nullopt : data_key(svc, u.id);
   boost::json::array roles;
   auto sorted = u.roles;
   std::sort(sorted.begin(), sorted.end());
   for (const auto& r : sorted) roles.emplace_back(r);
   boost::json::object o{{"id", u.id.value},
                         {"tenant_id", tenant.value},
-                        {"email", u.email},
-                        {"full_name", u.full_name},
+                        {"email", shown(key, u.email, "email")},
+                        {"full_name", shown(key, u.full_name, "full_name")},
                         {"roles", roles},
                         {"status", u.status},
                         {"parent_user_id", u.parent_user_id.empty() ? boost::json::value(nullptr)
@@ -308,6 +311,16 @@ commands::UserState user_from_event(const events::Envelope& e) {
   commands::evolve(scratch, e);
   auto& users = scratch.tenants[tenant].users;
   return users.empty() ? commands::UserState{} : users.begin()->second;
+}
+
+std::optional<commands::UserState> user_state(const Services& svc, const core::TenantId& tenant, const core::UserId& id) {
+  std::optional<commands::UserState> out;
+  auto& proc = svc.processor;
+  proc.read(proc.partition_of(tenant), [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(tenant);
+    if (const auto* u = t ? t->user(id) : nullptr) out = *u;
+  });
+  return out;
 }
 
 commands::TenantState tenant_from_event(const events::Envelope& e) {

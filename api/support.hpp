@@ -71,13 +71,16 @@ Response json_response(int status, std::string body);
 Response committed_response(int status, std::string body, const commands::Committed& done);
 
 // A user as the API shows it, from the write side's state right after a command.
-std::string user_json(const core::TenantId& tenant, const commands::UserState& u, const std::string& created_at);
+std::string user_json(const Services& svc, const core::TenantId& tenant, const commands::UserState& u,
+                      const std::string& created_at);
 
 std::string tenant_json(const commands::TenantState& t);
 
 // The write side's view of what a command's events created: what a response shows, and shows again
 // to a retry with the same Idempotency-Key.
 commands::UserState user_from_event(const events::Envelope& user_created);
+// A copy of the user as the write side has it (to be shown outside the state's lock).
+std::optional<commands::UserState> user_state(const Services& svc, const core::TenantId& tenant, const core::UserId& id);
 commands::TenantState tenant_from_event(const events::Envelope& tenant_created);
 
 // A transaction (from wallet.credited / wallet.debited) and an activity (from activity.recorded),

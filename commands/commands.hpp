@@ -66,7 +66,16 @@ struct SetUserActive {
   std::optional<int64_t> expected_version;  // If-Match on the user
 };
 
-// PATCH /v1/users/{id}: only what is present changes.
+// POST /v1/users/{id}/erase: the user's personal data becomes unreadable everywhere (its data key
+// is deleted once the event is in); an erased user stays erased.
+struct EraseUser {
+  core::TenantId tenant_id;
+  core::UserId user_id;
+  std::optional<int64_t> expected_version;  // If-Match on the user
+};
+
+// PATCH /v1/users/{id}: what is present is recorded (the handler leaves out what equals the
+// current value: the state holds sealed values only, which deciding cannot compare).
 struct UpdateUser {
   core::TenantId tenant_id;
   core::UserId user_id;
@@ -88,6 +97,7 @@ struct ChangeRole {
 struct CreateInvitation {
   core::TenantId tenant_id;
   std::string invitation_id;
+  core::UserId invitee;  // the user id acceptance gives, whose data key seals the email
   std::string email;
   std::vector<std::string> roles;
   std::string token_hash;
@@ -99,7 +109,8 @@ struct CreateInvitation {
 struct AcceptInvitation {
   core::TenantId tenant_id;
   std::string token_hash;
-  core::UserId user_id;
+  core::UserId user_id;  // the invitation's invitee
+  std::string email;     // the invitation's, opened by the handler (the state holds it sealed)
   std::string full_name;
   std::string password_hash;
 };

@@ -30,6 +30,7 @@ Decision decide(const PartitionState& s, const RecordLogin& c, const Context& ct
 Decision decide(const PartitionState& s, const SetUserActive& c, const Context& ctx);
 // Only what differs from the user as it is changes; nothing at all is an empty decision.
 Decision decide(const PartitionState& s, const UpdateUser& c, const Context& ctx);
+Decision decide(const PartitionState& s, const EraseUser& c, const Context& ctx);
 // Assigning a role the user has, or revoking one it lacks, is an empty decision. A user keeps one
 // role at least, and a tenant one active admin.
 Decision decide(const PartitionState& s, const ChangeRole& c, const Context& ctx);

@@ -81,6 +81,23 @@ Decision decide(const PartitionState& s, const SetUserActive& c, const Context& 
   return out;
 }
 
+Decision decide(const PartitionState& s, const EraseUser& c, const Context& ctx) {
+  const TenantState* t = s.tenant(c.tenant_id);
+  const UserState* u = t ? t->user(c.user_id) : nullptr;
+  if (!u) return no_user();
+  if (!may(ctx, Action::administer)) return refused("erasing users needs the admin role or the admin scope");
+  if (ctx.actor_id == u->id.value) return refused("you cannot erase yourself: another admin must");
+  if (c.expected_version && *c.expected_version != u->version) return version_mismatch(u->version);
+  if (u->status == "erased") return std::vector<Draft>{};  // erased once, erased for good
+  for (const char* role : {"admin", "super_admin"})
+    if (u->status == "active" && has_role(u->roles, role) && t->active_with_role(role) == 1)
+      return core::make_error(errc::conflict, std::string("this is the tenant's last active ") + role);
+  // Its open permissions close first, so that the erasure is the last of its events.
+  std::vector<Draft> out = close_permissions(*t, *u, "the user was erased");
+  out.push_back(user_event(types::user_erased, c.tenant_id, *u, {}));
+  return out;
+}
+
 Decision decide(const PartitionState& s, const UpdateUser& c, const Context& ctx) {
   const UserState* u = named_user(s, c.tenant_id, c.user_id);
   if (!u) return no_user();
@@ -90,7 +107,7 @@ Decision decide(const PartitionState& s, const UpdateUser& c, const Context& ctx
   const TenantState& t = *s.tenant(c.tenant_id);
   boost::json::array changed;
   boost::json::object personal;
-  if (c.email && *c.email != u->email) {
+  if (c.email) {
     // A change of case only is a change, and no other user's email.
     const UserState* holder = t.user_by(*c.email);
     if (holder && holder->id != u->id) return core::make_error(errc::email_taken, "a user with this email already exists");
@@ -99,7 +116,7 @@ Decision decide(const PartitionState& s, const UpdateUser& c, const Context& ctx
     changed.emplace_back("email");
     personal["email"] = *c.email;
   }
-  if (c.full_name && *c.full_name != u->full_name) {
+  if (c.full_name) {
     changed.emplace_back("full_name");
     personal["full_name"] = *c.full_name;
   }
@@ -148,6 +165,7 @@ Decision decide(const PartitionState& s, const CreateInvitation& c, const Contex
                                               {"nonce", c.nonce},
                                               {"expires_at", core::format_rfc3339(c.expires_at)},
                                               {"email_index", core::email_index(c.email)},
+                                              {"user_id", c.invitee.value},
                                               {"personal", boost::json::object{{"email", c.email}}}})};
 }
 
@@ -156,11 +174,14 @@ Decision decide(const PartitionState& s, const AcceptInvitation& c, const Contex
   const InvitationState* inv = t ? t->invitation_by_token(c.token_hash) : nullptr;
   if (!inv || !inv->pending(ctx.now))
     return core::make_error(errc::unauthenticated, "invalid, used or expired invitation token");
-  if (t->user_by(inv->email)) return core::make_error(errc::email_taken, "a user with this email already exists");
+  // The handler opened the email; it must be the invitation's, for the invitee it names.
+  if (core::email_index(c.email) != inv->email_index || (!inv->invitee.value.empty() && c.user_id != inv->invitee))
+    return core::make_error(errc::conflict, "the invitation changed while it was being accepted; retry");
+  if (t->user_by(c.email)) return core::make_error(errc::email_taken, "a user with this email already exists");
   if (auto full = over_user_limit(*t, ctx.now, 1)) return *full;
   std::vector<Draft> out;
   out.push_back(invitation_event(types::invitation_accepted, c.tenant_id, *inv, {{"user_id", c.user_id.value}}));
-  out.push_back(user_created(c.tenant_id, c.user_id, inv->email, c.full_name, c.password_hash, inv->roles, "",
+  out.push_back(user_created(c.tenant_id, c.user_id, c.email, c.full_name, c.password_hash, inv->roles, "",
                              t->settings.currency));
   return out;
 }
@@ -173,7 +194,9 @@ Decision decide(const PartitionState& s, const RevokeInvitation& c, const Contex
   if (!may_grant(ctx, Action::write_users, inv->roles)) return refused("only an admin may revoke an admin's invitation");
   if (inv->status == "revoked") return std::vector<Draft>{};
   if (inv->status == "accepted") return core::make_error(errc::invalid_transition, "the invitation was accepted already");
-  return std::vector<Draft>{invitation_event(types::invitation_revoked, c.tenant_id, *inv, {})};
+  boost::json::object data;
+  if (!inv->invitee.value.empty()) data["user_id"] = inv->invitee.value;  // whose key is deleted with it
+  return std::vector<Draft>{invitation_event(types::invitation_revoked, c.tenant_id, *inv, std::move(data))};
 }
 
 }  // namespace regent::commands

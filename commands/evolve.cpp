@@ -21,14 +21,19 @@ std::vector<std::string> strings(element list) {
   return out;
 }
 
-// The email's blind index: from the clear email while the event carries one (so that an index
+// The email's blind index: from the clear email in an event from before sealing (so that an index
 // key changed since, or an event from before the index was recorded, is indexed as decisions are
 // made now), else as the event records it.
-std::string index_of(element d, const std::string& email) {
-  if (!email.empty()) return core::email_index(email);
+std::string index_of(element d, const core::Sealed& email) {
+  if (!email.empty() && !core::is_sealed(email.value)) return core::email_index(email.value);
   std::string_view recorded;
   if (d["email_index"].get(recorded) == simdjson::SUCCESS) return std::string(recorded);
   return {};
+}
+
+// A personal field as the event carries it, bound to the event.
+core::Sealed sealed(element o, std::string_view field, const events::Envelope& e) {
+  return core::Sealed{core::get_text(o, field), e.id};
 }
 
 TenantState* tenant_of(PartitionState& s, const events::Envelope& e) {
@@ -74,14 +79,14 @@ void tenant_changed(TenantState& t, const events::Envelope& e, element d) {
 void user_created(TenantState& t, const events::Envelope& e, element d) {
   UserState u;
   u.id = core::UserId{core::get_text(d, "user_id")};
-  u.password_hash = core::get_text(d, "password_hash");
+  u.password_hash = sealed(d, "password_hash", e);
   std::string_view parent;
   if (d["parent_user_id"].get(parent) == simdjson::SUCCESS) u.parent_user_id = std::string(parent);
   u.roles = strings(d["roles"]);
   element personal;
   if (d["personal"].get(personal) == simdjson::SUCCESS) {
-    u.email = core::get_text(personal, "email");
-    u.full_name = core::get_text(personal, "full_name");
+    u.email = sealed(personal, "email", e);
+    u.full_name = sealed(personal, "full_name", e);
   }
   u.email_index = index_of(d, u.email);
   u.version = e.sequence;
@@ -133,6 +138,27 @@ void user_status_changed(TenantState& t, const events::Envelope& e, element d) {
         s->second.revoked = "user_deactivated";
 }
 
+// Erased for good: what the state kept of its personal data goes (sealed as it was), its email can
+// be a new user's, and its sign-ins end.
+void user_erased(TenantState& t, const events::Envelope& e, element d) {
+  auto it = t.users.find(core::UserId{core::get_text(d, "user_id")});
+  if (it == t.users.end()) return;
+  UserState& u = it->second;
+  if (auto held = t.user_by_email.find(u.email_index); held != t.user_by_email.end() && held->second == u.id)
+    t.user_by_email.erase(held);
+  u.status = "erased";
+  u.email = u.full_name = u.password_hash = core::Sealed{};
+  u.email_index.clear();
+  u.version = e.sequence;
+  u.updated_at = e.time;
+  for (const auto& id : u.sessions)
+    if (auto s = t.sessions.find(id); s != t.sessions.end() && s->second.revoked.empty()) s->second.revoked = "user_erased";
+  for (auto& [id, inv] : t.invitations)
+    if (inv.invitee == u.id) inv.email = core::Sealed{};
+  for (auto& [id, p] : t.permissions)
+    if (p.user_id == u.id) p.reason = p.decision_reason = core::Sealed{};
+}
+
 void session_changed(TenantState& t, const events::Envelope& e, element d) {
   auto it = t.sessions.find(core::get_text(d, "session_id"));
   if (it == t.sessions.end()) return;
@@ -181,11 +207,11 @@ void user_updated(TenantState& t, const events::Envelope& e, element d) {
   if (d["personal"].get(personal) == simdjson::SUCCESS) {
     if (auto email = core::get_string(personal, "email")) {
       t.user_by_email.erase(u->email_index);
-      u->email = std::string(*email);
+      u->email = core::Sealed{std::string(*email), e.id};
       u->email_index = index_of(d, u->email);
       t.user_by_email[u->email_index] = u->id;
     }
-    if (auto name = core::get_string(personal, "full_name")) u->full_name = std::string(*name);
+    if (auto name = core::get_string(personal, "full_name")) u->full_name = core::Sealed{std::string(*name), e.id};
   }
   touch(*u, e);
 }
@@ -214,7 +240,8 @@ void invitation_created(TenantState& t, const events::Envelope& e, element d) {
   inv.token_hash = core::get_text(d, "token_hash");
   inv.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
   element personal;
-  if (d["personal"].get(personal) == simdjson::SUCCESS) inv.email = core::get_text(personal, "email");
+  if (d["personal"].get(personal) == simdjson::SUCCESS) inv.email = sealed(personal, "email", e);
+  inv.invitee = core::UserId{core::get_text(d, "user_id")};
   inv.email_index = index_of(d, inv.email);
   inv.version = e.sequence;
   t.invitation_by_token_hash[inv.token_hash] = inv.id;
@@ -252,9 +279,9 @@ void api_key_changed(TenantState& t, const events::Envelope& e, element d) {
   key.version = e.sequence;
 }
 
-std::string personal_reason(element d) {
+core::Sealed personal_reason(element d, const events::Envelope& e) {
   element personal;
-  return d["personal"].get(personal) == simdjson::SUCCESS ? core::get_text(personal, "reason") : std::string();
+  return d["personal"].get(personal) == simdjson::SUCCESS ? sealed(personal, "reason", e) : core::Sealed{};
 }
 
 void permission_requested(TenantState& t, const events::Envelope& e, element d) {
@@ -263,7 +290,7 @@ void permission_requested(TenantState& t, const events::Envelope& e, element d) 
   p.user_id = core::UserId{core::get_text(d, "user_id")};
   p.resource = core::get_text(d, "resource");
   p.level = core::get_text(d, "level");
-  p.reason = personal_reason(d);
+  p.reason = personal_reason(d, e);
   p.requested_by = e.actor_id;
   p.requested_at = e.time;
   p.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
@@ -281,7 +308,7 @@ void permission_changed(TenantState& t, const events::Envelope& e, element d) {
     p.decided_by = e.actor_id;
     p.decided_at = e.time;
     if (e.type == types::permission_approved) p.expires_at = core::parse_rfc3339(core::get_text(d, "expires_at")).value_or(0);
-    else p.decision_reason = personal_reason(d);
+    else p.decision_reason = personal_reason(d, e);
   }
   p.version = e.sequence;
 }
@@ -301,6 +328,7 @@ const std::unordered_map<std::string_view, TenantEvolver>& evolvers() {
       {types::user_deactivated, user_status_changed},
       {types::user_reactivated, user_status_changed},
       {types::user_updated, user_updated},
+      {types::user_erased, user_erased},
       {types::user_role_assigned, role_changed},
       {types::user_role_revoked, role_changed},
       {types::invitation_created, invitation_created},

@@ -88,13 +88,24 @@ void Processor::read(int32_t partition, const std::function<void(const Partition
   });
 }
 
-std::string Processor::serialise(const Draft& d, const Context& ctx, events::Envelope& e, Slot& slot) const {
+core::Result<std::string> Processor::serialise(const Draft& d, const Context& ctx, events::Envelope& e,
+                                              Slot& slot) const {
   e.id = core::uuid_v7();
+  if (events::has_personal(d.data)) {
+    auto owner = events::personal_owner(d.data);
+    auto key = owner && options_.data_key ? options_.data_key(*owner) : std::nullopt;
+    if (!key) {
+      logger.warn("no data key at hand to seal an event's personal fields", {{"type", d.type}});
+      return unavailable("the user's data key is not at hand; retry");
+    }
+    e.data = events::seal_personal(d.data, *key, e.id);
+  } else {
+    e.data = d.data;
+  }
   e.source = "/tenants/" + d.tenant_id.value;
   e.type = d.type;
   e.subject = d.subject;
   e.time = core::format_rfc3339(ctx.now);
-  e.data = d.data;
   e.tenant_id = d.tenant_id.value;
   e.actor_id = ctx.actor_id;
   e.actor_type = ctx.actor_type;
@@ -275,9 +286,15 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
     std::vector<events::Envelope> envelopes;
     std::string chain_before = slot.chain;  // a refused command must leave no link behind
     bool valid = true;
+    std::optional<core::Error> refusal;
     for (const auto& d : decision.value()) {
       events::Envelope e;
-      std::string json = serialise(d, *p->ctx, e, slot);
+      auto serialised = serialise(d, *p->ctx, e, slot);
+      if (!serialised) {
+        refusal = serialised.error();
+        break;
+      }
+      std::string json = std::move(serialised.value());
       // A command that would append an invalid event is a bug: refuse it whole.
       if (auto errors = events::validate_event_json(json); !errors.empty()) {
         logger.error("event breaks its schema", {{"type", d.type}, {"field", errors.front().field},
@@ -288,9 +305,9 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
       records.push_back(events::make_record(d.tenant_id.value, e.type, e.id, e.tenant_id, std::move(json)));
       envelopes.push_back(std::move(e));
     }
-    if (!valid) {
+    if (!valid || refusal) {
       slot.chain = chain_before;
-      p->refusal = core::make_error(core::errc::internal, "internal error");
+      p->refusal = refusal ? *refusal : core::make_error(core::errc::internal, "internal error");
       continue;
     }
     p->first_record = next.records.size();

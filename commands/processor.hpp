@@ -68,6 +68,10 @@ struct ProcessorOptions {
   // the state's size.
   int64_t snapshot_every = 1'000;
   int64_t snapshot_bytes_per_event = 150;
+  // The data key of a user (events/personal_fields.hpp) if this process holds it already: called on
+  // the writer's thread, so it does no I/O (the handler fetched it before submitting). A command
+  // whose events have personal fields and whose key is not at hand is refused with 503.
+  std::function<std::optional<std::string>(const std::string& user_id)> data_key;
 };
 
 class Processor {
@@ -149,7 +153,9 @@ class Processor {
   void claim(Slot& slot);
   void catch_up(Slot& slot, int64_t until);
   bool take_over(Slot& slot, bool fail_fast);
-  std::string serialise(const Draft& d, const Context& ctx, events::Envelope& out, Slot& slot) const;
+  // The event as it goes to the log, personal fields sealed; an error when the key to seal them
+  // with is not at hand.
+  core::Result<std::string> serialise(const Draft& d, const Context& ctx, events::Envelope& out, Slot& slot) const;
 
   events::EventLog& log_;
   std::string writer_id_;

@@ -27,6 +27,7 @@
 #include "events/fence.hpp"
 #include "events/log_reader.hpp"
 #include "events/partitioner.hpp"
+#include "events/personal_fields.hpp"
 #include "events/schemas.hpp"
 
 namespace regent::commands {

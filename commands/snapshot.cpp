@@ -71,6 +71,9 @@ object session_json(const SessionState& s) {
           {"revoked", s.revoked}};
 }
 
+// A sealed personal value and the event it is bound to.
+object sealed_json(const core::Sealed& v) { return {{"value", v.value}, {"event_id", v.event_id}}; }
+
 object user_json(const UserState& u) {
   array roles;
   for (const auto& r : u.roles) roles.emplace_back(r);
@@ -78,13 +81,13 @@ object user_json(const UserState& u) {
   for (const auto& id : u.sessions) sessions.emplace_back(id);
   return {{"id", u.id.value},
           {"sessions", sessions},
-          {"email", u.email},
+          {"email", sealed_json(u.email)},
           {"email_index", u.email_index},
-          {"full_name", u.full_name},
+          {"full_name", sealed_json(u.full_name)},
           {"roles", roles},
           {"status", u.status},
           {"parent_user_id", u.parent_user_id},
-          {"password_hash", u.password_hash},
+          {"password_hash", sealed_json(u.password_hash)},
           {"version", u.version},
           {"created_at", u.created_at},
           {"updated_at", u.updated_at},
@@ -98,7 +101,7 @@ array strings_json(const std::vector<std::string>& list) {
 }
 
 object invitation_json(const InvitationState& i) {
-  return {{"id", i.id},         {"email", i.email},   {"email_index", i.email_index},   {"roles", strings_json(i.roles)}, {"token_hash", i.token_hash},
+  return {{"id", i.id},         {"invitee", i.invitee.value}, {"email", sealed_json(i.email)},   {"email_index", i.email_index},   {"roles", strings_json(i.roles)}, {"token_hash", i.token_hash},
           {"expires_at", i.expires_at}, {"status", i.status}, {"version", i.version}};
 }
 
@@ -120,10 +123,10 @@ object permission_json(const PermissionState& p) {
           {"resource", p.resource},
           {"level", p.level},
           {"status", p.status},
-          {"reason", p.reason},
+          {"reason", sealed_json(p.reason)},
           {"requested_by", p.requested_by},
           {"decided_by", p.decided_by},
-          {"decision_reason", p.decision_reason},
+          {"decision_reason", sealed_json(p.decision_reason)},
           {"requested_at", p.requested_at},
           {"decided_at", p.decided_at},
           {"expires_at", p.expires_at},
@@ -188,18 +191,27 @@ void read_records(element list, int32_t partition, IdempotencyIndex& index) {
   for (auto& [key, rec] : records) index.add(key, std::move(rec));
 }
 
+core::Sealed read_sealed(element o, std::string_view field) {
+  element v = o[field];
+  return core::Sealed{text(v, "value"), text(v, "event_id")};
+}
+
+// Indexed under the key of now while the email is at hand (commands/evolve.cpp does the same).
+std::string index_of(element o, const core::Sealed& email) {
+  return email.empty() || core::is_sealed(email.value) ? text(o, "email_index") : core::email_index(email.value);
+}
+
 UserState read_user(element u) {
   UserState out;
   out.id = core::UserId{text(u, "id")};
-  out.email = text(u, "email");
-  // Indexed under the key of now while the email is at hand (commands/evolve.cpp does the same).
-  out.email_index = out.email.empty() ? text(u, "email_index") : core::email_index(out.email);
-  out.full_name = text(u, "full_name");
+  out.email = read_sealed(u, "email");
+  out.email_index = index_of(u, out.email);
+  out.full_name = read_sealed(u, "full_name");
   for (element r : simdjson::dom::array(u["roles"])) out.roles.emplace_back(std::string_view(r));
   for (element id : simdjson::dom::array(u["sessions"])) out.sessions.emplace_back(std::string_view(id));
   out.status = text(u, "status");
   out.parent_user_id = text(u, "parent_user_id");
-  out.password_hash = text(u, "password_hash");
+  out.password_hash = read_sealed(u, "password_hash");
   out.version = number(u, "version");
   out.created_at = text(u, "created_at");
   out.updated_at = text(u, "updated_at");
@@ -248,9 +260,10 @@ TenantState read_tenant(element t, int32_t partition) {
     out.sessions[id] = std::move(session);
   }
   for (element i : simdjson::dom::array(t["invitations"])) {
-    InvitationState inv{text(i, "id"),           text(i, "email"),      text(i, "email_index"), texts(i, "roles"),
-                        text(i, "token_hash"),   number(i, "expires_at"), text(i, "status"),     number(i, "version")};
-    if (!inv.email.empty()) inv.email_index = core::email_index(inv.email);
+    InvitationState inv{text(i, "id"),         core::UserId{text(i, "invitee")}, read_sealed(i, "email"),
+                        text(i, "email_index"), texts(i, "roles"),              text(i, "token_hash"),
+                        number(i, "expires_at"), text(i, "status"),              number(i, "version")};
+    inv.email_index = index_of(i, inv.email);
     out.invitation_by_token_hash[inv.token_hash] = inv.id;
     auto id = inv.id;
     out.invitations[id] = std::move(inv);
@@ -265,8 +278,8 @@ TenantState read_tenant(element t, int32_t partition) {
   }
   for (element p : simdjson::dom::array(t["permissions"])) {
     PermissionState perm{text(p, "id"),          core::UserId{text(p, "user_id")}, text(p, "resource"),
-                         text(p, "level"),       text(p, "status"),                text(p, "reason"),
-                         text(p, "requested_by"), text(p, "decided_by"),           text(p, "decision_reason"),
+                         text(p, "level"),       text(p, "status"),                read_sealed(p, "reason"),
+                         text(p, "requested_by"), text(p, "decided_by"),           read_sealed(p, "decision_reason"),
                          text(p, "requested_at"), text(p, "decided_at"),           number(p, "expires_at"),
                          number(p, "version")};
     auto id = perm.id;

@@ -11,8 +11,8 @@
 namespace regent::commands {
 
 // 2: the fence keeps the chain's last id; 3: and the owner's URL; 4: sign-ins (sessions); 5: invitations
-// and API keys; 6: permissions; 7: emails' blind indexes
-inline constexpr int kSnapshotFormat = 7;
+// and API keys; 6: permissions; 7: emails' blind indexes; 8: personal values sealed, with their events
+inline constexpr int kSnapshotFormat = 8;
 
 // Everything `evolve` built, and the idempotency records whose events are in the log. Refusals
 // remembered for idempotency are left out: they live in memory only.

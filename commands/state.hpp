@@ -11,6 +11,7 @@
 #include "commands/idempotency.hpp"
 #include "commands/money.hpp"
 #include "core/ids.hpp"
+#include "core/sealed_fields.hpp"
 #include "events/fence.hpp"
 
 namespace regent::commands {
@@ -45,7 +46,8 @@ struct SessionState {
 // against max_users.
 struct InvitationState {
   std::string id;
-  std::string email;
+  core::UserId invitee;  // the id the user gets on acceptance, whose key seals the email; empty in older invitations
+  core::Sealed email;
   std::string email_index;  // core/blind_index.hpp
   std::vector<std::string> roles;
   std::string token_hash;
@@ -77,25 +79,27 @@ struct PermissionState {
   std::string resource;
   std::string level;
   std::string status = "pending";  // approved, rejected, revoked, expired
-  std::string reason;              // why it was asked for
+  core::Sealed reason;             // why it was asked for
   std::string requested_by;        // the actor that asked (a user or an API key)
   std::string decided_by;          // the last person to approve, reject or revoke it
-  std::string decision_reason;     // a rejection's or a revocation's
+  core::Sealed decision_reason;    // a rejection's or a revocation's
   std::string requested_at;
   std::string decided_at;
   int64_t expires_at = 0;  // ms; 0: never (asked for while pending, in force once approved)
   int64_t version = 1;
 };
 
+// Personal values are kept sealed, as their events carry them (core/sealed_fields.hpp): the state
+// never holds a data key, and what decisions need of them is the email's blind index.
 struct UserState {
   core::UserId id;
-  std::string email;
+  core::Sealed email;
   std::string email_index;  // core/blind_index.hpp: what uniqueness and sign-in look up
-  std::string full_name;
+  core::Sealed full_name;
   std::vector<std::string> roles;
-  std::string status = "active";
+  std::string status = "active";  // deactivated, erased
   std::string parent_user_id;
-  std::string password_hash;
+  core::Sealed password_hash;
   std::vector<std::string> sessions;  // ids of its sign-ins not yet expired
   int64_t version = 0;
   std::string created_at;

@@ -12,12 +12,15 @@ constexpr const char* kMake = R"(
   INSERT INTO personal_data_keys (user_id, tenant_id, wrapped, master_key_id)
   VALUES ($1::uuid, $2::uuid, $3, $4) ON CONFLICT (user_id) DO NOTHING)";
 constexpr const char* kFind = "SELECT wrapped FROM personal_data_keys WHERE user_id = $1::uuid";
-constexpr const char* kErase = R"(
+constexpr const char* kReadMany = R"(
+  SELECT user_id::text, wrapped FROM personal_data_keys WHERE user_id = ANY($1::uuid[]) AND wrapped IS NOT NULL)";
+constexpr const char* kEraseMany = R"(
   UPDATE personal_data_keys SET wrapped = NULL, master_key_id = NULL, erased_at = now()
-  WHERE user_id = $1::uuid AND wrapped IS NOT NULL)";
-constexpr const char* kTombstone = R"(
+  WHERE user_id = ANY($1::uuid[]) AND wrapped IS NOT NULL)";
+constexpr const char* kTombstones = R"(
   INSERT INTO personal_data_keys (user_id, tenant_id, wrapped, master_key_id, erased_at)
-  VALUES ($1::uuid, '00000000-0000-0000-0000-000000000000', NULL, NULL, now()) ON CONFLICT (user_id) DO NOTHING)";
+  SELECT u, '00000000-0000-0000-0000-000000000000', NULL, NULL, now() FROM unnest($1::uuid[]) AS u
+  ON CONFLICT (user_id) DO NOTHING)";
 constexpr const char* kStale = R"(
   SELECT user_id::text, wrapped FROM personal_data_keys
   WHERE wrapped IS NOT NULL AND master_key_id <> $1
@@ -25,6 +28,16 @@ constexpr const char* kStale = R"(
 constexpr const char* kRewrap = "UPDATE personal_data_keys SET wrapped = $2, master_key_id = $3 WHERE user_id = $1::uuid";
 constexpr const char* kCounts = R"(
   SELECT master_key_id, count(*) FROM personal_data_keys WHERE wrapped IS NOT NULL GROUP BY master_key_id)";
+// A Postgres array of ids; anything but a uuid is left out (it cannot have a key).
+std::string uuid_array(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (const auto& id : ids) {
+    if (!is_uuid(id)) continue;
+    if (out.size() > 1) out += ',';
+    out += id;
+  }
+  return out + "}";
+}
 }  // namespace
 
 DataKeys::DataKeys(std::string pg_url, std::shared_ptr<const MasterKeys> master)
@@ -63,12 +76,38 @@ std::optional<std::string> DataKeys::find(const UserId& user) {
   return key;
 }
 
+std::optional<std::string> DataKeys::cached(const std::string& user) const {
+  std::lock_guard lock(mu_);
+  if (auto it = cache_.find(user); it != cache_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::unordered_map<std::string, std::string> DataKeys::read_in(pqxx::transaction_base& tx, const MasterKeys& master,
+                                                               const std::vector<std::string>& users) {
+  std::unordered_map<std::string, std::string> out;
+  if (users.empty()) return out;
+  for (const auto& row : tx.exec_params(kReadMany, uuid_array(users))) {
+    std::string user = row[0].c_str();
+    auto key = master.unwrap(row[1].c_str(), user);
+    if (!key) throw MasterKeyError("the data key of user " + user + " does not open under the master keys");
+    out.emplace(std::move(user), std::move(*key));
+  }
+  return out;
+}
+
+int64_t DataKeys::erase_in(pqxx::transaction_base& tx, const std::vector<std::string>& users) {
+  if (users.empty()) return 0;
+  auto ids = uuid_array(users);
+  int64_t had = tx.exec_params(kEraseMany, ids).affected_rows();
+  tx.exec_params(kTombstones, ids);
+  return had;
+}
+
 bool DataKeys::erase(const UserId& user) {
   std::lock_guard lock(mu_);
   cache_.erase(user.value);
   pqxx::work tx(conn());
-  bool had = tx.exec_params(kErase, user.value).affected_rows() > 0;
-  tx.exec_params(kTombstone, user.value);  // never a key for it again
+  bool had = erase_in(tx, {user.value}) > 0;  // and never a key for it again
   tx.commit();
   return had;
 }

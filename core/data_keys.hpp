@@ -10,8 +10,10 @@
 #include <mutex>
 #include <optional>
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "core/master_keys.hpp"
@@ -27,8 +29,18 @@ class DataKeys {
   std::optional<std::string> key_for(const TenantId& tenant, const UserId& user);
   // nullopt: erased, or never made.
   std::optional<std::string> find(const UserId& user);
+  // What key_for or find already read, without any I/O (the command writer's thread): nullopt
+  // when this process has not read it yet, or it was erased here.
+  std::optional<std::string> cached(const std::string& user) const;
   // Deletes the key; true when there was one to delete.
   bool erase(const UserId& user);
+
+  // The keys of `users` that exist, read in `tx` (one statement) and unwrapped: what a projection
+  // opens a batch's sealed fields with. No cache: a key erased a moment ago is not found.
+  static std::unordered_map<std::string, std::string> read_in(pqxx::transaction_base& tx, const MasterKeys& master,
+                                                              const std::vector<std::string>& users);
+  // Erases the keys of `users` in `tx`, leaving tombstones; how many had a key.
+  static int64_t erase_in(pqxx::transaction_base& tx, const std::vector<std::string>& users);
 
   // Re-wraps, in batches, every key not wrapped under the ring's current master key; how many.
   int64_t rewrap_all();
@@ -42,7 +54,7 @@ class DataKeys {
   pqxx::connection& conn();
   std::string pg_url_;
   std::shared_ptr<const MasterKeys> master_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unordered_map<std::string, std::string> cache_;  // user id -> clear key
 };

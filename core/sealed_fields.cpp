@@ -85,4 +85,10 @@ std::optional<std::string> open_field(std::string_view key, std::string_view sea
 
 bool is_sealed(std::string_view value) { return value.starts_with(kPrefix); }
 
+std::optional<std::string> reveal(const std::optional<std::string>& key, const Sealed& s, std::string_view field) {
+  if (!is_sealed(s.value)) return s.value;
+  if (!key) return std::nullopt;
+  return open_field(*key, s.value, s.event_id, field);
+}
+
 }  // namespace regent::core

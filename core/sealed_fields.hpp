@@ -19,6 +19,18 @@ std::optional<std::string> open_field(std::string_view key, std::string_view sea
                                       std::string_view field);
 bool is_sealed(std::string_view value);
 
+// A personal value as the command state keeps it: as its event carried it (sealed, or clear in an
+// event from before sealing) with the id of that event, which opening it needs.
+struct Sealed {
+  std::string value;
+  std::string event_id;
+  bool empty() const { return value.empty(); }
+  bool operator==(const Sealed&) const = default;
+};
+// The clear value: opened under `key`, or as it is when it was never sealed; nullopt when it does
+// not open (no key: erased).
+std::optional<std::string> reveal(const std::optional<std::string>& key, const Sealed& s, std::string_view field);
+
 namespace detail {
 // AES-256-GCM with a given nonce: ciphertext followed by the 16-byte tag (for known-answer tests,
 // and for wrapping data keys under the master key).

@@ -33,6 +33,7 @@ inline constexpr std::string_view permission_approved = "permission.approved";
 inline constexpr std::string_view permission_rejected = "permission.rejected";
 inline constexpr std::string_view permission_revoked = "permission.revoked";
 inline constexpr std::string_view permission_expired = "permission.expired";
+inline constexpr std::string_view user_erased = "user.erased";
 
 inline constexpr std::array all = {owner_claimed,     tenant_created,  user_created,    user_logged_in,
                                    tenant_renamed,    tenant_settings_changed,         wallet_credited,
@@ -40,6 +41,7 @@ inline constexpr std::array all = {owner_claimed,     tenant_created,  user_crea
                                    user_deactivated,  user_reactivated,  user_updated,    user_role_assigned,
                                    user_role_revoked, invitation_created, invitation_accepted, invitation_revoked,
                                    api_key_created,   api_key_revoked,   api_key_used,    permission_requested,
-                                   permission_approved, permission_rejected, permission_revoked, permission_expired};
+                                   permission_approved, permission_rejected, permission_revoked, permission_expired,
+                                   user_erased};
 
 }  // namespace regent::events::types

@@ -32,6 +32,10 @@ constexpr const char* kDecide = R"(
     AS c(id, status, version, decided_by, decided_at, decision_reason, sets_expiry, expires_at)
   WHERE p.id = c.id AND p.version < c.version)";
 
+// The reasons of erased users' permissions (their sealed values no longer open; this clears what
+// was written while they did).
+constexpr const char* kErase = "UPDATE permissions SET reason = NULL, decision_reason = NULL WHERE user_id = ANY($1::uuid[])";
+
 std::optional<std::string_view> personal_reason(simdjson::dom::element d) {
   simdjson::dom::element personal;
   if (d["personal"].get(personal) != simdjson::SUCCESS) return std::nullopt;
@@ -45,20 +49,22 @@ std::optional<std::string_view> view(const std::optional<std::string>& s) {
 class PermissionsProjection final : public Projection {
  public:
   std::string name() const override { return "permissions"; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   std::vector<std::string> tables() const override { return {"permissions"}; }
-  bool handles(std::string_view type) const override { return type.starts_with("permission."); }
+  bool handles(std::string_view type) const override {
+    return type.starts_with("permission.") || type == types::user_erased;
+  }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     PgArray id, tenant, user, resource, level, reason, requested_by, at, expires_at, version;
-    struct Change {
-      std::string status;
-      int64_t version = 0;
-      std::optional<std::string> decided_by, decided_at, decision_reason, expires_at;
-      bool sets_expiry = false;
-    };
     std::map<std::string, Change> changes;
+    PgArray erased;
     for (const auto& e : batch) {
+      if (e.type == types::user_erased) {
+        auto doc = core::JsonDocument::parse(e.data);
+        erased.add(core::get_string(doc->root(), "user_id"));
+        continue;
+      }
       if (!e.type.starts_with("permission.")) continue;
       auto doc = core::JsonDocument::parse(e.data);
       auto d = doc->root();
@@ -69,7 +75,7 @@ class PermissionsProjection final : public Projection {
         user.add(core::get_string(d, "user_id"));
         resource.add(core::get_string(d, "resource"));
         level.add(core::get_string(d, "level"));
-        reason.add(personal_reason(d).value_or(""));
+        reason.add(personal_reason(d));
         requested_by.add(std::string_view(e.actor_id));
         at.add(std::string_view(e.time));
         expires_at.add(core::get_string(d, "expires_at"));
@@ -93,7 +99,18 @@ class PermissionsProjection final : public Projection {
     if (id.size() > 0)
       tx.exec_params(kInsert, id.literal(), tenant.literal(), user.literal(), resource.literal(), level.literal(),
                      reason.literal(), requested_by.literal(), at.literal(), expires_at.literal(), version.literal());
-    if (changes.empty()) return;
+    if (!changes.empty()) decide(tx, changes);
+    if (erased.size() > 0) tx.exec_params(kErase, erased.literal());
+  }
+
+ private:
+  struct Change {
+    std::string status;
+    int64_t version = 0;
+    std::optional<std::string> decided_by, decided_at, decision_reason, expires_at;
+    bool sets_expiry = false;
+  };
+  static void decide(pqxx::work& tx, const std::map<std::string, Change>& changes) {
     PgArray who, status, changed_version, decided_by, decided_at, decision_reason, sets_expiry, new_expiry;
     for (const auto& [key, c] : changes) {
       who.add(std::string_view(key));

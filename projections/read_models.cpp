@@ -10,6 +10,7 @@ std::vector<std::unique_ptr<Projection>> all_projections() {
   all.push_back(make_activities_projection());
   all.push_back(make_api_keys_projection());
   all.push_back(make_permissions_projection());
+  all.push_back(make_erasures_projection());
   return all;
 }
 

@@ -16,7 +16,8 @@ std::unique_ptr<Projection> make_wallets_projection();
 std::unique_ptr<Projection> make_activities_projection();
 
 std::unique_ptr<Projection> make_api_keys_projection();  // "api_keys": api_keys
-std::unique_ptr<Projection> make_permissions_projection();  // "permissions": permissions
+std::unique_ptr<Projection> make_permissions_projection();
+std::unique_ptr<Projection> make_erasures_projection();  // "erasures": erasures (and deletes the data keys they name)
 
 std::vector<std::unique_ptr<Projection>> all_projections();
 

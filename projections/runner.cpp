@@ -9,6 +9,7 @@
 #include "core/metrics.hpp"
 #include "events/log_reader.hpp"
 #include "projections/failures.hpp"
+#include "projections/personal_reader.hpp"
 #include "projections/sql_arrays.hpp"
 
 namespace regent::projections {
@@ -301,7 +302,10 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     for (const auto& [p, c] : next) progress[p] = c;
     pqxx::work tx(conn);
     write_checkpoints(tx, progress);
-    if (!valid.empty()) projection_.apply(tx, valid);
+    if (!valid.empty()) {
+      open_personal(tx, options_.where.master.get(), valid);
+      projection_.apply(tx, valid);
+    }
     tx.exec("NOTIFY regent_checkpoints");
     tx.commit();
     for (const auto& [p, c] : progress) stored_[p] = c.next_offset;

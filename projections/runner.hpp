@@ -13,6 +13,7 @@
 #include <functional>
 #include <pqxx/connection>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <pqxx/transaction>
@@ -25,6 +26,9 @@
 #include "projections/assignment.hpp"
 #include "projections/projection.hpp"
 
+namespace regent::core {
+class MasterKeys;
+}
 namespace regent::events {
 class History;
 class LogReader;
@@ -48,6 +52,9 @@ struct Endpoints {
   std::string topic;
   int32_t partitions = 0;
   const events::History* history = nullptr;  // the embedded log's, when running beside it
+  // What opens sealed personal fields (projections/personal_reader.hpp); none: a sealed field
+  // stalls its partition.
+  std::shared_ptr<const core::MasterKeys> master;
 };
 
 struct RunnerOptions {

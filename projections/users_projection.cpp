@@ -39,17 +39,19 @@ constexpr const char* kInsertUsers = R"(
   ON CONFLICT (tenant_id, role) DO UPDATE SET count = role_counts.count + EXCLUDED.count)";
 
 // What a batch's later events leave of each user, in one statement: profile fields and status
-// where they changed (NULL where not), the last version and time. Users move only forward in
+// where they changed (NULL where not; both NULL once erased), the last version and time. Users move only forward in
 // version, and the status counters move by the net change (a row of user_counts is written once).
 constexpr const char* kUpdateUsers = R"(
   WITH c AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[])
-      AS c(id, email, full_name, status, version, at)),
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
+                         $7::boolean[])
+      AS c(id, email, full_name, status, version, at, erased)),
   before AS (
     SELECT u.id, u.tenant_id, u.status AS old_status, COALESCE(c.status, u.status) AS new_status
     FROM users u JOIN c ON c.id = u.id WHERE u.version < c.version),
   moved AS (
-    UPDATE users u SET email = COALESCE(c.email, u.email), full_name = COALESCE(c.full_name, u.full_name),
+    UPDATE users u SET email = CASE WHEN c.erased THEN NULL ELSE COALESCE(c.email, u.email) END,
+                       full_name = CASE WHEN c.erased THEN NULL ELSE COALESCE(c.full_name, u.full_name) END,
                        status = COALESCE(c.status, u.status), version = c.version, updated_at = c.at
     FROM c WHERE u.id = c.id AND u.version < c.version
     RETURNING u.id),
@@ -95,6 +97,7 @@ constexpr const char* kChangeRoles = R"(
 // A user's changes within one batch, merged in log order.
 struct UserChange {
   std::optional<std::string> email, full_name, status;
+  bool erased = false;
   int64_t version = 0;
   std::string at;
 };
@@ -102,7 +105,7 @@ struct UserChange {
 class UsersProjection final : public Projection {
  public:
   std::string name() const override { return "users"; }
-  int version() const override { return 2; }
+  int version() const override { return 3; }
   std::vector<std::string> tables() const override { return {"users", "user_roles", "user_counts", "role_counts"}; }
   bool handles(std::string_view type) const override { return type.starts_with("user."); }
 
@@ -112,7 +115,7 @@ class UsersProjection final : public Projection {
     std::map<std::string, UserChange> changes;
     std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> role_changes;  // -> tenant, has
     for (const auto& e : batch) {
-      bool status = e.type == types::user_deactivated || e.type == types::user_reactivated;
+      bool status = e.type == types::user_deactivated || e.type == types::user_reactivated || e.type == types::user_erased;
       bool role_change = e.type == types::user_role_assigned || e.type == types::user_role_revoked;
       if (status || role_change || e.type == types::user_updated) {
         auto doc = core::JsonDocument::parse(e.data);
@@ -121,7 +124,9 @@ class UsersProjection final : public Projection {
         UserChange& c = changes[user];
         c.version = e.sequence;
         c.at = e.time;
-        if (status) c.status = e.type == types::user_reactivated ? "active" : "deactivated";
+        if (status)
+          c.status = e.type == types::user_reactivated ? "active" : e.type == types::user_erased ? "erased" : "deactivated";
+        if (e.type == types::user_erased) c.erased = true, c.email.reset(), c.full_name.reset();
         if (role_change)
           role_changes[{user, core::get_text(d, "role")}] = {e.tenant_id, e.type == types::user_role_assigned};
         simdjson::dom::element personal;
@@ -138,8 +143,8 @@ class UsersProjection final : public Projection {
       auto personal = d["personal"];
       id.add(user_id);
       tenant_id.add(std::string_view(e.tenant_id));
-      email.add(core::get_string(personal.value(), "email").value_or(""));
-      full_name.add(core::get_string(personal.value(), "full_name").value_or(""));
+      email.add(core::get_string(personal.value(), "email"));  // NULL: erased
+      full_name.add(core::get_string(personal.value(), "full_name"));
       parent.add(core::get_string(d, "parent_user_id"));
       at.add(std::string_view(e.time));
       version.add(e.sequence);
@@ -163,7 +168,7 @@ class UsersProjection final : public Projection {
                      parent.literal(), at.literal(), version.literal(), role_tenant.literal(), role_user.literal(),
                      role.literal(), joined_roles.literal());
     if (!changes.empty()) {
-      PgArray who, email_to, name_to, status_to, to_version, to_at;
+      PgArray who, email_to, name_to, status_to, to_version, to_at, erased;
       auto opt = [](const std::optional<std::string>& v) {
         return v ? std::optional<std::string_view>(*v) : std::nullopt;
       };
@@ -174,9 +179,10 @@ class UsersProjection final : public Projection {
         status_to.add(opt(c.status));
         to_version.add(c.version);
         to_at.add(std::string_view(c.at));
+        erased.add(std::string_view(c.erased ? "true" : "false"));
       }
       tx.exec_params(kUpdateUsers, who.literal(), email_to.literal(), name_to.literal(), status_to.literal(),
-                     to_version.literal(), to_at.literal());
+                     to_version.literal(), to_at.literal(), erased.literal());
     }
     if (!role_changes.empty()) {
       PgArray tenants, users, roles, has;

@@ -79,7 +79,8 @@ int run_projections_worker(const core::Config& config) {
   int32_t partitions = topic_partitions(config);
   if (partitions <= 0) return 1;
   projections::EngineOptions options;
-  options.runners.where = {config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr};
+  options.runners.where = {config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr,
+                           open_master_key_file(config, false)};
   options.group = config.kafka_topic + ".projections";
   options.instance_id = new_instance_id();
   options.session_timeout = std::chrono::milliseconds(config.writer_session_timeout_ms);
@@ -165,7 +166,9 @@ int run_projections_rebuild(const core::Config& config, const std::string& name)
     wait_for_stop_signal();
     stop = true;
   });
-  projections::RebuildOptions options{{config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr}, 2000,
+  projections::RebuildOptions options{{config.pg_url, config.kafka_brokers, config.kafka_topic, partitions, nullptr,
+                                       open_master_key_file(config, false)},
+                                      2000,
                                       [&](int64_t done, int64_t total) {
                                         std::cout << "rebuilding " << name << ": " << done << " of " << total
                                                   << " events" << std::endl;

@@ -41,6 +41,18 @@ namespace {
 const core::Logger logger("workers");
 }
 
+std::shared_ptr<const core::MasterKeys> open_master_key_file(const core::Config& config, bool create) {
+  std::string path = config.master_key_path();
+  if (std::filesystem::exists(path) || !create) return core::FileMasterKeys::load(path);  // throws, saying what to do
+  pqxx::connection conn(config.pg_url);
+  auto stored = pqxx::nontransaction(conn).exec("SELECT count(*) FROM personal_data_keys WHERE wrapped IS NOT NULL");
+  // Data keys without their master key: never a new file over the loss.
+  if (stored[0][0].as<int64_t>() > 0) core::FileMasterKeys::load(path);  // throws, saying what to do
+  auto ring = core::FileMasterKeys::create(path);
+  logger.info("created the master key file; keep a copy of it apart from the database's backups", {{"path", path}});
+  return ring;
+}
+
 std::string new_instance_id() {
   char host[64] = {0};
   gethostname(host, sizeof host - 1);
@@ -79,6 +91,7 @@ void ServerApp::start() {
     processing.snapshot_every = config_.snapshot_every;
   }
   check_bootstrap_settings();
+  processing.data_key = [keys = data_keys_.get()](const std::string& user) { return keys->cached(user); };
   processor_ = std::make_unique<commands::Processor>(*log_, new_instance_id(), processing);
   processor_->start();
   bool embedded = config_.kafka_brokers == "embedded";
@@ -96,7 +109,8 @@ void ServerApp::start() {
   watcher_->start();
   if (with_projections_) {
     projections::EngineOptions options;
-    options.runners.where = {config_.pg_url, log_->brokers(), log_->topic(), log_->partitions(), log_->history()};
+    options.runners.where = {config_.pg_url, log_->brokers(), log_->topic(), log_->partitions(), log_->history(),
+                             master_keys_};
     engine_ = std::make_unique<projections::Engine>(options, projections::all_projections());
     engine_->start();
   }
@@ -108,7 +122,7 @@ void ServerApp::start() {
   verified_tokens_ = std::make_unique<api::VerifiedTokens>();
   services_ = std::make_unique<api::Services>(
       api::Services{config_, *jwt_keys_, *processor_, *pg_, *queries_, *watcher_, reachable, hashing_slots_, forwarder_.get(),
-                    limits_.get(), verified_tokens_.get()});
+                    limits_.get(), verified_tokens_.get(), data_keys_.get()});
   auto router = std::make_shared<api::Router>(api::all_routes());
   api::ServerOptions opts;
   opts.address = config_.http_addr;
@@ -153,23 +167,14 @@ void ServerApp::stop() {
   if (watcher_) watcher_->stop();
 }
 
-// The master keys, read at start: `dev` makes its file the first time; any role whose stored data
-// keys need a master key it cannot read stops here, saying so, rather than read users as erased.
+// The master keys, read at start: `dev` makes its file the first time; any other role needs the
+// file it was given (every instance the same, made once with `regent keys create`), and any role
+// whose stored data keys need a master key it cannot read stops here, saying so, rather than read
+// users as erased.
 void ServerApp::open_master_keys() {
-  std::string path = config_.master_key_path();
-  std::shared_ptr<core::MasterKeys> ring;
-  if (std::filesystem::exists(path)) {
-    ring = core::FileMasterKeys::load(path);
-  } else {
-    pqxx::connection conn(config_.pg_url);
-    auto stored = pqxx::nontransaction(conn).exec("SELECT count(*) FROM personal_data_keys WHERE wrapped IS NOT NULL");
-    // Data keys without their master key: never a new file over the loss.
-    if (stored[0][0].as<int64_t>() > 0) core::FileMasterKeys::load(path);  // throws, saying what to do
-    if (!with_projections_) return;  // `serve`: nothing sealed yet, nothing to read
-    ring = core::FileMasterKeys::create(path);
-    logger.info("created the master key file; keep a copy of it apart from the database's backups", {{"path", path}});
-  }
-  core::DataKeys(config_.pg_url, std::move(ring)).check_ring();
+  master_keys_ = open_master_key_file(config_, with_projections_);
+  data_keys_ = std::make_unique<core::DataKeys>(config_.pg_url, master_keys_);
+  data_keys_->check_ring();
 }
 
 std::string ServerApp::advertised_url() const {
@@ -241,6 +246,7 @@ void ServerApp::bootstrap_super_admin() {
   cmd.admin_full_name = "Super Admin";
   cmd.admin_password_hash = core::hash_password(config_.bootstrap_password);
   cmd.admin_roles = {"super_admin"};
+  data_keys_->key_for(cmd.tenant_id, cmd.admin_id);  // at hand for the writer, which seals under it
   commands::Context ctx;
   ctx.request_id = "bootstrap";
   ctx.now = core::now_millis();

@@ -9,6 +9,8 @@
 #include "core/config.hpp"
 
 namespace regent::core {
+class DataKeys;
+class MasterKeys;
 class PgPool;
 class PgQueries;
 }
@@ -58,6 +60,8 @@ class ServerApp {
   std::unique_ptr<api::JwtKeys> jwt_keys_;
   std::unique_ptr<api::VerifiedTokens> verified_tokens_;
   std::unique_ptr<api::RateLimits> limits_;
+  std::shared_ptr<const core::MasterKeys> master_keys_;
+  std::unique_ptr<core::DataKeys> data_keys_;
   std::unique_ptr<events::EventLog> log_;
   std::unique_ptr<commands::SnapshotStore> snapshots_;
   std::unique_ptr<commands::Processor> processor_;
@@ -72,6 +76,11 @@ class ServerApp {
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<Scheduler> scheduler_;  // dev only: `serve` leaves it to `regent worker scheduler`
 };
+
+// The master key ring of REGENT_MASTER_KEY_FILE. `create` (dev): made the first time, unless data
+// keys are stored already (a lost file is never replaced). Throws core::MasterKeyError, saying
+// what to do, when it cannot be read.
+std::shared_ptr<const core::MasterKeys> open_master_key_file(const core::Config& config, bool create);
 
 // A name for this process unique in a cluster (host, pid, random): its writer id, its group member.
 std::string new_instance_id();

@@ -11,6 +11,7 @@ Response login(Ctx& ctx);          // POST /v1/auth/login
 Response refresh(Ctx& ctx);        // POST /v1/auth/refresh
 Response logout(Ctx& ctx);         // POST /v1/auth/logout
 Response deactivate_user(Ctx& ctx);  // POST /v1/users/{id}/deactivate
+Response erase_user(Ctx& ctx);       // POST /v1/users/{id}/erase
 Response reactivate_user(Ctx& ctx);  // POST /v1/users/{id}/reactivate
 Response update_user(Ctx& ctx);      // PATCH /v1/users/{id}
 Response assign_role(Ctx& ctx);      // PUT /v1/users/{id}/roles/{role}

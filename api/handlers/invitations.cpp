@@ -6,11 +6,13 @@
 #include <boost/json/object.hpp>
 
 #include "api/handlers/handlers.hpp"
+#include "api/personal.hpp"
 #include "api/problem.hpp"
 #include "api/rate_limits.hpp"
 #include "api/support.hpp"
 #include "commands/validation.hpp"
 #include "core/crypto.hpp"
+#include "events/personal_fields.hpp"
 
 namespace regent::api::handlers {
 namespace {
@@ -46,6 +48,8 @@ Response create_invitation(Ctx& ctx) {
   cmd.nonce = core::random_token(32);
   cmd.token_hash = invitation_hash(ctx.svc, invitation_token(ctx.svc, p->tenant.value, cmd.invitation_id, cmd.nonce));
   cmd.expires_at = cctx->now + commands::kInvitationTtlMs;
+  cmd.invitee = core::UserId{core::uuid_v7()};
+  if (auto key = make_data_key(ctx.svc, cmd.tenant_id, cmd.invitee); !key) return problem(key.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
@@ -56,7 +60,8 @@ Response create_invitation(Ctx& ctx) {
   std::string id = core::get_text(d, "invitation_id");
   boost::json::object out{{"id", id},
                           {"token", invitation_token(ctx.svc, p->tenant.value, id, core::get_text(d, "nonce"))},
-                          {"email", core::get_text(d["personal"].value(), "email")},
+                          {"email", shown(data_key(ctx.svc, core::UserId{core::get_text(d, "user_id")}),
+                                          core::Sealed{core::get_text(d["personal"].value(), "email"), e.id}, "email")},
                           {"roles", core::to_boost(d["roles"].value())},
                           {"status", "pending"},
                           {"created_at", e.time},
@@ -82,16 +87,21 @@ Response accept_invitation(Ctx& ctx) {
   auto& proc = ctx.svc.processor;
   int32_t partition = proc.partition_of(*tenant);
   // A token that names nothing costs no password hash; the decision checks it again.
-  bool known = false;
+  std::optional<commands::InvitationState> inv;
   proc.read(partition, [&](const commands::PartitionState& s) {
     const auto* t = s.tenant(*tenant);
-    const auto* inv = t ? t->invitation_by_token(hash) : nullptr;
-    known = inv && inv->pending(core::now_millis());
+    const auto* found = t ? t->invitation_by_token(hash) : nullptr;
+    if (found && found->pending(core::now_millis())) inv = *found;
   });
-  if (!known) return problem(refused_token(), ctx.rid());
+  if (!inv) return problem(refused_token(), ctx.rid());
   ctx.tenant_id = tenant->value;
+  // The invitee's id and key were made with the invitation (older ones had none: a new id).
+  core::UserId invitee = inv->invitee.value.empty() ? core::UserId{core::uuid_v7()} : inv->invitee;
+  if (auto key = make_data_key(ctx.svc, *tenant, invitee); !key) return problem(key.error(), ctx.rid());
+  auto email = core::reveal(data_key(ctx.svc, invitee), inv->email, events::personal_field("email"));
+  if (!email) return problem(refused_token(), ctx.rid());  // its invitee was erased
 
-  commands::AcceptInvitation cmd{*tenant, hash, core::UserId{core::uuid_v7()}, in->full_name,
+  commands::AcceptInvitation cmd{*tenant, hash, invitee, *email, in->full_name,
                                  hash_password_bounded(ctx.svc, in->password)};
   auto cctx = command_context(ctx, nullptr, tenant->value);
   if (!cctx) return problem(cctx.error(), ctx.rid());
@@ -102,7 +112,7 @@ Response accept_invitation(Ctx& ctx) {
   if (!done) return problem(done.error(), ctx.rid());
   const auto& created = done->events.back();
   auto user = user_from_event(created);
-  auto resp = committed_response(201, user_json(*tenant, user, created.time), done.value());
+  auto resp = committed_response(201, user_json(ctx.svc, *tenant, user, created.time), done.value());
   resp.headers.emplace_back("Location", "/v1/users/" + user.id.value);
   return resp;
 }
@@ -118,6 +128,12 @@ Response revoke_invitation(Ctx& ctx) {
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(p->tenant), commands::RevokeInvitation{p->tenant, id}, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
+  // The invitee never joined: nothing about it is kept readable (the personal-data projection
+  // deletes the key too, should this process stop in between).
+  for (const auto& e : done->events) {
+    auto doc = core::JsonDocument::parse(e.data);
+    if (auto invitee = core::get_text(doc->root(), "user_id"); !invitee.empty()) erase_data_key(ctx.svc, core::UserId{invitee});
+  }
   auto r = committed_response(204, "", done.value());
   r.content_type.clear();
   return r;

@@ -8,10 +8,12 @@
 #include <boost/json/object.hpp>
 
 #include "api/handlers/handlers.hpp"
+#include "api/personal.hpp"
 #include "api/jwt.hpp"
 #include "api/problem.hpp"
 #include "api/rate_limits.hpp"
 #include "api/support.hpp"
+#include "events/personal_fields.hpp"
 #include "commands/validation.hpp"
 #include "core/crypto.hpp"
 #include "core/password.hpp"
@@ -109,7 +111,7 @@ Response login(Ctx& ctx) {
   struct Found {
     core::TenantId tenant;
     core::UserId user;
-    std::string hash;
+    core::Sealed hash;
     std::vector<std::string> roles;
   };
   std::optional<Found> found;
@@ -120,9 +122,12 @@ Response login(Ctx& ctx) {
       if (u && u->status == "active") found = Found{t->id, u->id, u->password_hash, u->roles};
     });
   }
+  // The hash is sealed under the user's key (which the sign-in's record needs too).
+  std::optional<std::string> hash;
+  if (found) hash = core::reveal(data_key(ctx.svc, found->user), found->hash, events::personal_field("password_hash"));
   // The same work whether or not the account exists, so timing tells nothing.
-  bool ok = verify_password_bounded(ctx.svc, found ? found->hash : core::decoy_password_hash(), in->password);
-  if (!found || !ok) return problem(core::errc::unauthenticated, "invalid tenant, email or password", ctx.rid());
+  bool ok = verify_password_bounded(ctx.svc, hash ? *hash : core::decoy_password_hash(), in->password);
+  if (!found || !hash || !ok) return problem(core::errc::unauthenticated, "invalid tenant, email or password", ctx.rid());
   ctx.tenant_id = found->tenant.value;
   ctx.actor_id = found->user.value;
 
@@ -135,6 +140,7 @@ Response login(Ctx& ctx) {
   std::string token = refresh_token(ctx.svc, found->tenant.value, session, nonce);
   commands::RecordLogin cmd{found->tenant, found->user, session, refresh_token_hash(ctx.svc, token),
                             cctx->now + ctx.svc.config.refresh_token_ttl_ms, nonce};
+  if (auto key = fetch_data_key(ctx.svc, found->tenant, found->user); !key) return problem(key.error(), ctx.rid());
   auto done = proc.submit(proc.partition_of(found->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
   // A retry with the same Idempotency-Key gets the first answer's session and tokens back. (A

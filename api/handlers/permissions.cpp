@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "api/handlers/handlers.hpp"
+#include "api/personal.hpp"
 #include "api/permission_queries.hpp"
 #include "api/problem.hpp"
 #include "api/query_params.hpp"
@@ -22,17 +23,19 @@ boost::json::value text_or_null(const std::string& s) {
 }
 
 // A permission as the API shows it, from the write side's state (the same fields, in the same
-// order, as api/permission_queries.cpp reads from the read model).
-std::string permission_json(const commands::PermissionState& p) {
+// order, as api/permission_queries.cpp reads from the read model); its reasons are sealed under
+// its user's key.
+std::string permission_json(const Services& svc, const commands::PermissionState& p) {
+  auto key = p.reason.empty() && p.decision_reason.empty() ? std::nullopt : data_key(svc, p.user_id);
   boost::json::object o{{"id", p.id},
                         {"user_id", p.user_id.value},
                         {"resource", p.resource},
                         {"level", p.level},
                         {"status", p.status},
-                        {"reason", p.reason},
+                        {"reason", shown(key, p.reason, "reason")},
                         {"requested_by", p.requested_by},
                         {"decided_by", text_or_null(p.decided_by)},
-                        {"decision_reason", text_or_null(p.decision_reason)},
+                        {"decision_reason", shown(key, p.decision_reason, "reason")},
                         {"requested_at", p.requested_at},
                         {"decided_at", text_or_null(p.decided_at)},
                         {"expires_at", p.expires_at ? boost::json::value(core::format_rfc3339(p.expires_at))
@@ -41,19 +44,24 @@ std::string permission_json(const commands::PermissionState& p) {
   return core::to_json(o);
 }
 
+std::optional<commands::PermissionState> permission_state(const Services& svc, const core::TenantId& tenant,
+                                                         const std::string& id) {
+  std::optional<commands::PermissionState> out;
+  auto& proc = svc.processor;
+  proc.read(proc.partition_of(tenant), [&](const commands::PartitionState& s) {
+    const auto* t = s.tenant(tenant);
+    if (const auto* p = t ? t->permission(id) : nullptr) out = *p;
+  });
+  return out;
+}
+
 // The answer to a command on one permission: the permission as the write side has it once the
 // command's events are in.
 Response permission_answer(Ctx& ctx, int status, const core::TenantId& tenant, const std::string& id,
                            const commands::Committed& done) {
-  auto& proc = ctx.svc.processor;
-  std::optional<std::string> body;
-  proc.read(proc.partition_of(tenant), [&](const commands::PartitionState& s) {
-    const auto* t = s.tenant(tenant);
-    const auto* p = t ? t->permission(id) : nullptr;
-    if (p) body = permission_json(*p);
-  });
-  if (!body) return problem(core::errc::not_found, "no such permission", ctx.rid());
-  auto resp = committed_response(status, *body, done);
+  auto found = permission_state(ctx.svc, tenant, id);
+  if (!found) return problem(core::errc::not_found, "no such permission", ctx.rid());
+  auto resp = committed_response(status, permission_json(ctx.svc, *found), done);
   if (status == 201) resp.headers.emplace_back("Location", "/v1/permissions/" + id);
   return resp;
 }
@@ -80,6 +88,10 @@ Response decide(Ctx& ctx, PermissionAction action) {
   auto cctx = command_context(ctx, &p.value(), p->tenant.value);
   if (!cctx) return problem(cctx.error(), ctx.rid());
   commands::DecidePermission cmd{p->tenant, id, action, in->expires_at, in->reason, expected.value()};
+  // A reason is sealed under the permission's user's key.
+  if (!in->reason.empty())
+    if (auto known = permission_state(ctx.svc, p->tenant, id))
+      if (auto key = fetch_data_key(ctx.svc, p->tenant, known->user_id); !key) return problem(key.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(p->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
@@ -105,6 +117,8 @@ Response request_permission(Ctx& ctx) {
   if (!cctx) return problem(cctx.error(), ctx.rid());
   commands::RequestPermission cmd{p->tenant, core::uuid_v7(), core::UserId{user}, in->resource, in->level, in->reason,
                                   in->expires_at};
+  if (core::is_uuid(user))
+    if (auto key = fetch_data_key(ctx.svc, p->tenant, cmd.user_id); !key) return problem(key.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());

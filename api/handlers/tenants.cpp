@@ -1,4 +1,5 @@
 #include "api/handlers/handlers.hpp"
+#include "api/personal.hpp"
 #include "api/problem.hpp"
 #include "api/rate_limits.hpp"
 #include "api/queries.hpp"
@@ -41,6 +42,7 @@ Response create_tenant(Ctx& ctx) {
   cmd.admin_email = in->admin_email;
   cmd.admin_full_name = in->admin_full_name;
   cmd.admin_password_hash = hash_password_bounded(ctx.svc, in->admin_password);
+  if (auto key = make_data_key(ctx.svc, cmd.tenant_id, cmd.admin_id); !key) return problem(key.error(), ctx.rid());
   auto done = proc.submit(proc.partition_of_slug(cmd.slug), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
 
@@ -49,7 +51,7 @@ Response create_tenant(Ctx& ctx) {
   auto admin = user_from_event(events.back());
   ctx.tenant_id = tenant.id.value;
   std::string body_json = "{\"tenant\":" + tenant_json(tenant) +
-                          ",\"admin_user\":" + user_json(tenant.id, admin, events.back().time) + "}";
+                          ",\"admin_user\":" + user_json(ctx.svc, tenant.id, admin, events.back().time) + "}";
   auto resp = committed_response(201, std::move(body_json), done.value());
   resp.headers.emplace_back("Location", "/v1/tenant");
   return resp;

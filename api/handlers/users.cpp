@@ -1,9 +1,11 @@
 #include "api/handlers/handlers.hpp"
+#include "api/personal.hpp"
 #include "api/problem.hpp"
 #include "api/queries.hpp"
 #include "api/query_params.hpp"
 #include "api/support.hpp"
 #include "commands/validation.hpp"
+#include "events/personal_fields.hpp"
 
 namespace regent::api::handlers {
 namespace {
@@ -43,12 +45,13 @@ Response create_user(Ctx& ctx) {
   cmd.roles = in->roles;
   cmd.parent_user_id = in->parent_user_id;
   cmd.password_hash = hash_password_bounded(ctx.svc, in->password);
+  if (auto key = make_data_key(ctx.svc, cmd.tenant_id, cmd.user_id); !key) return problem(key.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
   const auto& created = done->events.front();
   auto user = user_from_event(created);
-  auto resp = committed_response(201, user_json(cmd.tenant_id, user, created.time), done.value());
+  auto resp = committed_response(201, user_json(ctx.svc, cmd.tenant_id, user, created.time), done.value());
   resp.headers.emplace_back("Location", "/v1/users/" + user.id.value);
   return resp;
 }
@@ -57,15 +60,9 @@ namespace {
 // The answer to a command on one user: the user as the write side has it once the command's events
 // are in.
 Response user_answer(Ctx& ctx, const core::TenantId& tenant, const core::UserId& id, const commands::Committed& done) {
-  auto& proc = ctx.svc.processor;
-  std::optional<std::string> body;
-  proc.read(proc.partition_of(tenant), [&](const commands::PartitionState& s) {
-    const auto* t = s.tenant(tenant);
-    const auto* u = t ? t->user(id) : nullptr;
-    if (u) body = user_json(tenant, *u, u->created_at);
-  });
-  if (!body) return problem(core::errc::not_found, "no such user", ctx.rid());
-  return committed_response(200, *body, done);
+  auto user = user_state(ctx.svc, tenant, id);
+  if (!user) return problem(core::errc::not_found, "no such user", ctx.rid());
+  return committed_response(200, user_json(ctx.svc, tenant, *user, user->created_at), done);
 }
 
 // What every command on /v1/users/{id} does first: who asks, may it at all, and which user.
@@ -85,8 +82,11 @@ core::Result<UserCommand> user_command(Ctx& ctx, Action action, std::string_view
   return UserCommand{std::move(p.value()), core::UserId{id}, std::move(cctx.value())};
 }
 
+// `seals`: the command's events carry personal fields, sealed under the user's key.
 template <class Command>
-Response submit_on_user(Ctx& ctx, const UserCommand& uc, const Command& cmd) {
+Response submit_on_user(Ctx& ctx, const UserCommand& uc, const Command& cmd, bool seals = false) {
+  if (seals)
+    if (auto key = fetch_data_key(ctx.svc, uc.who.tenant, uc.user); !key) return problem(key.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(uc.who.tenant), cmd, uc.cctx);
   if (!done) return problem(done.error(), ctx.rid());
@@ -100,7 +100,8 @@ Response set_user_active(Ctx& ctx, bool active) {
   if (!uc) return problem(uc.error(), ctx.rid());
   auto expected = if_match(ctx.req);
   if (!expected) return problem(expected.error(), ctx.rid());
-  return submit_on_user(ctx, *uc, commands::SetUserActive{uc->who.tenant, uc->user, active, expected.value()});
+  // Deactivating closes its open permissions, with a reason sealed under its key.
+  return submit_on_user(ctx, *uc, commands::SetUserActive{uc->who.tenant, uc->user, active, expected.value()}, !active);
 }
 
 // PUT and DELETE /v1/users/{id}/roles/{role}.
@@ -125,7 +126,33 @@ Response update_user(Ctx& ctx) {
   if (!in) return problem(in.error(), ctx.rid());
   auto expected = if_match(ctx.req);
   if (!expected) return problem(expected.error(), ctx.rid());
-  return submit_on_user(ctx, *uc, commands::UpdateUser{uc->who.tenant, uc->user, in->email, in->full_name, expected.value()});
+  // What equals the current value is left out: a PATCH that changes nothing appends nothing.
+  // (Read before deciding: a change that lands meanwhile is ordered before this one.)
+  commands::UpdateUser cmd{uc->who.tenant, uc->user, in->email, in->full_name, expected.value()};
+  if (auto now = user_state(ctx.svc, uc->who.tenant, uc->user)) {
+    auto key = data_key(ctx.svc, now->id);
+    if (cmd.email && core::reveal(key, now->email, events::personal_field("email")) == *cmd.email) cmd.email.reset();
+    if (cmd.full_name && core::reveal(key, now->full_name, events::personal_field("full_name")) == *cmd.full_name)
+      cmd.full_name.reset();
+  }
+  return submit_on_user(ctx, *uc, cmd, cmd.email || cmd.full_name);
+}
+
+// POST /v1/users/{id}/erase: the user's data key is deleted once the erasure is in the log (and
+// again by the personal-data projection, should this process stop in between).
+Response erase_user(Ctx& ctx) {
+  auto uc = user_command(ctx, Action::administer, "erasing users needs the admin role or the admin scope");
+  if (!uc) return problem(uc.error(), ctx.rid());
+  auto expected = if_match(ctx.req);
+  if (!expected) return problem(expected.error(), ctx.rid());
+  if (auto key = fetch_data_key(ctx.svc, uc->who.tenant, uc->user); !key) return problem(key.error(), ctx.rid());
+  auto& proc = ctx.svc.processor;
+  auto done = proc.submit(proc.partition_of(uc->who.tenant), commands::EraseUser{uc->who.tenant, uc->user, expected.value()},
+                          uc->cctx);
+  if (!done) return problem(done.error(), ctx.rid());
+  auto user = user_state(ctx.svc, uc->who.tenant, uc->user);
+  if (user && user->status == "erased") erase_data_key(ctx.svc, uc->user);
+  return user_answer(ctx, uc->who.tenant, uc->user, done.value());
 }
 
 Response assign_role(Ctx& ctx) { return change_role(ctx, true); }

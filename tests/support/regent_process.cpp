@@ -1,5 +1,8 @@
 #include "tests/support/regent_process.hpp"
 
+#include "core/master_keys.hpp"
+#include "tests/support/test_database.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,12 +19,26 @@ extern char** environ;
 namespace regent::test {
 
 namespace {
+// One master key file for every process this test binary starts without a data folder of its own
+// (`serve`, the workers): what an operator gives every instance of a cluster.
+const std::string& shared_master_key_file() {
+  static TempDir dir;
+  static const std::string path = [] {
+    std::string p = dir.path() + "/master.key";
+    core::FileMasterKeys::create(p);
+    return p;
+  }();
+  return path;
+}
+
 // The environment of a child: this process's, without its REGENT_* variables, plus `env`.
 std::vector<std::string> child_environment(const std::map<std::string, std::string>& env) {
   std::vector<std::string> envs;
   for (char** e = environ; *e; ++e)
     if (std::strncmp(*e, "REGENT_", 7) != 0) envs.emplace_back(*e);
   for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  if (!env.count("REGENT_MASTER_KEY_FILE") && !env.count("REGENT_DATA_DIR"))
+    envs.push_back("REGENT_MASTER_KEY_FILE=" + shared_master_key_file());
   return envs;
 }
 

@@ -53,15 +53,17 @@ struct Tenant {
 };
 
 CreateInvitation invite(const Tenant& x, std::string email, std::vector<std::string> roles, std::string hash = kHash) {
-  return CreateInvitation{x.t.tenant_id, core::uuid_v7(), std::move(email), std::move(roles), std::move(hash),
+  return CreateInvitation{x.t.tenant_id, core::uuid_v7(), core::UserId{core::uuid_v7()}, std::move(email), std::move(roles), std::move(hash),
                           std::string(43, 'n'), kNow + kInvitationTtlMs};
 }
 }  // namespace
 
-TEST_CASE("PATCH a user: only what differs changes, emails stay unique whatever their case") {
+TEST_CASE("PATCH a user: what is given changes, emails stay unique whatever their case") {
   Tenant x;
-  UpdateUser same{x.t.tenant_id, x.viewer, std::string("vi@acme.test"), std::string("Someone"), std::nullopt};
-  CHECK(x.run(same, x.admin())->empty());
+  // Nothing given, nothing appended (the handler leaves out what equals the current value: the
+  // state holds sealed values, which deciding cannot compare).
+  UpdateUser nothing{x.t.tenant_id, x.viewer, std::nullopt, std::nullopt, std::nullopt};
+  CHECK(x.run(nothing, x.admin())->empty());
   int64_t before = x.user(x.viewer).version;
   UpdateUser rename{x.t.tenant_id, x.viewer, std::nullopt, std::string("Vi Viewer"), before};
   auto d = x.run(rename, x.admin());
@@ -69,7 +71,7 @@ TEST_CASE("PATCH a user: only what differs changes, emails stay unique whatever 
   REQUIRE(d->size() == 1);
   CHECK(d->at(0).type == "user.updated");
   CHECK(d->at(0).data.find("vi@acme.test") == std::string::npos);  // only what changed travels
-  CHECK(x.user(x.viewer).full_name == "Vi Viewer");
+  CHECK(testing::opened(x.viewer, x.user(x.viewer).full_name, "full_name") == "Vi Viewer");
   CHECK(x.user(x.viewer).version == before + 1);
   // A stale If-Match, someone else's email in another case, or a manager on an admin: refused.
   CHECK(x.run(rename, x.admin()).error().code == core::errc::version_mismatch);
@@ -136,19 +138,26 @@ TEST_CASE("invitations: counted against max_users, one per email, accepted once,
   CHECK(x.run(invite(x, "late@acme.test", {"viewer"}, std::string(43, 'j')), x.admin()).error().code ==
         core::errc::limit_reached);
   // Accepting fits: it was counted.
-  AcceptInvitation accept{x.t.tenant_id, kHash, core::UserId{core::uuid_v7()}, "New Person",
+  AcceptInvitation accept{x.t.tenant_id, kHash, inv.invitee, "new@acme.test", "New Person",
                           "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"};
-  CHECK(x.run(AcceptInvitation{x.t.tenant_id, std::string(43, 'z'), accept.user_id, "X", accept.password_hash},
+  CHECK(x.run(AcceptInvitation{x.t.tenant_id, std::string(43, 'z'), accept.user_id, accept.email, "X", accept.password_hash},
               Tenant::at(Context{}))
             .error()
             .code == core::errc::unauthenticated);
+  // The handler opens the invitation's email and passes the invitee's id: anything else is refused.
+  auto other_email = accept;
+  other_email.email = "someone@else.test";
+  CHECK(x.run(other_email, Tenant::at(Context{})).error().code == core::errc::conflict);
+  auto other_user = accept;
+  other_user.user_id = core::UserId{core::uuid_v7()};
+  CHECK(x.run(other_user, Tenant::at(Context{})).error().code == core::errc::conflict);
   auto accepted = x.run(accept, Tenant::at(Context{}));
   REQUIRE(accepted.ok());
   REQUIRE(accepted->size() == 2);
   CHECK(accepted->at(0).type == "invitation.accepted");
   CHECK(accepted->at(1).type == "user.created");
   const UserState& joined = x.user(accept.user_id);
-  CHECK(joined.email == "new@acme.test");
+  CHECK(testing::opened(joined.id, joined.email, "email") == "new@acme.test");
   CHECK(joined.roles == std::vector<std::string>{"analyst"});
   CHECK(x.state().pending_invitations(kNow) == 0);
   // A token works once, and an accepted invitation cannot be revoked.

@@ -38,7 +38,7 @@ TEST_CASE("an email's blind index is keyed, case-blind, and what user.created, u
   CHECK(tenant->user_by("ADA@new.test") == tenant->user(t.admin_id));
   CHECK(tenant->user_by("ada@acme.test") == nullptr);  // the old email is free again
 
-  CreateInvitation invite{t.tenant_id, core::uuid_v7(), "Carol@Acme.test", {"viewer"}, core::random_token(32),
+  CreateInvitation invite{t.tenant_id, core::uuid_v7(), core::UserId{core::uuid_v7()}, "Carol@Acme.test", {"viewer"}, core::random_token(32),
                           core::random_token(32), core::now_millis() + 60'000};
   auto invited = decide(s, invite, actor(t.admin_id, {"admin"})).value();
   CHECK(invited.at(0).data.find(core::email_index("carol@acme.test")) != std::string::npos);
@@ -55,7 +55,7 @@ TEST_CASE("an email's blind index is keyed, case-blind, and what user.created, u
 namespace {
 // The state after acme's sign-up whose user.created records `index` as its email_index (none: as
 // events did before they recorded it).
-PartitionState signed_up_recording(const CreateTenant& t, std::optional<std::string> index) {
+PartitionState signed_up_recording(const CreateTenant& t, std::optional<std::string> index, bool seal = false) {
   PartitionState s;
   auto drafts = decide(s, t, Context{}).value();
   auto doc = core::JsonDocument::parse(drafts.at(1).data);
@@ -63,10 +63,21 @@ PartitionState signed_up_recording(const CreateTenant& t, std::optional<std::str
   if (index) data["email_index"] = *index;
   else REQUIRE(data.erase("email_index") == 1);
   drafts.at(1).data = core::to_json(data);
-  apply_drafts(s, drafts);
+  apply_drafts(s, drafts, {}, seal);
   return s;
 }
 }  // namespace
+
+TEST_CASE("once emails are sealed, the state finds them by the index their events record, and no other") {
+  auto t = acme();
+  auto s = signed_up_recording(t, std::string(43, 'A'), true);
+  CHECK(s.tenant(t.tenant_id)->user(t.admin_id)->email_index == std::string(43, 'A'));
+  CHECK(s.tenant(t.tenant_id)->user_by("ada@acme.test") == nullptr);  // the key of now is not asked
+  CHECK(s.tenant(t.tenant_id)->user_by_email.at(std::string(43, 'A')) == t.admin_id);
+  auto decoded = decode_snapshot(encode_snapshot(s));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->tenant(t.tenant_id)->user(t.admin_id)->email_index == std::string(43, 'A'));
+}
 
 TEST_CASE("while events carry the clear email, the state indexes it under the key of now") {
   auto t = acme();

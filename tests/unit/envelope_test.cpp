@@ -5,6 +5,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "events/envelope.hpp"
+#include "events/personal_fields.hpp"
 #include "events/schemas.hpp"
 
 using namespace regent;
@@ -19,13 +20,14 @@ events::Envelope user_created() {
   std::string user = core::uuid_v7();
   e.subject = "users/" + user;
   e.time = "2026-11-24T10:00:00.123Z";
-  e.data = core::to_json(boost::json::object{
-      {"user_id", user},
-      {"roles", boost::json::array{"viewer"}},
-      {"parent_user_id", nullptr},
-      {"password_hash", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"},
-      {"wallet", boost::json::object{{"currency", "USD"}}},
-      {"personal", boost::json::object{{"email", "a@b.test"}, {"full_name", "A"}}}});
+  e.data = events::seal_personal(core::to_json(boost::json::object{
+                                     {"user_id", user},
+                                     {"roles", boost::json::array{"viewer"}},
+                                     {"parent_user_id", nullptr},
+                                     {"password_hash", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"},
+                                     {"wallet", boost::json::object{{"currency", "USD"}}},
+                                     {"personal", boost::json::object{{"email", "a@b.test"}, {"full_name", "A"}}}}),
+                                 std::string(32, 'k'), e.id);
   e.actor_id = core::uuid_v7();
   e.actor_type = "user";
   e.sequence = 1;
@@ -87,10 +89,19 @@ TEST_CASE("a valid event passes its schema") {
 TEST_CASE("schema validation names what is wrong") {
   std::string good = events::to_json(user_created());
   SUBCASE("a missing data field") {
-    auto errors = events::validate_event_json(with(good, R"("full_name":"A")", R"("nick":"A")"));
+    auto errors = events::validate_event_json(with(good, R"("full_name":"pd1.)", R"("nick":"pd1.)"));
     REQUIRE(errors.size() == 2);
     CHECK(errors[0].field == "data.personal.full_name");
     CHECK(errors[1].field == "data.personal.nick");
+  }
+  SUBCASE("a personal field or a password hash in clear") {
+    auto e = user_created();
+    e.data = events::open_personal(e.data, std::string(32, 'k'), e.id);  // clear, without the hash
+    auto errors = events::validate_event_json(events::to_json(e));
+    REQUIRE(errors.size() == 3);
+    CHECK(errors[0].field == "data.password_hash");
+    CHECK(errors[1].field == "data.personal.email");
+    CHECK(errors[2].field == "data.personal.full_name");
   }
   SUBCASE("a field of the wrong type") {
     auto errors = events::validate_event_json(with(good, R"("sequence":1)", R"("sequence":"1")"));
@@ -102,8 +113,8 @@ TEST_CASE("schema validation names what is wrong") {
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].field == "data.roles[0]");
   }
-  SUBCASE("a password hash that is not argon2id") {
-    auto errors = events::validate_event_json(with(good, "$argon2id$", "plain"));
+  SUBCASE("a password hash that is not sealed as Regent seals") {
+    auto errors = events::validate_event_json(with(good, R"("password_hash":"pd1.)", R"("password_hash":"pd0.)"));
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].field == "data.password_hash");
   }
