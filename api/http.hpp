@@ -1,6 +1,7 @@
 #pragma once
 // The request and response as handlers see them: plain values, no Beast types, so handlers and
 // their tests compile without Asio.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +37,12 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body instead: pulled a piece at a time as the client takes them (chunked
+  // transfer), nullopt after the last, so that an answer of any size takes constant memory. Called
+  // off the I/O threads, after the handler returned (it captures nothing of the request by
+  // reference). An exception cuts the transfer short, without its last chunk: the client sees an
+  // incomplete answer, never a complete wrong one.
+  std::function<std::optional<std::string>()> stream;
 };
 
 // Splits "a=1&b=x%20y" into decoded pairs; false when the encoding is broken.

@@ -113,21 +113,60 @@ struct HttpServer::Impl {
     return r;
   }
 
-  static http::response<http::string_body> to_beast(Response& resp, const std::string& request_id,
-                                                    const TraceContext* trace, unsigned version, bool keep_alive) {
-    http::response<http::string_body> out{static_cast<http::status>(resp.status), version};
+  template <class Message>
+  static void set_head(Message& out, const Response& resp, const std::string& request_id, const TraceContext* trace) {
     out.set(http::field::server, "regent");
-    if (!resp.body.empty() || resp.status != 204) out.set(http::field::content_type, resp.content_type);
+    if (!resp.body.empty() || resp.stream || resp.status != 204) out.set(http::field::content_type, resp.content_type);
     out.set("Request-Id", request_id);
     if (trace) {
       out.set("traceparent", trace->traceparent());
       if (!trace->tracestate.empty()) out.set("tracestate", trace->tracestate);
     }
     for (const auto& [k, v] : resp.headers) out.set(k, v);
+  }
+
+  static http::response<http::string_body> to_beast(Response& resp, const std::string& request_id,
+                                                    const TraceContext* trace, unsigned version, bool keep_alive) {
+    http::response<http::string_body> out{static_cast<http::status>(resp.status), version};
+    set_head(out, resp, request_id, trace);
     out.body() = std::move(resp.body);
     out.keep_alive(keep_alive);
     out.prepare_payload();
     return out;
+  }
+
+  // A streamed body in chunks, each pulled from the handler's producer on the handler pool and
+  // written before the next is asked for: a slow reader slows the producer (and one that stops
+  // reading is cut off by the write timeout) rather than being buffered for. False when the
+  // connection cannot carry another request.
+  bool write_streamed(beast::tcp_stream& stream, Response& resp, const Request& req, unsigned version, bool keep_alive,
+                      asio::yield_context yield) {
+    http::response<http::empty_body> head{static_cast<http::status>(resp.status), version};
+    set_head(head, resp, req.request_id, &req.trace);
+    head.keep_alive(keep_alive);
+    head.chunked(true);
+    http::response_serializer<http::empty_body> serializer{head};
+    beast::error_code ec;
+    stream.expires_after(options.read_timeout);
+    http::async_write_header(stream, serializer, yield[ec]);
+    while (!ec) {
+      std::optional<std::string> piece;
+      try {
+        FiberScheduler scheduler(yield, handlers);
+        core::SchedulerScope scope(&scheduler);
+        core::run_blocking([&] { piece = resp.stream(); });
+      } catch (const std::exception& ex) {
+        logger.error("a streamed answer failed; its transfer is cut short", {{"request_id", req.request_id}, {"error", ex.what()}});
+        return false;
+      }
+      stream.expires_after(options.read_timeout);
+      if (!piece) {
+        asio::async_write(stream, http::make_chunk_last(), yield[ec]);
+        return !ec;
+      }
+      if (!piece->empty()) asio::async_write(stream, http::make_chunk(asio::buffer(*piece)), yield[ec]);
+    }
+    return false;
   }
 
   void session(tcp::socket socket, asio::yield_context yield) {
@@ -186,9 +225,13 @@ struct HttpServer::Impl {
           resp = problem(core::errc::internal, "internal error", req.request_id);
         }
       }
-      auto out = to_beast(resp, req.request_id, &req.trace, version, keep_alive);
-      stream.expires_after(options.read_timeout);
-      http::async_write(stream, out, yield[ec]);
+      if (resp.stream) {
+        keep_alive = write_streamed(stream, resp, req, version, keep_alive, yield) && keep_alive;
+      } else {
+        auto out = to_beast(resp, req.request_id, &req.trace, version, keep_alive);
+        stream.expires_after(options.read_timeout);
+        http::async_write(stream, out, yield[ec]);
+      }
       {
         std::lock_guard lock(in_flight_mu);
         if (--in_flight == 0) idle.notify_all();

@@ -21,6 +21,7 @@ std::vector<Route> all_routes() {
       {"DELETE", "/v1/users/{id}/roles/{role}", h::revoke_role, Runs::io},
       {"POST", "/v1/users/{id}/deactivate", h::deactivate_user, Runs::io},
       {"POST", "/v1/users/{id}/erase", h::erase_user, Runs::io},
+      {"GET", "/v1/users/{id}/export", h::export_user},
       {"POST", "/v1/users/{id}/reactivate", h::reactivate_user, Runs::io},
       {"POST", "/v1/invitations", h::create_invitation, Runs::io},
       {"POST", "/v1/invitations/accept", h::accept_invitation},

@@ -12,6 +12,7 @@ Response refresh(Ctx& ctx);        // POST /v1/auth/refresh
 Response logout(Ctx& ctx);         // POST /v1/auth/logout
 Response deactivate_user(Ctx& ctx);  // POST /v1/users/{id}/deactivate
 Response erase_user(Ctx& ctx);       // POST /v1/users/{id}/erase
+Response export_user(Ctx& ctx);      // GET /v1/users/{id}/export
 Response reactivate_user(Ctx& ctx);  // POST /v1/users/{id}/reactivate
 Response update_user(Ctx& ctx);      // PATCH /v1/users/{id}
 Response assign_role(Ctx& ctx);      // PUT /v1/users/{id}/roles/{role}

@@ -50,6 +50,11 @@ struct DevServer {
     proc = std::make_unique<RegentProcess>(std::vector<std::string>{"dev"}, env, dir.path() + "/regent.log");
   }
   int port() const { return proc->port(); }
+  // What `regent projections ...` and other commands run beside it need: its database, its log
+  // and its master key file.
+  std::map<std::string, std::string> cli_env() const {
+    return {{"REGENT_PG_URL", db.url()}, {"REGENT_KAFKA_BROKERS", proc->kafka()}, {"REGENT_MASTER_KEY_FILE", dir.path() + "/master.key"}};
+  }
 
   // The end offset of each of the topic's partitions, read from the embedded broker.
   std::vector<int64_t> log_ends() const {

@@ -21,6 +21,7 @@ const std::map<std::string, std::string> kBodies = {
     {"PATCH /v1/users/{id}", R"({"full_name":"Taken Over"})"},
     {"POST /v1/users/{id}/deactivate", "{}"},
     {"POST /v1/users/{id}/erase", "{}"},
+    {"GET /v1/users/{id}/export", ""},
     {"POST /v1/users/{id}/reactivate", "{}"},
     {"PUT /v1/users/{id}/roles/{role}", ""},
     {"DELETE /v1/users/{id}/roles/{role}", ""},

@@ -22,6 +22,13 @@ namespace test = regent::test;
 using namespace std::chrono_literals;
 
 namespace {
+// Processors of these tests seal personal fields under one key for every user.
+commands::ProcessorOptions sealing() {
+  commands::ProcessorOptions o;
+  o.data_key = [](const std::string&) { return std::optional<std::string>(std::string(32, 'k')); };
+  return o;
+}
+
 struct Kafka {
   events::MockCluster cluster{1};
   core::Config config;
@@ -111,7 +118,7 @@ void create_at_once(commands::Processor& proc, const core::TenantId& tenant, con
 
 TEST_CASE("while the log is down commands fail with 503, every success is in the log, and it recovers by itself") {
   Kafka kafka;
-  commands::ProcessorOptions options;
+  commands::ProcessorOptions options = sealing();
   options.retry_after_failure = 300ms;
   commands::Processor proc(*kafka.log, "writer-a", options);
   proc.start(); proc.acquire_all();
@@ -143,7 +150,7 @@ TEST_CASE("while the log is down commands fail with 503, every success is in the
 
   // A writer that rebuilds from the log finds every acknowledged user, and exactly the state the
   // first writer holds after reloading: nothing acknowledged is missing, nothing is there twice.
-  commands::Processor fresh(*kafka.log, "writer-b");
+  commands::Processor fresh(*kafka.log, "writer-b", sealing());
   fresh.start();
   auto in_log = user_ids(fresh, tenant.tenant_id);
   for (const auto& id : out.acknowledged) CHECK(in_log.count(id) == 1);
@@ -152,7 +159,7 @@ TEST_CASE("while the log is down commands fail with 503, every success is in the
 
 TEST_CASE("errors injected into appends: retriable ones are retried unseen, others fail the command with 503 and nothing is kept") {
   Kafka kafka;
-  commands::ProcessorOptions options;
+  commands::ProcessorOptions options = sealing();
   options.retry_after_failure = 100ms;
   commands::Processor proc(*kafka.log, "writer-a", options);
   proc.start();
@@ -183,14 +190,14 @@ TEST_CASE("errors injected into appends: retriable ones are retried unseen, othe
   CHECK(users.count(retried.user_id.value) == 1);
   CHECK(users.count(refused.user_id.value) == 0);
   CHECK(users.count(after.user_id.value) == 1);
-  commands::Processor fresh(*kafka.log, "writer-b");
+  commands::Processor fresh(*kafka.log, "writer-b", sealing());
   fresh.start();
   CHECK(user_ids(fresh, tenant.tenant_id) == users);
 }
 
 TEST_CASE("past the queue's bound a command is refused at once rather than held") {
   Kafka kafka;
-  commands::ProcessorOptions options;
+  commands::ProcessorOptions options = sealing();
   options.max_queue = 4;
   options.max_batch_commands = 4;  // the worker holds at most 4 decided commands besides what is in flight
   commands::Processor proc(*kafka.log, "writer-a", options);
@@ -211,7 +218,7 @@ TEST_CASE("past the queue's bound a command is refused at once rather than held"
 
 TEST_CASE("commands decided while a batch is in flight share the next append") {
   Kafka kafka;
-  commands::Processor proc(*kafka.log, "writer-a");
+  commands::Processor proc(*kafka.log, "writer-a", sealing());
   proc.start(); proc.acquire_all();
   auto tenant = testing::acme();
   REQUIRE(proc.submit(0, tenant, now({})).ok());
@@ -274,7 +281,7 @@ std::string migrated(const std::string& url) {
 struct Snapshots {
   test::TestDatabase db;
   commands::SnapshotStore store;
-  commands::ProcessorOptions options;
+  commands::ProcessorOptions options = sealing();
   explicit Snapshots(int64_t every) : store(migrated(db.url()), "regent.events") {
     options.snapshots = &store;
     options.snapshot_every = every;
@@ -296,13 +303,13 @@ TEST_CASE("state rebuilt from a snapshot and the log's tail equals state rebuilt
   }
   CHECK(db.count("SELECT count(*) FROM command_snapshots WHERE partition = 0") == 1);
   {
-    commands::Processor second(*kafka.log, "writer-b");  // no snapshots: history only grows
+    commands::Processor second(*kafka.log, "writer-b", sealing());  // no snapshots: history only grows
     second.start(); second.acquire_all();
     write_history(second, tenant.tenant_id, "b", 10);
   }
   commands::Processor from_snapshot(*kafka.log, "writer-c", with_snapshots);
   from_snapshot.start();
-  commands::Processor from_zero(*kafka.log, "writer-d");
+  commands::Processor from_zero(*kafka.log, "writer-d", sealing());
   from_zero.start();
   // The snapshot spared most of the reading.
   CHECK(from_snapshot.events_read_at_start() < from_zero.events_read_at_start() / 3);
@@ -376,7 +383,7 @@ TEST_CASE("a snapshot of another log is recognised and ignored") {
   REQUIRE(db.count("SELECT count(*) FROM command_snapshots") == 1);
   Kafka new_log;  // same database, a log that never had that history, though as long
   {
-    commands::Processor other(*new_log.log, "writer-b");
+    commands::Processor other(*new_log.log, "writer-b", sealing());
     other.start(); other.acquire_all();
     for (const char* slug : {"one", "two", "three"}) {
       auto t = testing::acme();
@@ -405,7 +412,7 @@ TEST_CASE("the embedded log keeps its whole history, beyond what the mock cluste
   std::string total_before;
   {
     events::EventLog log(config);
-    commands::Processor proc(log, "writer-a");
+    commands::Processor proc(log, "writer-a", sealing());
     proc.start(); proc.acquire_all();
     REQUIRE(proc.submit(0, tenant, now({})).ok());
     REQUIRE(proc.submit(0, bob, now(testing::admin_ctx())).ok());
@@ -432,7 +439,7 @@ TEST_CASE("the embedded log keeps its whole history, beyond what the mock cluste
     plain.assign({{0, 0}});
     CHECK_THROWS(plain.poll(10, std::chrono::seconds(5)));
 
-    commands::Processor again(log, "writer-b");
+    commands::Processor again(log, "writer-b", sealing());
     again.start();
     again.read(0, [&](const commands::PartitionState& s) {
       const auto* t = s.tenant(tenant.tenant_id);
@@ -443,7 +450,7 @@ TEST_CASE("the embedded log keeps its whole history, beyond what the mock cluste
   }
   // After a restart the write-ahead file is produced back: the same again.
   events::EventLog log(config);
-  commands::Processor restarted(log, "writer-c");
+  commands::Processor restarted(log, "writer-c", sealing());
   restarted.start();
   restarted.read(0, [&](const commands::PartitionState& s) {
     const auto* t = s.tenant(tenant.tenant_id);
@@ -455,11 +462,11 @@ TEST_CASE("the embedded log keeps its whole history, beyond what the mock cluste
 TEST_CASE("a writer whose partition was claimed by another gets no write accepted, and its late events count for nobody") {
   Kafka kafka;
   auto tenant = testing::acme();
-  commands::Processor old_owner(*kafka.log, "writer-old");
+  commands::Processor old_owner(*kafka.log, "writer-old", sealing());
   old_owner.start(); old_owner.acquire_all();
   REQUIRE(old_owner.submit(0, tenant, now({})).ok());
 
-  commands::Processor new_owner(*kafka.log, "writer-new");  // claims the partition: a newer epoch
+  commands::Processor new_owner(*kafka.log, "writer-new", sealing());  // claims the partition: a newer epoch
   new_owner.start(); new_owner.acquire_all();
   auto before = log_end(*kafka.log);
 
@@ -482,7 +489,7 @@ TEST_CASE("a writer whose partition was claimed by another gets no write accepte
   CHECK(new_owner.owner_of(0).local);
 
   // ... and every reader skips it: a writer rebuilding from the log does not know that user.
-  commands::Processor reader(*kafka.log, "writer-reader");
+  commands::Processor reader(*kafka.log, "writer-reader", sealing());
   reader.start();
   CHECK(user_ids(reader, tenant.tenant_id).count(late.user_id.value) == 0);
   CHECK(user_ids(reader, tenant.tenant_id).size() == 1);  // the admin

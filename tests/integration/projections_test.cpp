@@ -264,7 +264,7 @@ TEST_CASE("an event a projection cannot apply stalls its partition, is named, re
     auto candidate = std::make_unique<Tenant>(port, "elsewhere" + std::to_string(i));
     if (regent::events::partition_for(candidate->id, DevServer::kPartitions) != stuck) other = std::move(candidate);
   }
-  std::map<std::string, std::string> cli{{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}};
+  std::map<std::string, std::string> cli = dev.cli_env();
   const std::string series =
       "regent_projection_stalled{partition=\"" + std::to_string(stuck) + "\",projection=\"wallets\"}";
   auto stalled_at = [&] {
@@ -426,7 +426,7 @@ TEST_CASE("a rebuild replays into fresh tables while queries keep reading the ol
   Load load(t, {bob}, [&] { return port; }, 2);
   REQUIRE(eventually([&] { return load.acknowledged >= 20; }));
   auto r = run_regent({"projections", "rebuild", "wallets"},
-                      {{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}});
+                      dev.cli_env());
   CAPTURE(r.output);
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("rebuilt wallets (version 1) and swapped it in") != std::string::npos);
@@ -445,7 +445,7 @@ TEST_CASE("a rebuild replays into fresh tables while queries keep reading the ol
   CHECK(dev.db.text("SELECT built_at FROM projection_models WHERE projection = 'wallets'") != built_before);
   CHECK(dev.db.count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'regent_rebuild%'") == 0);
   // Commands an operator mistyped are refused before anything is touched.
-  std::map<std::string, std::string> cli{{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}};
+  std::map<std::string, std::string> cli = dev.cli_env();
   for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
            {"projections", "rebuild", "nothing"}, {"projections", "rebuild"}, {"projections", "rebuild", "--reason"},
            {"projections", "replay"}, {"projections"}}) {
@@ -485,7 +485,7 @@ TEST_CASE("a read model built by an older projection version is rebuilt at start
   CHECK(dev.db.count("SELECT version FROM projection_models WHERE projection = 'activities'") == 99);
   CHECK(dev.proc->log_tail(30000).find("built by a newer version") != std::string::npos);
   auto refused = run_regent({"projections", "rebuild", "activities"},
-                            {{"REGENT_PG_URL", dev.db.url()}, {"REGENT_KAFKA_BROKERS", dev.proc->kafka()}});
+                            dev.cli_env());
   CHECK(refused.exit_code == 1);
   CHECK(refused.output.find("newer than this binary") != std::string::npos);
   CHECK(dev.db.count("SELECT version FROM projection_models WHERE projection = 'activities'") == 99);
@@ -542,7 +542,7 @@ TEST_CASE("Postgres restarted under load: projections pause, reconnect and end e
   };
   std::map<std::string, std::string> live;
   for (const auto& name : kReadModelTables) live[name] = table(name);
-  rebuild_all({{"REGENT_PG_URL", pg.url()}, {"REGENT_KAFKA_BROKERS", dev->kafka()}});
+  rebuild_all({{"REGENT_PG_URL", pg.url()}, {"REGENT_KAFKA_BROKERS", dev->kafka()}, {"REGENT_MASTER_KEY_FILE", dir.path() + "/master.key"}});
   for (const auto& name : kReadModelTables) {
     CAPTURE(name);
     CHECK(table(name) == live[name]);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "commands/snapshot.hpp"
+#include "core/json.hpp"
 #include "tests/unit/domain_helpers.hpp"
 
 using namespace regent;
@@ -92,6 +93,47 @@ TEST_CASE("PATCH a user: what is given changes, emails stay unique whatever thei
   CHECK(other.run(across, other.admin()).error().code == core::errc::not_found);
 }
 
+TEST_CASE("erasure: admins only, never oneself nor the last admin, closes permissions first, erased for good") {
+  Tenant x;
+  REQUIRE(x.run(testing::user(x.t.tenant_id, "vi2@acme.test"), x.admin()).ok());  // unrelated, untouched
+  auto asked = x.run(RequestPermission{x.t.tenant_id, core::uuid_v7(), x.viewer, "ga4:properties/1", "viewer", "a report", 0},
+                     x.as_viewer());
+  REQUIRE(asked.ok());
+  int64_t version = x.user(x.viewer).version;
+  CHECK(x.run(EraseUser{x.t.tenant_id, x.viewer, std::nullopt}, x.as_manager()).error().code == core::errc::forbidden);
+  CHECK(x.run(EraseUser{x.t.tenant_id, x.viewer, std::nullopt}, x.key({"users:write"})).error().code == core::errc::forbidden);
+  CHECK(x.run(EraseUser{x.t.tenant_id, x.t.admin_id, std::nullopt}, x.admin()).error().code == core::errc::forbidden);
+  CHECK(x.run(EraseUser{x.t.tenant_id, x.t.admin_id, std::nullopt}, x.key({"admin"})).error().code == core::errc::conflict);
+  CHECK(x.run(EraseUser{x.t.tenant_id, core::UserId{core::uuid_v7()}, std::nullopt}, x.admin()).error().code ==
+        core::errc::not_found);
+  CHECK(x.run(EraseUser{x.t.tenant_id, x.viewer, version + 1}, x.admin()).error().code == core::errc::version_mismatch);
+
+  auto erased = x.run(EraseUser{x.t.tenant_id, x.viewer, version}, x.admin());
+  REQUIRE(erased.ok());
+  REQUIRE(erased->size() == 2);
+  CHECK(erased->at(0).type == "permission.rejected");  // its open permissions close first
+  CHECK(erased->at(1).type == "user.erased");
+  const UserState& u = x.user(x.viewer);
+  CHECK(u.status == "erased");
+  CHECK(u.version == version + 1);
+  CHECK((u.email.empty() && u.full_name.empty() && u.password_hash.empty() && u.email_index.empty()));
+  const auto* perm = x.state().permission(core::get_text(core::JsonDocument::parse(asked->at(0).data)->root(), "permission_id"));
+  REQUIRE(perm);
+  CHECK(perm->status == "rejected");
+  CHECK((perm->reason.empty() && perm->decision_reason.empty()));
+  // Its email is free for a new user; the erased one stays erased, and commands on it find nobody.
+  CHECK(x.state().user_by("vi@acme.test") == nullptr);
+  CHECK(x.run(testing::user(x.t.tenant_id, "vi@acme.test"), x.admin()).ok());
+  CHECK(x.run(EraseUser{x.t.tenant_id, x.viewer, std::nullopt}, x.admin())->empty());
+  CHECK(x.run(UpdateUser{x.t.tenant_id, x.viewer, std::nullopt, std::string("Back"), std::nullopt}, x.admin()).error().code ==
+        core::errc::not_found);
+  // A snapshot keeps it so.
+  auto decoded = decode_snapshot(encode_snapshot(x.s));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->tenant(x.t.tenant_id)->user(x.viewer)->status == "erased");
+  CHECK(decoded->tenant(x.t.tenant_id)->user(x.viewer)->email.empty());
+}
+
 TEST_CASE("roles: idempotent both ways, admin only, one role and one active admin kept") {
   Tenant x;
   ChangeRole give{x.t.tenant_id, x.viewer, "analyst", true};
@@ -174,11 +216,11 @@ TEST_CASE("invitations: counted against max_users, one per email, accepted once,
   CHECK(x.run(RevokeInvitation{x.t.tenant_id, second.invitation_id}, x.as_viewer()).error().code == core::errc::forbidden);
   CHECK(x.run(RevokeInvitation{x.t.tenant_id, second.invitation_id}, x.admin())->at(0).type == "invitation.revoked");
   CHECK(x.run(RevokeInvitation{x.t.tenant_id, second.invitation_id}, x.admin())->empty());
-  AcceptInvitation revoked{x.t.tenant_id, std::string(43, 's'), core::UserId{core::uuid_v7()}, "S", accept.password_hash};
+  AcceptInvitation revoked{x.t.tenant_id, std::string(43, 's'), second.invitee, second.email, "S", accept.password_hash};
   CHECK(x.run(revoked, Tenant::at(Context{})).error().code == core::errc::unauthenticated);
   auto third = invite(x, "third@acme.test", {"viewer"}, std::string(43, 't'));
   REQUIRE(x.run(third, x.admin()).ok());
-  AcceptInvitation late{x.t.tenant_id, std::string(43, 't'), core::UserId{core::uuid_v7()}, "T", accept.password_hash};
+  AcceptInvitation late{x.t.tenant_id, std::string(43, 't'), third.invitee, third.email, "T", accept.password_hash};
   CHECK(x.run(late, Tenant::at(Context{}, kNow + kInvitationTtlMs)).error().code == core::errc::unauthenticated);
   CHECK(x.state().pending_invitations(kNow + kInvitationTtlMs) == 0);
 }

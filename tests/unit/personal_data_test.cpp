@@ -8,8 +8,11 @@
 #include <sys/stat.h>
 
 #include "core/crypto.hpp"
+#include "core/ids.hpp"
 #include "core/master_keys.hpp"
+#include "core/json.hpp"
 #include "core/sealed_fields.hpp"
+#include "events/personal_fields.hpp"
 
 using namespace regent;
 
@@ -115,4 +118,43 @@ TEST_CASE("the master key file: created for its owner only, rotated without losi
 
   std::ofstream(f.path, std::ios::app) << "not-a-key\n";
   CHECK_THROWS_AS(core::FileMasterKeys::load(f.path), core::MasterKeyError);
+}
+
+TEST_CASE("an event's personal fields and password hash are sealed, and a reader opens them or reads null") {
+  std::string key = key32(), id = core::uuid_v7();
+  std::string clear = R"({"user_id":"01a232c0-a556-7001-9efa-bdceb347e728","password_hash":"$argon2id$v=19$x",)"
+                      R"("roles":["viewer"],"personal":{"email":"erin@acme.test","full_name":"Erin"}})";
+  REQUIRE(events::has_personal(clear));
+  CHECK_FALSE(events::has_sealed(clear));
+  CHECK(events::personal_owner(clear) == "01a232c0-a556-7001-9efa-bdceb347e728");
+  std::string sealed = events::seal_personal(clear, key, id);
+  CHECK(events::has_sealed(sealed));
+  for (const char* secret : {"erin@acme.test", "Erin", "argon2id"}) CHECK(sealed.find(secret) == std::string::npos);
+  CHECK(sealed.find(R"("roles":["viewer"])") != std::string::npos);  // what is not personal stays as it was
+
+  auto doc = core::JsonDocument::parse(events::open_personal(sealed, key, id));
+  auto d = doc->root();
+  CHECK(core::get_text(d["personal"].value(), "email") == "erin@acme.test");
+  CHECK(core::get_text(d["personal"].value(), "full_name") == "Erin");
+  CHECK(d["password_hash"].error() == simdjson::NO_SUCH_FIELD);  // no reader gets the hash
+  CHECK(core::get_text(d, "user_id") == "01a232c0-a556-7001-9efa-bdceb347e728");
+
+  // Erased (no key), another key, or another event: null, never garbage, never an error.
+  using Attempt = std::pair<std::optional<std::string>, std::string>;
+  for (const auto& [k, event] : std::vector<Attempt>{{std::nullopt, id}, {key32(), id}, {key, core::uuid_v7()}}) {
+    auto opened = core::JsonDocument::parse(events::open_personal(sealed, k, event));
+    CHECK(opened->root()["personal"]["email"].is_null());
+    CHECK(opened->root()["personal"]["full_name"].is_null());
+  }
+  // A sealed value moved to another field does not open there.
+  auto swapped = core::to_boost(core::JsonDocument::parse(sealed)->root()).as_object();
+  auto& personal = swapped["personal"].as_object();
+  std::swap(personal["email"], personal["full_name"]);
+  auto moved = core::JsonDocument::parse(events::open_personal(core::to_json(swapped), key, id));
+  CHECK(moved->root()["personal"]["email"].is_null());
+
+  // Nothing personal: left as it is.
+  std::string wallet = R"({"user_id":"x","amount":5})";
+  CHECK_FALSE(events::has_personal(wallet));
+  CHECK(events::open_personal(wallet, std::nullopt, id) == wallet);
 }
