@@ -5,6 +5,7 @@
 // the log, its write-ahead file, the command snapshots, a restart from them — while ids, roles,
 // balances and the history's shape stay.
 #include <array>
+#include <set>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -198,4 +199,68 @@ TEST_CASE("erasure: sealed in the log from the start, readable while the key exi
   CHECK(after_restart.str("status") == "erased");
   CHECK(after_restart.body.find("\"email\":null") != std::string::npos);
   for (const auto& s : {name, agent, reason, invitee}) CHECK(files_under(dev.dir.path()).find(s) == std::string::npos);
+}
+
+TEST_CASE("export: the user itself or an admin gets everything stored about it, streamed page by page") {
+  DevServer dev;
+  int port = dev.port();
+  Tenant t(port, "export");
+  std::string ann = t.add_user("ann", R"(["analyst"])"), bob = t.add_user("bob");
+  std::string ann_token = t.token_of("ann"), bob_token = t.token_of("bob");
+  // More transactions than one page of the export holds (500), and some of everything else.
+  constexpr int kCredits = 1050;
+  for (int i = 0; i < kCredits; ++i) REQUIRE(t.track(t.credit(ann, std::to_string(i + 1))).status == 201);
+  REQUIRE(t.track(post(port, "/v1/permissions", R"({"resource":"ga4:properties/9","level":"viewer","reason":"to look"})",
+                       ann_token)).status == 201);
+  REQUIRE(t.track(t.activity("report_generation", ann_token)).status == 201);
+
+  auto mine = get(port, "/v1/users/" + ann + "/export", ann_token, {{"Regent-Min-Position", t.position}});
+  REQUIRE_MESSAGE(mine.status == 200, mine.body.substr(0, 500));
+  CHECK(mine.header("transfer-encoding") == "chunked");
+  CHECK(mine.header("content-type") == "application/json");
+  CHECK(mine.header("content-disposition") == "attachment; filename=\"user-" + ann + ".json\"");
+  auto doc = mine.json();
+  REQUIRE(doc);  // one well-formed document across every chunk
+  auto root = doc->root();
+  CHECK(regent::core::get_text(root["user"].value(), "email") == "ann@export.test");
+  CHECK(regent::core::get_text(root["user"].value(), "id") == ann);
+  constexpr size_t kTransactions = kCredits + 1;  // and the activity's charge of 500
+  CHECK(simdjson::dom::array(root["transactions"]).size() == kTransactions);
+  CHECK(int64_t(root["wallet"]["balance"]) == kCredits * (kCredits + 1) / 2 - 500);
+  CHECK(simdjson::dom::array(root["permissions"]).size() == 1);
+  CHECK(simdjson::dom::array(root["activities"]).size() == 1);
+  CHECK(simdjson::dom::array(root["sessions"]).size() == 1);
+  // Newest first, every transaction once.
+  std::set<std::string> ids;
+  std::string last = "9999";
+  for (auto tx : simdjson::dom::array(root["transactions"])) {
+    std::string at = regent::core::get_text(tx, "created_at");
+    CHECK(at <= last);
+    last = at;
+    ids.insert(regent::core::get_text(tx, "id"));
+  }
+  CHECK(ids.size() == kTransactions);
+
+  // An admin may export anyone of the tenant; nobody else anyone but itself.
+  auto by_admin = get(port, "/v1/users/" + ann + "/export", t.admin);
+  CHECK(by_admin.status == 200);
+  CHECK(by_admin.json());
+  check_problem(get(port, "/v1/users/" + ann + "/export", bob_token), 403, "forbidden");
+  CHECK(get(port, "/v1/users/" + bob + "/export", bob_token).status == 200);
+  check_problem(get(port, "/v1/users/" + ann + "/export"), 401, "unauthenticated");
+  check_problem(get(port, "/v1/users/" + regent::core::uuid_v7() + "/export", t.admin), 404, "not_found");
+  Tenant other(port, "export-other");
+  check_problem(get(port, "/v1/users/" + ann + "/export", other.admin), 404, "not_found");
+
+  // Erased: still exportable by an admin, its personal fields null, its money intact.
+  auto erased = post(port, "/v1/users/" + ann + "/erase", "", t.admin);
+  REQUIRE_MESSAGE(erased.status == 200, erased.body);
+  auto after = get(port, "/v1/users/" + ann + "/export", t.admin, {{"Regent-Min-Position", erased.header("regent-position")}});
+  REQUIRE(after.status == 200);
+  auto gone = after.json();
+  REQUIRE(gone);
+  CHECK(gone->root()["user"]["email"].is_null());
+  CHECK(gone->root()["permissions"].at(0)["reason"].is_null());
+  CHECK(simdjson::dom::array(gone->root()["transactions"]).size() == kTransactions);
+  CHECK(after.body.find("ann@export.test") == std::string::npos);
 }
