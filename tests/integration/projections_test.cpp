@@ -375,6 +375,7 @@ TEST_CASE("read models built from another log stop their projections instead of 
   TempDir other;
   RegentProcess second({"dev"},
                        {{"REGENT_DATA_DIR", other.path()},
+                        {"REGENT_MASTER_KEY_FILE", dev.dir.path() + "/master.key"},  // the database's keys need it
                         {"REGENT_PG_URL", dev.db.url()},
                         {"REGENT_HTTP_PORT", "0"},
                         {"REGENT_KAFKA_PARTITIONS", std::to_string(DevServer::kPartitions)},
