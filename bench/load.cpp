@@ -4,6 +4,7 @@
 //
 //   regent_load --port 8080[,8081,...] --connections 64 --seconds 10 --tenants 10 --users 100
 //   regent_load --port 8080 --get /healthz     # the HTTP floor: no setup, no command, GETs only
+//   regent_load --port 8080 --command rename   # PATCH users' full names: a sealed personal field a command
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -37,6 +38,7 @@ struct Options {
   int tenants = 10;
   int users = 100;  // per tenant
   std::string get;  // when set: GET this path instead of wallet debits, with no setup
+  std::string command = "debit";  // or "rename": PATCH a user's full name (a personal field, sealed)
 };
 
 // One keep-alive HTTP/1.1 connection, reopened when the server closes it.
@@ -170,6 +172,10 @@ int main(int argc, char** argv) {
     else if (k == "--tenants") o.tenants = std::atoi(v.c_str());
     else if (k == "--users") o.users = std::atoi(v.c_str());
     else if (k == "--get") o.get = v;
+    else if (k == "--command") {
+      must(v == "debit" || v == "rename", "--command is debit or rename");
+      o.command = v;
+    }
     else must(false, "unknown option " + k);
   }
   auto setup_started = Clock::now();
@@ -187,12 +193,18 @@ int main(int argc, char** argv) {
       std::mt19937 rng(static_cast<unsigned>(c) * 7919u + 1);
       std::vector<double> mine;
       std::map<int, long> counts;
+      bool rename = o.command == "rename";
+      long sent = 0;
       while (!go) std::this_thread::yield();
       while (!stop) {
         const Tenant* t = o.get.empty() ? &tenants[rng() % tenants.size()] : nullptr;
-        std::string target = t ? "/v1/users/" + t->users[rng() % t->users.size()] + "/wallet/debits" : o.get;
+        std::string user = t ? t->users[rng() % t->users.size()] : "";
+        std::string target = !t ? o.get : rename ? "/v1/users/" + user : "/v1/users/" + user + "/wallet/debits";
+        // Every rename a new name, so that each one is a change.
+        std::string body = rename ? R"({"full_name":"Renamed )" + std::to_string(c) + "-" + std::to_string(++sent) + "\"}"
+                                  : R"({"amount":1})";
         auto started = Clock::now();
-        auto res = t ? conn.send(http::verb::post, target, R"({"amount":1})", t->token)
+        auto res = t ? conn.send(rename ? http::verb::patch : http::verb::post, target, body, t->token)
                      : conn.send(http::verb::get, target, "", "");
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
         ++counts[res.result_int()];
@@ -211,8 +223,9 @@ int main(int argc, char** argv) {
   std::sort(latencies_ms.begin(), latencies_ms.end());
   if (o.get.empty()) {
     std::printf("setup: %d tenants x %d users, each credited, in %.1f s\n", o.tenants, o.users, setup_s);
-    std::printf("wallet debits: %d connections, %.1f s\n", o.connections, elapsed);
-    std::printf("  commands/s (201): %.0f\n", static_cast<double>(statuses[201]) / elapsed);
+    bool rename = o.command == "rename";
+    std::printf("%s: %d connections, %.1f s\n", rename ? "renames (PATCH full_name)" : "wallet debits", o.connections, elapsed);
+    std::printf("  commands/s (%d): %.0f\n", rename ? 200 : 201, static_cast<double>(statuses[rename ? 200 : 201]) / elapsed);
   } else {
     std::printf("GET %s: %d connections, %.1f s\n", o.get.c_str(), o.connections, elapsed);
     std::printf("  requests/s (200): %.0f\n", static_cast<double>(statuses[200]) / elapsed);

@@ -27,5 +27,8 @@ check "Carol joined by invitation" 'grep -q "\"email\":\"carol@acme.test\"" "$di
 check "Carol's permission was approved, then expired" \
   'grep -q "\"status\":\"approved\"" "$dir/walk.out" && grep -q "\"status\":\"expired\"" "$dir/walk.out"'
 check "the API key listed the users" '[ "$(grep -o "carol@acme.test" "$dir/walk.out" | wc -l)" -ge 2 ]'
+check "Carol exported everything stored about her" 'grep -q "\"exported_at\"" "$dir/walk.out"'
+check "Carol was erased: her reason reads as null, her permission's history stays" \
+  'grep -q "\"status\":\"erased\"" "$dir/walk.out" && grep -q "\"reason\":null" "$dir/walk.out" && grep -q "\"status\":\"expired\",\"reason\":null" "$dir/walk.out"'
 check "nothing went to stderr" '[ ! -s "$dir/walk.err" ] || { cat "$dir/walk.err"; false; }'
 [ "$failures" -eq 0 ]
