@@ -33,6 +33,11 @@ void set_blind_index_key(std::string k) {
 
 bool has_blind_index_key() { return !key().empty(); }
 
+std::string blind_index_fingerprint() {
+  if (key().empty()) throw std::logic_error("the blind index key is not set");
+  return base64url_encode(hmac_sha256(key(), "regent blind index fingerprint v1"));
+}
+
 std::string email_index(std::string_view email) {
   if (key().empty()) throw std::logic_error("the blind index key is not set");
   return base64url_encode(hmac_sha256(key(), "regent email index v1\n" + normalised(email)));

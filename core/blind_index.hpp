@@ -13,5 +13,7 @@ void set_blind_index_key(std::string key);
 bool has_blind_index_key();
 // base64url, 43 characters. Throws std::logic_error when no key was set.
 std::string email_index(std::string_view email);
+// What tells this key from another without revealing it (an HMAC of a fixed text under it).
+std::string blind_index_fingerprint();
 
 }  // namespace regent::core

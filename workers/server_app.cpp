@@ -82,6 +82,7 @@ void ServerApp::start() {
   jwt_keys_ = std::make_unique<api::JwtKeys>(std::move(keys.value()));
   limits_ = std::make_unique<api::RateLimits>(config_);
   projections::migrate(config_.pg_url);
+  check_blind_index_key();
   open_master_keys();
   log_ = std::make_unique<events::EventLog>(config_);
   commands::ProcessorOptions processing;
@@ -175,6 +176,23 @@ void ServerApp::open_master_keys() {
   master_keys_ = open_master_key_file(config_, with_projections_);
   data_keys_ = std::make_unique<core::DataKeys>(config_.pg_url, master_keys_);
   data_keys_->check_ring();
+}
+
+// The blind index key is recorded (as a fingerprint) by the first process to start on the
+// database; one started with another key would find no stored email, and let every one be taken
+// again: it stops instead.
+void ServerApp::check_blind_index_key() const {
+  pqxx::connection conn(config_.pg_url);
+  pqxx::work tx(conn);
+  tx.exec_params("INSERT INTO server_key_fingerprints (name, fingerprint) VALUES ('blind_index', $1) ON CONFLICT DO NOTHING",
+                 core::blind_index_fingerprint());
+  auto recorded = tx.exec1("SELECT fingerprint FROM server_key_fingerprints WHERE name = 'blind_index'")[0].as<std::string>();
+  tx.commit();
+  if (recorded != core::blind_index_fingerprint())
+    throw std::runtime_error(
+        "the blind index key is not the one this database's emails were indexed under: REGENT_BLIND_INDEX_KEY (or, "
+        "when it is unset, REGENT_JWT_SECRET, which it is derived from) changed. With another key no stored email "
+        "would be found, and every one could be taken again. Start with the original key (docs/personal-data.md)");
 }
 
 std::string ServerApp::advertised_url() const {

@@ -54,6 +54,7 @@ class ServerApp {
   void bootstrap_super_admin();
   void join_writers();
   void open_master_keys();
+  void check_blind_index_key() const;
   std::string advertised_url() const;
   core::Config config_;
   bool with_projections_;

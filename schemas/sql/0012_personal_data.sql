@@ -18,3 +18,12 @@ CREATE TABLE erasures (
   erased_at timestamptz NOT NULL
 );
 CREATE INDEX erasures_tenant ON erasures (tenant_id, erased_at);
+
+-- A fingerprint of each server key whose change would silently break what is stored (an HMAC of a
+-- fixed text under the key: it tells nothing of the key). The blind index key is the one today:
+-- emails are found by indexes made under it, so a process started with another refuses to run.
+CREATE TABLE server_key_fingerprints (
+  name        text        PRIMARY KEY,
+  fingerprint text        NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now()
+);

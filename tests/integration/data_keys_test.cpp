@@ -116,3 +116,24 @@ TEST_CASE("regent dev makes its master key file once, and will not start without
                        doctest::Contains("master.key cannot be read"), std::runtime_error);
   CHECK_FALSE(std::filesystem::exists(file));  // no new key over the lost one
 }
+
+TEST_CASE("a server started with another blind index key than the database's emails were indexed under stops, saying so") {
+  TestDatabase db;
+  TempDir dir;
+  std::map<std::string, std::string> env{{"REGENT_DATA_DIR", dir.path()}, {"REGENT_PG_URL", db.url()}, {"REGENT_HTTP_PORT", "0"},
+                                         {"REGENT_BLIND_INDEX_KEY", std::string(40, 'a')}};
+  { RegentProcess dev({"dev"}, env, dir.path() + "/first.log"); }
+  auto changed = env;
+  changed["REGENT_BLIND_INDEX_KEY"] = std::string(40, 'b');
+  CHECK_THROWS_WITH_AS(RegentProcess({"dev"}, changed, dir.path() + "/second.log"),
+                       doctest::Contains("the blind index key is not the one this database's emails were indexed under"),
+                       std::runtime_error);
+  // Derived from the JWT secret when unset: changing that secret is the same change.
+  auto derived = env;
+  derived.erase("REGENT_BLIND_INDEX_KEY");
+  derived["REGENT_JWT_SECRET"] = std::string(40, 'j');
+  CHECK_THROWS_WITH_AS(RegentProcess({"dev"}, derived, dir.path() + "/third.log"), doctest::Contains("REGENT_JWT_SECRET"),
+                       std::runtime_error);
+  RegentProcess again({"dev"}, env, dir.path() + "/fourth.log");  // the original key: it starts
+  CHECK(db.count("SELECT count(*) FROM server_key_fingerprints WHERE name = 'blind_index'") == 1);
+}
