@@ -337,9 +337,15 @@ boost::json::value field(simdjson::dom::element d, std::string_view key) {
 }
 }  // namespace
 
-std::string transaction_json(const events::Envelope& e) {
+std::string transaction_json(const Services& svc, const events::Envelope& e) {
   auto doc = core::JsonDocument::parse(e.data);
   auto d = doc->root();
+  // A person's description is sealed under the wallet's owner's key; the system's is not.
+  simdjson::dom::element personal;
+  boost::json::value description = field(d, "description");
+  if (d["personal"].get(personal) == simdjson::SUCCESS)
+    description = shown(data_key(svc, core::UserId{core::get_text(d, "user_id")}),
+                        core::Sealed{core::get_text(personal, "description"), e.id}, "description");
   boost::json::object o{{"id", field(d, "transaction_id")},
                         {"user_id", field(d, "user_id")},
                         {"type", e.type == events::types::wallet_credited ? "credit" : "debit"},
@@ -347,7 +353,7 @@ std::string transaction_json(const events::Envelope& e) {
                         {"balance_after", field(d, "balance_after")},
                         {"currency", field(d, "currency")},
                         {"reference", field(d, "reference")},
-                        {"description", field(d, "description")},
+                        {"description", description},
                         {"activity_id", field(d, "activity_id")},
                         {"created_at", e.time}};
   return core::to_json(o);

@@ -85,7 +85,7 @@ commands::TenantState tenant_from_event(const events::Envelope& tenant_created);
 
 // A transaction (from wallet.credited / wallet.debited) and an activity (from activity.recorded),
 // as the API shows them, straight from the events a command appended.
-std::string transaction_json(const events::Envelope& e);
+std::string transaction_json(const Services& svc, const events::Envelope& e);
 std::string activity_json(const events::Envelope& e);
 
 }  // namespace regent::api

@@ -34,7 +34,11 @@ Draft wallet_event(std::string_view type, const TenantState& t, const UserState&
                            {"balance_after", balance_after},
                            {"currency", t.settings.currency},
                            {"reference", nullable(reference)},
-                           {"description", nullable(description)}};
+                           {"description", nullptr}};
+  // What a person wrote may name one: sealed with the wallet's owner's personal fields. What the
+  // system writes (the activity a debit pays for) is not.
+  if (activity_id && !activity_id->empty()) data["description"] = description;
+  else if (!description.empty()) data["personal"] = boost::json::object{{"description", description}};
   if (activity_id) data["activity_id"] = nullable(*activity_id);
   return Draft{std::string(type), "users/" + u.id.value + "/wallet", t.id, u.wallet.version + 1, core::to_json(data)};
 }

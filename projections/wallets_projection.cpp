@@ -59,6 +59,11 @@ constexpr const char* kMoves = R"(
   ON CONFLICT (tenant_id, day) DO UPDATE
     SET amount = revenue_daily.amount + EXCLUDED.amount, count = revenue_daily.count + EXCLUDED.count)";
 
+// The descriptions people gave to an erased user's transactions (sealed under its key, so a
+// rebuild reads them as null too).
+constexpr const char* kEraseDescriptions =
+    "UPDATE wallet_transactions SET description = NULL WHERE user_id = $1::uuid AND activity_id IS NULL";
+
 // The columns of kMoves, gathered event by event.
 struct Moves {
   PgArray id, tenant_id, user_id, seq, type, amount, balance_after, currency, reference, description, activity_id, at;
@@ -75,7 +80,10 @@ struct Moves {
     balance_after.add(core::get_int(d, "balance_after").value_or(0));
     currency.add(text("currency"));
     reference.add(text("reference"));
-    description.add(text("description"));
+    // A person's description, opened (null once its user is erased); else what the system wrote.
+    simdjson::dom::element personal;
+    if (d["personal"].get(personal) == simdjson::SUCCESS) description.add(core::get_string(personal, "description"));
+    else description.add(text("description"));
     activity_id.add(text("activity_id"));
     at.add(std::string_view(e.time));
   }
@@ -113,9 +121,11 @@ struct Openings {
 class WalletsProjection final : public Projection {
  public:
   std::string name() const override { return "wallets"; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   std::vector<std::string> tables() const override { return {"wallets", "wallet_transactions", "wallet_totals", "revenue_daily"}; }
-  bool handles(std::string_view type) const override { return type.starts_with("wallet.") || type == events::types::user_created || type.starts_with("tenant."); }
+  bool handles(std::string_view type) const override {
+    return type.starts_with("wallet.") || type == types::user_created || type == types::user_erased || type.starts_with("tenant.");
+  }
 
   // Runs of wallet openings and money moves are written with two statements whatever their length:
   // the openings first (a wallet's moves always follow its opening in the log, and opening one
@@ -131,11 +141,14 @@ class WalletsProjection final : public Projection {
     for (const auto& e : batch) {
       bool money = e.type == types::wallet_credited || e.type == types::wallet_debited;
       if (!money && e.type != types::user_created && e.type != types::tenant_created &&
-          e.type != types::tenant_settings_changed)
+          e.type != types::tenant_settings_changed && e.type != types::user_erased)
         continue;
       auto doc = core::JsonDocument::parse(e.data);
       auto d = doc->root();
-      if (money) {
+      if (e.type == types::user_erased) {
+        flush();  // what a person wrote about the erased user goes; the money stays
+        tx.exec_params(kEraseDescriptions, core::get_text(d, "user_id"));
+      } else if (money) {
         moves.add(e, d);
       } else if (e.type == types::user_created) {
         openings.add(e, d);

@@ -31,7 +31,7 @@ Response record_activity(Ctx& ctx) {
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
   const auto& events = done->events;
-  std::string transaction = events.size() > 1 ? transaction_json(events.back()) : "null";
+  std::string transaction = events.size() > 1 ? transaction_json(ctx.svc, events.back()) : "null";
   return committed_response(201, "{\"activity\":" + activity_json(events.front()) + ",\"transaction\":" + transaction + "}",
                             done.value());
 }

@@ -2,6 +2,7 @@
 #include <type_traits>
 
 #include "api/handlers/handlers.hpp"
+#include "api/personal.hpp"
 #include "api/problem.hpp"
 #include "api/query_params.hpp"
 #include "api/support.hpp"
@@ -39,10 +40,13 @@ Response move_money(Ctx& ctx) {
   cmd.reference = in->reference;
   cmd.description = in->description;
   cmd.expected_version = expected.value();
+  // A description is sealed under the wallet's owner's key.
+  if (!cmd.description.empty())
+    if (auto key = fetch_data_key(ctx.svc, cmd.tenant_id, cmd.user_id); !key) return problem(key.error(), ctx.rid());
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
-  return committed_response(201, transaction_json(done->events.back()), done.value());
+  return committed_response(201, transaction_json(ctx.svc, done->events.back()), done.value());
 }
 
 // A transactions cursor is a wallet version: 2 or more (1 is the opening, with no transaction).

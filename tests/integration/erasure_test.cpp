@@ -86,7 +86,11 @@ TEST_CASE("erasure: sealed in the log from the start, readable while the key exi
   REQUIRE_MESSAGE(asked.status == 201, asked.body);
   CHECK(asked.str("reason") == reason);
   std::string permission = asked.str("id");
-  REQUIRE(t.track(t.credit(erin, "1234")).status == 201);
+  const std::string note = "refund for " + name;  // a description may name someone
+  auto credited = t.track(post(port, "/v1/users/" + erin + "/wallet/credits",
+                               R"({"amount":1234,"description":")" + note + R"("})", t.admin));
+  REQUIRE_MESSAGE(credited.status == 201, credited.body);
+  CHECK(credited.str("description") == note);
   // An invitee who never joins: revoking the invitation shreds its email too.
   const std::string invitee = "ivy." + mark + "@shred.test";
   auto invited = post(port, "/v1/invitations", R"({"email":")" + invitee + R"(","roles":["viewer"]})", t.admin);
@@ -101,8 +105,9 @@ TEST_CASE("erasure: sealed in the log from the start, readable while the key exi
   CHECK(shown.str("email") == email);
   CHECK(shown.str("full_name") == name);
   CHECK(t.read("/v1/permissions/" + permission).str("reason") == reason);
+  CHECK(t.read("/v1/users/" + erin + "/wallet/transactions").body.find(note) != std::string::npos);
   // The log never held them in clear: not on the broker, not in its write-ahead file.
-  const std::array<std::string, 5> secrets{email, name, agent, reason, invitee};
+  const std::array<std::string, 6> secrets{email, name, agent, reason, invitee, note};
   std::string topic = kcat_topic(dev.proc->kafka());
   REQUIRE(topic.find("\"user.created\"") != std::string::npos);  // kcat did read the topic
   std::string wal = files_under(dev.dir.path());
@@ -155,6 +160,9 @@ TEST_CASE("erasure: sealed in the log from the start, readable while the key exi
   CHECK(gone.body.find("\"email\":null") != std::string::npos);
   CHECK(gone.body.find("analyst") != std::string::npos);
   CHECK(json_int(t.read("/v1/users/" + erin + "/wallet"), {"balance"}) == 1234);
+  auto moves = t.read("/v1/users/" + erin + "/wallet/transactions");
+  CHECK(moves.body.find("\"amount\":1234") != std::string::npos);
+  CHECK(moves.body.find("\"description\":null") != std::string::npos);
   auto closed = t.read("/v1/permissions/" + permission);
   CHECK(closed.str("status") == "rejected");
   CHECK(closed.body.find("\"reason\":null") != std::string::npos);

@@ -2,6 +2,7 @@
 // processes sharing the partitions of a mock cluster, workers killed at random moments, events a
 // projection cannot apply, `regent projections status|rebuild|skip`, model versions, and Postgres
 // restarted under load. Every comparison is against a rebuild from offset zero.
+#include <fstream>
 #include <atomic>
 #include <pqxx/pqxx>
 #include <random>
@@ -373,9 +374,14 @@ TEST_CASE("read models built from another log stop their projections instead of 
   // A fresh embedded log (another data folder) with the same database: the checkpoints there were
   // written while reading the first log. The second log grows past them.
   TempDir other;
+  std::ifstream kept(dev.dir.path() + "/jwt.key");
+  std::string jwt_secret((std::istreambuf_iterator<char>(kept)), {});
+  while (!jwt_secret.empty() && std::isspace(static_cast<unsigned char>(jwt_secret.back()))) jwt_secret.pop_back();
   RegentProcess second({"dev"},
                        {{"REGENT_DATA_DIR", other.path()},
-                        {"REGENT_MASTER_KEY_FILE", dev.dir.path() + "/master.key"},  // the database's keys need it
+                        // What the database's data keys and blind indexes were made under.
+                        {"REGENT_MASTER_KEY_FILE", dev.dir.path() + "/master.key"},
+                        {"REGENT_JWT_SECRET", jwt_secret},
                         {"REGENT_PG_URL", dev.db.url()},
                         {"REGENT_HTTP_PORT", "0"},
                         {"REGENT_KAFKA_PARTITIONS", std::to_string(DevServer::kPartitions)},

@@ -186,6 +186,23 @@ TEST_CASE("a deactivated user's wallet takes credits but no debits") {
   CHECK(x.credit(bob, 10, x.admin).ok());
 }
 
+TEST_CASE("a description a person gives is sealed with the owner's personal fields; the system's is not") {
+  Tenant x;
+  auto bob = x.add_user("bob@acme.test");
+  auto c = x.movement<CreditWallet>(bob, 1000);
+  c.description = "refund for Bob Stone";
+  auto d = x.run(c, x.admin);  // apply_drafts seals and holds the event to its schema
+  REQUIRE(d.ok());
+  auto doc = core::JsonDocument::parse(d->at(0).data);
+  CHECK(doc->root()["description"].is_null());
+  CHECK(core::get_text(doc->root()["personal"].value(), "description") == "refund for Bob Stone");
+  auto paid = x.activity(bob, "report_generation", actor(bob, {"viewer"}));
+  REQUIRE(paid.ok());
+  auto debit = core::JsonDocument::parse(paid->at(1).data);
+  CHECK(core::get_text(debit->root(), "description") == "report_generation");
+  CHECK(debit->root()["personal"].error() == simdjson::NO_SUCH_FIELD);
+}
+
 TEST_CASE("an activity charges the tenant's cost to the user's wallet") {
   Tenant x;
   auto bob = x.add_user("bob@acme.test");
