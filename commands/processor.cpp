@@ -92,13 +92,12 @@ core::Result<std::string> Processor::serialise(const Draft& d, const Context& ct
                                               Slot& slot) const {
   e.id = core::uuid_v7();
   if (events::has_personal(d.data)) {
-    auto owner = events::personal_owner(d.data);
-    auto key = owner && options_.data_key ? options_.data_key(*owner) : std::nullopt;
-    if (!key) {
+    auto sealed = events::seal_personal(d.data, e.id, options_.data_key);
+    if (!sealed) {
       logger.warn("no data key at hand to seal an event's personal fields", {{"type", d.type}});
       return unavailable("the user's data key is not at hand; retry");
     }
-    e.data = events::seal_personal(d.data, *key, e.id);
+    e.data = std::move(*sealed);
   } else {
     e.data = d.data;
   }

@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 #include <stdexcept>
 
+#include "core/json.hpp"
 #include "core/sealed_fields.hpp"
 
 namespace regent::events {
@@ -29,19 +30,38 @@ bool has_personal(std::string_view data) {
 bool has_sealed(std::string_view data) { return data.find("\"pd1.") != std::string_view::npos; }
 
 std::optional<std::string> personal_owner(std::string_view data) {
-  auto o = parse_object(data);
-  if (auto* id = o.if_contains("user_id"); id && id->is_string()) return std::string(id->as_string());
-  return std::nullopt;
+  auto doc = core::JsonDocument::parse(data);
+  if (!doc) return std::nullopt;
+  auto id = core::get_string(doc->root(), "user_id");
+  return id ? std::optional<std::string>(std::string(*id)) : std::nullopt;
 }
 
-std::string seal_personal(std::string_view data, std::string_view key, std::string_view event_id) {
-  auto o = parse_object(data);
+namespace {
+void seal_in(boost::json::object& o, std::string_view key, std::string_view event_id) {
   if (auto* personal = o.if_contains("personal"); personal && personal->is_object())
     for (auto& [name, value] : personal->as_object())
       if (value.is_string())
         value = core::seal_field(key, value.as_string(), event_id, personal_field(name));
   if (auto* hash = o.if_contains(kPasswordHash); hash && hash->is_string())
     *hash = core::seal_field(key, hash->as_string(), event_id, kPasswordHash);
+}
+}  // namespace
+
+std::string seal_personal(std::string_view data, std::string_view key, std::string_view event_id) {
+  auto o = parse_object(data);
+  seal_in(o, key, event_id);
+  return boost::json::serialize(o);
+}
+
+std::optional<std::string> seal_personal(
+    std::string_view data, std::string_view event_id,
+    const std::function<std::optional<std::string>(const std::string& owner)>& key_of) {
+  auto o = parse_object(data);
+  auto* owner = o.if_contains("user_id");
+  if (!owner || !owner->is_string() || !key_of) return std::nullopt;
+  auto key = key_of(std::string(owner->as_string()));
+  if (!key) return std::nullopt;
+  seal_in(o, *key, event_id);
   return boost::json::serialize(o);
 }
 

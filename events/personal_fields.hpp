@@ -4,6 +4,7 @@
 // `data.user_id` (an invitation names its invitee's id before the user exists), each bound to the
 // event's id and its own name ("personal.email", "password_hash"), so that the log carries no
 // personal value in clear and erasing the person's key makes every copy of them unreadable.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,11 @@ std::optional<std::string> personal_owner(std::string_view data);
 
 // `data` with every personal string field sealed under `key` (core/sealed_fields.hpp).
 std::string seal_personal(std::string_view data, std::string_view key, std::string_view event_id);
+// The same under the key `key_of` gives for its owner (data.user_id), in one parse; nullopt when
+// there is no owner or no key for it.
+std::optional<std::string> seal_personal(
+    std::string_view data, std::string_view event_id,
+    const std::function<std::optional<std::string>(const std::string& owner)>& key_of);
 
 // `data` as a reader sees it: each sealed field opened under `key`, or null when it does not open
 // (no key: the person was erased); values from before sealing are left as they are. The password

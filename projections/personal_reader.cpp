@@ -7,11 +7,12 @@
 
 namespace regent::projections {
 
-void open_personal(pqxx::transaction_base& tx, const core::MasterKeys* master, std::vector<events::Envelope>& batch) {
+void open_personal(pqxx::transaction_base& tx, const core::MasterKeys* master, std::vector<events::Envelope>& batch,
+                   const std::function<bool(std::string_view type)>& wanted) {
   std::vector<std::string> owners;
   std::vector<std::pair<events::Envelope*, std::string>> sealed;
   for (auto& e : batch) {
-    if (!events::has_personal(e.data)) continue;
+    if (!events::has_personal(e.data) || !wanted(e.type)) continue;
     auto owner = events::personal_owner(e.data).value_or("");
     if (events::has_sealed(e.data)) owners.push_back(owner);
     sealed.emplace_back(&e, std::move(owner));

@@ -4,7 +4,9 @@
 // that every read model shows clear values while a user's key exists and nulls once it is erased —
 // in a rebuild from offset zero as in the live model. A missing key is never an error: it reads as
 // erased. Password hashes never reach a projection.
+#include <functional>
 #include <pqxx/transaction_base>
+#include <string_view>
 #include <vector>
 
 #include "events/envelope.hpp"
@@ -15,8 +17,10 @@ class MasterKeys;
 
 namespace regent::projections {
 
-// Throws (stalling the partition, not erasing anything) when sealed fields come and there are no
-// master keys to open them with.
-void open_personal(pqxx::transaction_base& tx, const core::MasterKeys* master, std::vector<events::Envelope>& batch);
+// Opens the events `wanted` says the projection reads (the others are left as they are). Throws
+// (stalling the partition, not erasing anything) when sealed fields come and there are no master
+// keys to open them with.
+void open_personal(pqxx::transaction_base& tx, const core::MasterKeys* master, std::vector<events::Envelope>& batch,
+                   const std::function<bool(std::string_view type)>& wanted);
 
 }  // namespace regent::projections
