@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "api/audit_queries.hpp"
 #include "api/dashboard_queries.hpp"
 #include "api/permission_queries.hpp"
 #include "api/row_json.hpp"
@@ -79,6 +80,7 @@ std::vector<core::PgQueries::Statement> query_statements() {
   for (auto& s : wallet_statements()) all.push_back(std::move(s));
   for (auto& s : dashboard_statements()) all.push_back(std::move(s));
   for (auto& s : permission_statements()) all.push_back(std::move(s));
+  for (auto& s : audit_statements()) all.push_back(std::move(s));
   return all;
 }
 

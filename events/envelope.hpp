@@ -30,6 +30,9 @@ struct Envelope {
   std::string writer_id;
   int64_t writer_epoch = 0;
   std::string writer_prev;  // id of the writer's previous record in this partition (the chain)
+  // Where a reader found it in the log: not part of the event (never serialised); -1 when unknown.
+  int32_t log_partition = -1;
+  int64_t log_offset = -1;
 };
 
 std::string to_json(const Envelope& e);

@@ -11,6 +11,7 @@ std::vector<std::unique_ptr<Projection>> all_projections() {
   all.push_back(make_api_keys_projection());
   all.push_back(make_permissions_projection());
   all.push_back(make_erasures_projection());
+  all.push_back(make_audit_projection());
   return all;
 }
 

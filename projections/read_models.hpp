@@ -17,6 +17,7 @@ std::unique_ptr<Projection> make_activities_projection();
 
 std::unique_ptr<Projection> make_api_keys_projection();  // "api_keys": api_keys
 std::unique_ptr<Projection> make_permissions_projection();
+std::unique_ptr<Projection> make_audit_projection();  // "audit": audit_entries, one per event
 std::unique_ptr<Projection> make_erasures_projection();  // "erasures": erasures (and deletes the data keys they name)
 
 std::vector<std::unique_ptr<Projection>> all_projections();

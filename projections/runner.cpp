@@ -279,8 +279,13 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     if (e) c.last_event_time = e->time;
     auto verdict = e ? events::admit(c.fence, *e) : events::Verdict::invalid;
     if (verdict == events::Verdict::valid) {
-      if (parked_.count({m.partition, m.offset})) ++parked;  // an operator moved past it
-      else valid.push_back(std::move(e.value()));
+      if (parked_.count({m.partition, m.offset})) {
+        ++parked;  // an operator moved past it
+      } else {
+        e->log_partition = m.partition;
+        e->log_offset = m.offset;
+        valid.push_back(std::move(e.value()));
+      }
     }
     if (verdict == events::Verdict::invalid) ++c.skipped;
     c.next_offset = m.offset + 1;

@@ -4,6 +4,7 @@
 // POST /v1/users/{id}/erase nothing anywhere reads them — read models rebuilt from offset zero,
 // the log, its write-ahead file, the command snapshots, a restart from them — while ids, roles,
 // balances and the history's shape stay.
+#include <algorithm>
 #include <array>
 #include <set>
 #include <cstdio>
@@ -191,7 +192,11 @@ TEST_CASE("erasure: sealed in the log from the start, readable while the key exi
     CHECK(topic.find(s) == std::string::npos);
     CHECK(wal.find(s) == std::string::npos);
   }
-  CHECK(tables_holding(dev.db.url(), email) == std::vector<std::string>{"public.users"});
+  auto holding = tables_holding(dev.db.url(), email);
+  std::sort(holding.begin(), holding.end());
+  CHECK(holding == std::vector<std::string>{"public.audit_entries", "public.users"});  // the newcomer's rows
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE details::text ILIKE '%" + email + "%' AND personal_owner <> '" +
+                     newcomer + "'") == 0);
   CHECK(dev.db.count("SELECT count(*) FROM users WHERE lower(email) = lower('" + email + "')") == 1);
   CHECK(dev.db.text("SELECT id FROM users WHERE lower(email) = lower('" + email + "')") == newcomer);
 

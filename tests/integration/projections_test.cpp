@@ -21,7 +21,7 @@ const std::vector<std::string> kProjections = projection_names();
 const std::vector<std::string> kReadModelTables = {"tenants",       "users",        "user_roles",  "user_counts",
                                                    "role_counts",   "wallets",      "wallet_transactions",
                                                    "wallet_totals", "revenue_daily", "activities", "activity_counts",
-                                                   "permissions",   "erasures"};
+                                                   "permissions",   "erasures",     "audit_entries"};
 
 // Every read model's whole content, and the checkpoints, as text to compare two builds of them.
 std::map<std::string, std::string> contents(const TestDatabase& db) {

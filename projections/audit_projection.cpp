@@ -1,0 +1,141 @@
+// The audit trail: one entry per valid event of every type, present and future, written with one
+// statement per batch in the batch's transaction. A new event type needs no code here to appear in
+// it. Personal fields are as the decrypting reader gives them, and an erasure nulls them in the
+// entries its user's key had sealed (a rebuild reads them as null anyway).
+#include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <pqxx/pqxx>
+
+#include "core/ids.hpp"
+#include "core/json.hpp"
+#include "events/event_types.hpp"
+#include "events/personal_fields.hpp"
+#include "projections/audit.hpp"
+#include "projections/read_models.hpp"
+#include "projections/sql_arrays.hpp"
+
+namespace regent::projections {
+namespace {
+namespace types = events::types;
+
+constexpr const char* kInsert = R"(
+  INSERT INTO audit_entries (id, tenant_id, log_partition, log_offset, at, actor_id, actor_type, action, resource_type,
+                             resource_id, request_id, ip, user_agent, details, personal_owner)
+  SELECT id, tenant_id, p, o, at, actor_id, actor_type, action, resource_type, resource_id, request_id, ip, user_agent,
+         details::jsonb, owner
+  FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
+              $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[])
+    AS e(id, tenant_id, p, o, at, actor_id, actor_type, action, resource_type, resource_id, request_id, ip, user_agent,
+         details, owner)
+  ON CONFLICT (id) DO NOTHING)";
+
+// An erased user's (or a revoked invitee's) personal fields, in every entry its key sealed: null,
+// the entry's shape kept.
+constexpr const char* kErase = R"(
+  UPDATE audit_entries SET ip = NULL, user_agent = NULL,
+    details = CASE WHEN jsonb_typeof(details->'personal') = 'object'
+                   THEN jsonb_set(details, '{personal}',
+                                  (SELECT COALESCE(jsonb_object_agg(k, NULL), '{}'::jsonb)
+                                   FROM jsonb_object_keys(details->'personal') k))
+                   ELSE details END
+  WHERE personal_owner = ANY($1::uuid[]))";
+
+constexpr std::array<std::string_view, 5> kSecrets = {"password_hash", "refresh_token_hash", "token_hash", "key_hash",
+                                                      "nonce"};
+
+std::optional<std::string_view> nonempty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string_view>(s);
+}
+
+class AuditProjection final : public Projection {
+ public:
+  std::string name() const override { return "audit"; }
+  int version() const override { return 1; }
+  std::vector<std::string> tables() const override { return {"audit_entries"}; }
+
+  void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
+    PgArray id, tenant, partition, offset, at, actor, actor_type, action, rtype, rid, request, ip, agent, details, owner;
+    PgArray erased;
+    for (const auto& e : batch) {
+      if (e.tenant_id.empty()) continue;  // nothing but a tenant's events is audited
+      auto resource = audit_resource(e.subject);
+      std::string clear = audit_details(e.data);
+      auto doc = core::JsonDocument::parse(clear);
+      std::optional<std::string> sign_in_ip, sign_in_agent;
+      simdjson::dom::element personal;
+      bool has_personal = doc && doc->root()["personal"].get(personal) == simdjson::SUCCESS;
+      // A sign-in's address and browser travel in its data; other events carry none yet.
+      if (has_personal && e.type == types::user_logged_in) {
+        if (auto v = core::get_string(personal, "ip")) sign_in_ip = std::string(*v);
+        if (auto v = core::get_string(personal, "user_agent")) sign_in_agent = std::string(*v);
+      }
+      std::string who = doc ? core::get_text(doc->root(), "user_id") : "";
+      id.add(std::string_view(e.id));
+      tenant.add(std::string_view(e.tenant_id));
+      partition.add(int64_t{e.log_partition});
+      offset.add(e.log_offset);
+      at.add(std::string_view(e.time));
+      actor.add(nonempty(e.actor_id));
+      actor_type.add(std::string_view(e.actor_type));
+      action.add(std::string_view(e.type));
+      rtype.add(std::string_view(resource.type));
+      rid.add(std::string_view(resource.id));
+      request.add(nonempty(e.request_id));
+      ip.add(sign_in_ip ? std::optional<std::string_view>(*sign_in_ip) : std::nullopt);
+      agent.add(sign_in_agent ? std::optional<std::string_view>(*sign_in_agent) : std::nullopt);
+      details.add(std::string_view(clear));
+      owner.add(has_personal && core::is_uuid(who) ? std::optional<std::string_view>(who) : std::nullopt);
+      // Erasing a user, or revoking an invitation (its invitee's key goes with it).
+      bool shreds = e.type == types::user_erased || e.type == types::invitation_revoked;
+      if (shreds && core::is_uuid(who)) erased.add(std::string_view(who));
+    }
+    if (id.size() > 0)
+      tx.exec_params(kInsert, id.literal(), tenant.literal(), partition.literal(), offset.literal(), at.literal(),
+                     actor.literal(), actor_type.literal(), action.literal(), rtype.literal(), rid.literal(),
+                     request.literal(), ip.literal(), agent.literal(), details.literal(), owner.literal());
+    if (erased.size() > 0) tx.exec_params(kErase, erased.literal());
+  }
+};
+
+std::string singular(std::string_view collection) {
+  static const std::array<std::pair<std::string_view, std::string_view>, 9> names = {{{"users", "user"},
+                                                                                       {"tenants", "tenant"},
+                                                                                       {"invitations", "invitation"},
+                                                                                       {"activities", "activity"},
+                                                                                       {"permissions", "permission"},
+                                                                                       {"sessions", "session"},
+                                                                                       {"api-keys", "api_key"},
+                                                                                       {"api_keys", "api_key"},
+                                                                                       {"webhooks", "webhook"}}};
+  for (auto [plural, one] : names)
+    if (collection == plural) return std::string(one);
+  return std::string(collection);
+}
+}  // namespace
+
+AuditResource audit_resource(std::string_view subject) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0; start <= subject.size();) {
+    size_t slash = std::min(subject.find('/', start), subject.size());
+    parts.push_back(subject.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (parts.size() < 2) return {std::string(subject), ""};
+  if (parts.size() % 2 == 1) return {std::string(parts.back()), std::string(parts[parts.size() - 2])};
+  return {singular(parts[parts.size() - 2]), std::string(parts.back())};
+}
+
+std::string audit_details(std::string_view data) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(data, ec);
+  if (ec || !v.is_object()) return "{}";
+  auto& o = v.as_object();
+  for (auto key : kSecrets) o.erase(key);
+  return boost::json::serialize(o);
+}
+
+std::unique_ptr<Projection> make_audit_projection() { return std::make_unique<AuditProjection>(); }
+
+}  // namespace regent::projections

@@ -1,0 +1,114 @@
+// The audit trail over HTTP: one entry per valid event of the tenant's log, of every type, with no
+// secret in it; every filter, keyset pages that neither skip nor repeat, who may read it, bad
+// filters refused, and personal fields null once their user is erased.
+#include <set>
+
+#include "tests/integration/fixture.hpp"
+
+using namespace regent::test;
+
+namespace {
+
+// Every entry a filter gives, walking its pages of `limit`.
+std::vector<std::string> walk(Tenant& t, const std::string& query, int limit, const std::string& token = "") {
+  std::vector<std::string> ids;
+  std::string cursor;
+  for (int pages = 0; pages < 1000; ++pages) {
+    auto r = t.read("/v1/audit?limit=" + std::to_string(limit) + (query.empty() ? "" : "&" + query) +
+                        (cursor.empty() ? "" : "&cursor=" + cursor),
+                    token);
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    auto doc = r.json();
+    for (auto item : simdjson::dom::array(doc->root()["items"])) ids.push_back(regent::core::get_text(item, "id"));
+    simdjson::dom::element next = doc->root()["next_cursor"];
+    if (next.is_null()) break;
+    cursor = std::string(std::string_view(next));
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, paged, without secrets") {
+  DevServer dev;
+  int port = dev.port();
+  Tenant t(port, "audited");
+  std::string bob = t.add_user("bob", R"(["analyst"])"), vic = t.add_user("vic");
+  std::string bob_token = t.token_of("bob"), vic_token = t.token_of("vic");
+  REQUIRE(t.credit(vic, "900").status == 201);
+  REQUIRE(t.track(t.activity("report_generation", vic_token)).status == 201);
+  auto key = t.track(post(port, "/v1/api-keys", R"({"name":"auditor","scopes":["audit:read"]})", t.admin));
+  REQUIRE(key.status == 201);
+  auto asked = t.track(post(port, "/v1/permissions", R"({"resource":"ga4:properties/7","level":"viewer","reason":"audit me"})", vic_token));
+  REQUIRE(asked.status == 201);
+  Tenant other(port, "unaudited");  // its events are not in this tenant's trail
+  other.add_user("olga");
+
+  // Exactly the tenant's valid events, each once, newest first.
+  std::set<std::string> logged;
+  for (const auto& e : all_events(dev))
+    if (event_field(e, "tenantid") == t.id && event_field(e, "type") != "owner.claimed") logged.insert(event_field(e, "id"));
+  auto listed = walk(t, "", 7);
+  CHECK(std::set<std::string>(listed.begin(), listed.end()) == logged);
+  CHECK(listed.size() == logged.size());
+  CHECK(std::is_sorted(listed.rbegin(), listed.rend()));
+  // No secret of any event in any entry.
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE details::text ~ '(password_hash|refresh_token_hash|key_hash|token_hash|nonce|argon2)'") == 0);
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE tenant_id = '" + t.id + "'") == int64_t(logged.size()));
+
+  // Filters: each entry has what the filter asks, and none is missing.
+  auto all = t.read("/v1/audit?limit=500");
+  auto every = all.json();
+  auto count_where = [&](auto pred) {
+    size_t n = 0;
+    for (auto item : simdjson::dom::array(every->root()["items"])) n += pred(item) ? 1 : 0;
+    return n;
+  };
+  using element = simdjson::dom::element;
+  CHECK(walk(t, "actor_id=" + vic, 2).size() == count_where([&](element i) { return regent::core::get_text(i, "actor_id") == vic; }));
+  CHECK(walk(t, "action=user.*", 2).size() ==
+        count_where([&](element i) { return regent::core::get_text(i, "action").rfind("user.", 0) == 0; }));
+  auto credits = t.read("/v1/audit?action=wallet.credited");
+  CHECK(credits.body.find("\"action\":\"wallet.credited\"") != std::string::npos);
+  CHECK(walk(t, "action=wallet.credited", 1).size() == 1);
+  auto on_vic = walk(t, "resource_type=user&resource_id=" + vic, 1);
+  CHECK(on_vic.size() == count_where([&](element i) {
+          return regent::core::get_text(i, "resource_type") == "user" && regent::core::get_text(i, "resource_id") == vic;
+        }));
+  CHECK(walk(t, "resource_type=wallet&resource_id=" + vic, 1).size() == 2);  // credited, then debited by the activity
+  // A sign-in's entry: who, from where, as a session.
+  auto signins = t.read("/v1/audit?action=user.logged_in&actor_id=" + vic);
+  CHECK(signins.body.find("\"resource_type\":\"session\"") != std::string::npos);
+  CHECK(signins.body.find("\"ip\":\"127.0.0.1\"") != std::string::npos);
+  // Time bounds: nothing before the first entry's time, nothing at or after the last's.
+  std::string last_time = regent::core::get_text(every->root()["items"].at(0), "time");
+  CHECK(walk(t, "to=" + last_time, 500).size() < listed.size());
+  CHECK(walk(t, "from=2000-01-01", 500).size() == listed.size());
+  CHECK(walk(t, "from=2999-01-01", 500).empty());
+
+  // Who may read it.
+  CHECK(t.read("/v1/audit", bob_token).status == 200);  // an analyst
+  check_problem(get(port, "/v1/audit", vic_token), 403, "forbidden");
+  CHECK(get(port, "/v1/audit", key.str("key")).status == 200);
+  check_problem(get(port, "/v1/audit"), 401, "unauthenticated");
+  // The other tenant's admin sees only its own.
+  CHECK(get(port, "/v1/audit?limit=500", other.admin).body.find(t.id) == std::string::npos);
+
+  // Bad filters: 422, each named.
+  for (const char* bad : {"action=User.Created", "action=user", "action=.*", "resource_id=x", "from=yesterday",
+                          "cursor=garbage", "limit=0", "limit=501", "colour=red"}) {
+    CAPTURE(bad);
+    check_problem(get(port, std::string("/v1/audit?") + bad, t.admin), 422, "validation_failed");
+  }
+
+  // Erased: the entries its key sealed keep their shape, their personal fields read as null.
+  auto erased = post(port, "/v1/users/" + vic + "/erase", "", t.admin);
+  REQUIRE_MESSAGE(erased.status == 200, erased.body);
+  t.position = erased.header("regent-position");
+  auto after = t.read("/v1/audit?limit=500&resource_type=user&resource_id=" + vic);
+  CHECK(after.body.find("vic@audited.test") == std::string::npos);
+  CHECK(after.body.find("\"action\":\"user.erased\"") != std::string::npos);
+  CHECK(t.read("/v1/audit?limit=500").body.find("audit me") == std::string::npos);
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE personal_owner = '" + vic + "' AND (ip IS NOT NULL OR "
+                     "EXISTS (SELECT 1 FROM jsonb_each(details->'personal') p WHERE p.value <> 'null'::jsonb))") == 0);
+}
