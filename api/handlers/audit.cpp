@@ -1,10 +1,16 @@
-// GET /v1/audit: the audit trail, newest first, by actor, action (exact, or `prefix.*`), resource
-// and time; admins and analysts, API keys with audit:read.
+// GET /v1/audit and /v1/audit/export: the audit trail, newest first, by actor, action (exact, or
+// `prefix.*`), resource and time, as JSON pages or one streamed CSV; admins and analysts, API keys
+// with audit:read.
+#include <array>
+#include <memory>
+
 #include "api/audit_queries.hpp"
+#include "api/csv.hpp"
 #include "api/handlers/handlers.hpp"
 #include "api/problem.hpp"
 #include "api/query_params.hpp"
 #include "api/support.hpp"
+#include "core/json.hpp"
 #include "events/event_types.hpp"
 
 namespace regent::api::handlers {
@@ -18,12 +24,17 @@ bool is_action(std::string_view a) {
   return a.find('.', dot + 1) == std::string_view::npos;
 }
 
-// The filters of the listing (and of the export and the stats to come), or 422 naming each bad one.
-core::Result<AuditFilter> audit_filter(const Request& req) {
+// The filters of the listing and of the export (which takes `format` instead of pages), or 422
+// naming each bad one.
+core::Result<AuditFilter> audit_filter(const Request& req, bool paged) {
   QueryParams q(req);
   AuditFilter f;
-  f.limit = q.limit();
-  f.before_id = q.cursor('e', core::is_uuid).value_or("");
+  if (paged) {
+    f.limit = q.limit();
+    f.before_id = q.cursor('e', core::is_uuid).value_or("");
+  } else {
+    q.one_of("format", {"csv"});
+  }
   f.actor_id = q.text("actor_id", 64).value_or("");
   if (auto action = q.text("action", 100)) {
     if (action->size() > 2 && action->ends_with(".*") && is_action(action->substr(0, action->size() - 2) + ".x"))
@@ -41,6 +52,53 @@ core::Result<AuditFilter> audit_filter(const Request& req) {
   if (auto done = q.finish(); !done) return done.error();
   return f;
 }
+
+constexpr std::array<std::string_view, 13> kColumns = {"id",         "position", "time",          "tenant_id",
+                                                       "actor_id",   "actor_type", "action",      "resource_type",
+                                                       "resource_id", "request_id", "ip",         "user_agent",
+                                                       "details"};
+
+// The export: the listing's entries in the listing's order, a page of the index at a time, each
+// entry a CSV row, so that any number of entries takes the memory of one page.
+class AuditCsv {
+ public:
+  AuditCsv(const Services& svc, core::TenantId tenant, AuditFilter f) : svc_(svc), tenant_(std::move(tenant)), f_(std::move(f)) {
+    f_.limit = kPage;
+  }
+  std::optional<std::string> next() {
+    if (done_) return std::nullopt;
+    std::string out;
+    if (!header_sent_) {
+      header_sent_ = true;
+      std::vector<std::optional<std::string>> names(kColumns.begin(), kColumns.end());
+      out = csv_row(names);
+    }
+    auto page = api::list_audit(svc_.queries, tenant_, f_);
+    for (const auto& item : page.items) out += row(item);
+    f_.before_id = page.next_key;
+    done_ = page.next_key.empty();
+    return out;
+  }
+
+ private:
+  static constexpr int kPage = 1000;
+  static std::string row(const std::string& json) {
+    auto doc = core::JsonDocument::parse(json);
+    std::vector<std::optional<std::string>> cells;
+    for (auto column : kColumns) {
+      simdjson::dom::element v;
+      if (!doc || doc->root()[column].get(v) != simdjson::SUCCESS || v.is_null()) cells.emplace_back();
+      else if (v.is_string()) cells.emplace_back(std::string(std::string_view(v)));
+      else cells.emplace_back(simdjson::minify(v));
+    }
+    return csv_row(cells);
+  }
+  const Services& svc_;
+  core::TenantId tenant_;
+  AuditFilter f_;
+  bool header_sent_ = false;
+  bool done_ = false;
+};
 }  // namespace
 
 Response list_audit(Ctx& ctx) {
@@ -48,11 +106,28 @@ Response list_audit(Ctx& ctx) {
   if (!p) return problem(p.error(), ctx.rid());
   if (!p->may(commands::Action::read_audit))
     return forbidden(ctx, "reading the audit trail needs the admin or analyst role, or the audit:read scope");
-  auto f = audit_filter(ctx.req);
+  auto f = audit_filter(ctx.req, true);
   if (!f) return problem(f.error(), ctx.rid());
   if (auto wait = await_position(ctx, {"audit"})) return *wait;
   auto page = api::list_audit(ctx.svc.queries, p->tenant, *f);
   return json_response(200, page_json(page.items, 'e', page.next_key));
+}
+
+Response export_audit(Ctx& ctx) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  if (!p->may(commands::Action::read_audit))
+    return forbidden(ctx, "exporting the audit trail needs the admin or analyst role, or the audit:read scope");
+  auto f = audit_filter(ctx.req, false);
+  if (!f) return problem(f.error(), ctx.rid());
+  if (auto wait = await_position(ctx, {"audit"})) return *wait;
+  auto csv = std::make_shared<AuditCsv>(ctx.svc, p->tenant, std::move(*f));
+  Response r;
+  r.content_type = "text/csv; charset=utf-8; header=present";
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"audit.csv\"");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.stream = [csv] { return csv->next(); };
+  return r;
 }
 
 }  // namespace regent::api::handlers

@@ -14,6 +14,7 @@ Response deactivate_user(Ctx& ctx);  // POST /v1/users/{id}/deactivate
 Response erase_user(Ctx& ctx);       // POST /v1/users/{id}/erase
 Response export_user(Ctx& ctx);      // GET /v1/users/{id}/export
 Response list_audit(Ctx& ctx);       // GET /v1/audit
+Response export_audit(Ctx& ctx);     // GET /v1/audit/export
 Response reactivate_user(Ctx& ctx);  // POST /v1/users/{id}/reactivate
 Response update_user(Ctx& ctx);      // PATCH /v1/users/{id}
 Response assign_role(Ctx& ctx);      // PUT /v1/users/{id}/roles/{role}

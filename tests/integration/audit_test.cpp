@@ -1,6 +1,8 @@
 // The audit trail over HTTP: one entry per valid event of the tenant's log, of every type, with no
 // secret in it; every filter, keyset pages that neither skip nor repeat, who may read it, bad
 // filters refused, and personal fields null once their user is erased.
+#include <cstdio>
+#include <fstream>
 #include <set>
 
 #include "tests/integration/fixture.hpp"
@@ -25,6 +27,16 @@ std::vector<std::string> walk(Tenant& t, const std::string& query, int limit, co
     cursor = std::string(std::string_view(next));
   }
   return ids;
+}
+
+// A command's exit status and what it printed.
+std::pair<int, std::string> shell(const std::string& command) {
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  return {pclose(p), out};
 }
 
 }  // namespace
@@ -100,6 +112,34 @@ TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, p
     CAPTURE(bad);
     check_problem(get(port, std::string("/v1/audit?") + bad, t.admin), 422, "validation_failed");
   }
+
+  // The export: the listing's entries in its order, as CSV that Python's csv module reads back, a
+  // formula-looking cell neutralised.
+  REQUIRE(t.track(post(port, "/v1/users/" + vic + "/wallet/credits", R"({"amount":5})", t.admin,
+                       {{"Request-Id", "=HYPERLINK(\"http://evil.test\",\"x\")"}})).status == 201);
+  auto listing = walk(t, "action=wallet.*", 500);
+  auto csv = get(port, "/v1/audit/export?format=csv&action=wallet.*", t.admin, {{"Regent-Min-Position", t.position}});
+  REQUIRE_MESSAGE(csv.status == 200, csv.body);
+  CHECK(csv.header("content-type") == "text/csv; charset=utf-8; header=present");
+  CHECK(csv.header("transfer-encoding") == "chunked");
+  CHECK(csv.body.rfind("id,position,time,tenant_id,actor_id,actor_type,action,resource_type,resource_id,request_id,ip,"
+                       "user_agent,details\r\n", 0) == 0);
+  CHECK(csv.body.find("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\"") != std::string::npos);
+  TempDir files;
+  std::string path = files.path() + "/audit.csv";
+  std::ofstream(path, std::ios::binary) << csv.body;
+  std::ofstream(files.path() + "/read.py") << "import csv, sys\n"
+                                              "rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))\n"
+                                              "assert all(len(r) == 13 for r in rows), 'ragged rows'\n"
+                                              "print(' '.join(r[0] for r in rows[1:]))\n";
+  auto [status, ids] = shell("python3 " + files.path() + "/read.py " + path);
+  CAPTURE(ids);
+  REQUIRE(status == 0);
+  std::string expected;
+  for (const auto& id : listing) expected += (expected.empty() ? "" : " ") + id;
+  CHECK(ids == expected + "\n");
+  check_problem(get(port, "/v1/audit/export?format=xml", t.admin), 422, "validation_failed");
+  check_problem(get(port, "/v1/audit/export", vic_token), 403, "forbidden");
 
   // Erased: the entries its key sealed keep their shape, their personal fields read as null.
   auto erased = post(port, "/v1/users/" + vic + "/erase", "", t.admin);

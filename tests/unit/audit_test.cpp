@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "api/audit_queries.hpp"
+#include "api/csv.hpp"
 #include "core/json.hpp"
 #include "projections/audit.hpp"
 
@@ -46,4 +47,18 @@ TEST_CASE("a time is the floor of the UUIDv7 ids of its millisecond") {
   // Any id made at that millisecond or later sorts at or above it, earlier ones below.
   CHECK(std::string("0193a1b2-c3d4-7000-8000-000000000001") > api::uuid_floor(0x0193a1b2c3d4LL));
   CHECK(std::string("0193a1b2-c3d3-7fff-bfff-ffffffffffff") < api::uuid_floor(0x0193a1b2c3d4LL));
+}
+
+TEST_CASE("CSV cells: RFC 4180 quoting, and formulas neutralised for spreadsheets") {
+  CHECK(api::csv_cell("plain") == "plain");
+  CHECK(api::csv_cell("a,b") == "\"a,b\"");
+  CHECK(api::csv_cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(api::csv_cell("two\r\nlines") == "\"two\r\nlines\"");
+  for (std::string formula : {"=1+1", "+1", "-1", "@SUM(A1)", "\tx"}) {
+    CAPTURE(formula);
+    CHECK(api::csv_cell(formula) == "'" + formula);
+  }
+  CHECK(api::csv_cell("\rx") == "\"'\rx\"");
+  CHECK(api::csv_cell("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  CHECK(api::csv_row({std::string("a"), std::nullopt, std::string("c,d")}) == "a,,\"c,d\"\r\n");
 }
