@@ -20,7 +20,8 @@ namespace {
   " AND ($2 = '' OR a.actor_id = $2) AND ($3 = '' OR a.action = $3)"                       \
   " AND ($4 = '' OR split_part(a.action, '.', 1) = $4)"                                    \
   " AND ($5 = '' OR a.resource_type = $5) AND ($6 = '' OR a.resource_id = $6)"             \
-  " AND a.id < $7::uuid AND a.id >= $8::uuid"
+  " AND a.id < $7::uuid AND a.id >= $8::uuid"                                              \
+  " AND a.at >= $10::timestamptz AND a.at < $11::timestamptz"
 
 const std::string kSelect = "SELECT a.id::text, " REGENT_AUDIT_JSON REGENT_AUDIT_WHERE;
 const std::string kAll = kSelect + " ORDER BY a.id DESC LIMIT $9::bigint";
@@ -49,9 +50,14 @@ std::string uuid_floor(core::UnixMillis ms) {
 }
 
 Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFilter& f) {
+  // An event's id is made when it is written, a moment after the time it records (on another
+  // instance's clock, when the request was forwarded): `from` and `to` are on the time, and bound
+  // the id, for the index, only that much wider.
+  constexpr core::UnixMillis kIdSlack = 5 * 60 * 1000;
   std::string upper = f.before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : f.before_id;
-  if (f.to) upper = std::min(upper, uuid_floor(*f.to));
-  std::string lower = f.from ? uuid_floor(*f.from) : "00000000-0000-0000-0000-000000000000";
+  if (f.to) upper = std::min(upper, uuid_floor(*f.to + kIdSlack));
+  std::string lower = f.from ? uuid_floor(*f.from - kIdSlack) : "00000000-0000-0000-0000-000000000000";
+  std::string from = f.from ? core::format_rfc3339(*f.from) : "-infinity", to = f.to ? core::format_rfc3339(*f.to) : "infinity";
   // The most selective filter given leads (its index); the others filter within its range.
   const char* statement = !f.resource_id.empty() && !f.resource_type.empty() ? "audit_by_resource"
                           : !f.actor_id.empty()                              ? "audit_by_actor"
@@ -60,7 +66,8 @@ Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFi
                                                                              : "audit_all";
   std::string rows = std::to_string(f.limit + 1);
   return page_of(query(pg, statement,
-                       {tenant.value, f.actor_id, f.action, f.action_group, f.resource_type, f.resource_id, upper, lower, rows}),
+                       {tenant.value, f.actor_id, f.action, f.action_group, f.resource_type, f.resource_id, upper, lower, rows,
+                        from, to}),
                  f.limit);
 }
 

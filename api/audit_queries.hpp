@@ -1,6 +1,7 @@
 #pragma once
 // The audit trail's queries (schemas/sql/0013_audit.sql): newest first by id, every filter one
-// range of its own index, `from`/`to` as id bounds (event ids are UUIDv7, ordered by time).
+// range of its own index, `from`/`to` on the entries' time and, for the index, as id bounds (event
+// ids are UUIDv7, ordered by the time they were written).
 #include <optional>
 #include <string>
 #include <vector>

@@ -314,13 +314,10 @@ commands::UserState user_from_event(const events::Envelope& e) {
 }
 
 std::optional<commands::UserState> user_state(const Services& svc, const core::TenantId& tenant, const core::UserId& id) {
-  std::optional<commands::UserState> out;
-  auto& proc = svc.processor;
-  proc.read(proc.partition_of(tenant), [&](const commands::PartitionState& s) {
-    const auto* t = s.tenant(tenant);
-    if (const auto* u = t ? t->user(id) : nullptr) out = *u;
+  return tenant_state(svc, tenant, [&](const commands::TenantState& t) -> std::optional<commands::UserState> {
+    if (const auto* u = t.user(id)) return *u;
+    return std::nullopt;
   });
-  return out;
 }
 
 commands::TenantState tenant_from_event(const events::Envelope& e) {

@@ -79,6 +79,16 @@ std::string tenant_json(const commands::TenantState& t);
 // The write side's view of what a command's events created: what a response shows, and shows again
 // to a retry with the same Idempotency-Key.
 commands::UserState user_from_event(const events::Envelope& user_created);
+// What `f` takes from the tenant as the write side has it (nothing when there is no such tenant),
+// copied out of the state's lock: keep `f` to lookups.
+template <class F>
+auto tenant_state(const Services& svc, const core::TenantId& tenant, F f) {
+  std::invoke_result_t<F, const commands::TenantState&> out{};
+  svc.processor.read(svc.processor.partition_of(tenant), [&](const commands::PartitionState& s) {
+    if (const auto* t = s.tenant(tenant)) out = f(*t);
+  });
+  return out;
+}
 // A copy of the user as the write side has it (to be shown outside the state's lock).
 std::optional<commands::UserState> user_state(const Services& svc, const core::TenantId& tenant, const core::UserId& id);
 commands::TenantState tenant_from_event(const events::Envelope& tenant_created);

@@ -284,7 +284,6 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
     std::vector<events::Record> records;
     std::vector<events::Envelope> envelopes;
     std::string chain_before = slot.chain;  // a refused command must leave no link behind
-    bool valid = true;
     std::optional<core::Error> refusal;
     for (const auto& d : decision.value()) {
       events::Envelope e;
@@ -298,15 +297,15 @@ void Processor::decide_into(Slot& slot, std::vector<Pending*>& taken, Batch& nex
       if (auto errors = events::validate_event_json(json); !errors.empty()) {
         logger.error("event breaks its schema", {{"type", d.type}, {"field", errors.front().field},
                                                  {"problem", errors.front().message}});
-        valid = false;
+        refusal = core::make_error(core::errc::internal, "internal error");
         break;
       }
       records.push_back(events::make_record(d.tenant_id.value, e.type, e.id, e.tenant_id, std::move(json)));
       envelopes.push_back(std::move(e));
     }
-    if (!valid || refusal) {
+    if (refusal) {
       slot.chain = chain_before;
-      p->refusal = refusal ? *refusal : core::make_error(core::errc::internal, "internal error");
+      p->refusal = std::move(refusal);
       continue;
     }
     p->first_record = next.records.size();

@@ -38,6 +38,12 @@ std::string uuid_array(const std::vector<std::string>& ids) {
   }
   return out + "}";
 }
+// A stored key opened under the ring, or the error that stops the process (never "erased").
+std::string unwrapped(const MasterKeys& master, std::string_view wrapped, const std::string& user) {
+  auto key = master.unwrap(wrapped, user);
+  if (!key) throw MasterKeyError("the data key of user " + user + " does not open under the master keys");
+  return *key;
+}
 }  // namespace
 
 DataKeys::DataKeys(std::string pg_url, std::shared_ptr<const MasterKeys> master)
@@ -48,9 +54,13 @@ pqxx::connection& DataKeys::conn() {
   return *conn_;
 }
 
+// The cache has its own lock, held for lookups only: the command writer's `cached` never waits for
+// another thread's Postgres round trip. Whatever reads or erases keys in Postgres holds `io_mu_`
+// until the cache agrees, so a key read just before an erasure cannot be cached after it.
 std::optional<std::string> DataKeys::key_for(const TenantId& tenant, const UserId& user) {
-  std::lock_guard lock(mu_);
-  if (auto it = cache_.find(user.value); it != cache_.end()) return it->second;
+  if (auto key = cached(user.value)) return key;
+  std::lock_guard io(io_mu_);
+  if (auto key = cached(user.value)) return key;
   std::string fresh(kDataKeyBytes, '\0');
   random_bytes(reinterpret_cast<unsigned char*>(fresh.data()), fresh.size());
   pqxx::work tx(conn());
@@ -58,22 +68,22 @@ std::optional<std::string> DataKeys::key_for(const TenantId& tenant, const UserI
   auto rows = tx.exec_params(kFind, user.value);
   tx.commit();
   if (rows.empty() || rows[0][0].is_null()) return std::nullopt;  // erased
-  auto key = master_->unwrap(rows[0][0].c_str(), user.value);
-  if (!key) throw MasterKeyError("the data key of user " + user.value + " does not open under the master keys");
-  cache_[user.value] = *key;
-  return key;
+  return remember(user.value, unwrapped(*master_, rows[0][0].c_str(), user.value));
 }
 
 std::optional<std::string> DataKeys::find(const UserId& user) {
-  std::lock_guard lock(mu_);
-  if (auto it = cache_.find(user.value); it != cache_.end()) return it->second;
+  if (auto key = cached(user.value)) return key;
+  std::lock_guard io(io_mu_);
+  if (auto key = cached(user.value)) return key;
   pqxx::nontransaction tx(conn());
   auto rows = tx.exec_params(kFind, user.value);
   if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
-  auto key = master_->unwrap(rows[0][0].c_str(), user.value);
-  if (!key) throw MasterKeyError("the data key of user " + user.value + " does not open under the master keys");
-  cache_[user.value] = *key;
-  return key;
+  return remember(user.value, unwrapped(*master_, rows[0][0].c_str(), user.value));
+}
+
+std::string DataKeys::remember(const std::string& user, std::string key) {
+  std::lock_guard lock(mu_);
+  return cache_[user] = std::move(key);
 }
 
 std::optional<std::string> DataKeys::cached(const std::string& user) const {
@@ -88,9 +98,8 @@ std::unordered_map<std::string, std::string> DataKeys::read_in(pqxx::transaction
   if (users.empty()) return out;
   for (const auto& row : tx.exec_params(kReadMany, uuid_array(users))) {
     std::string user = row[0].c_str();
-    auto key = master.unwrap(row[1].c_str(), user);
-    if (!key) throw MasterKeyError("the data key of user " + user + " does not open under the master keys");
-    out.emplace(std::move(user), std::move(*key));
+    auto key = unwrapped(master, row[1].c_str(), user);
+    out.emplace(std::move(user), std::move(key));
   }
   return out;
 }
@@ -104,8 +113,11 @@ int64_t DataKeys::erase_in(pqxx::transaction_base& tx, const std::vector<std::st
 }
 
 bool DataKeys::erase(const UserId& user) {
-  std::lock_guard lock(mu_);
-  cache_.erase(user.value);
+  std::lock_guard io(io_mu_);
+  {
+    std::lock_guard lock(mu_);
+    cache_.erase(user.value);
+  }
   pqxx::work tx(conn());
   bool had = erase_in(tx, {user.value}) > 0;  // and never a key for it again
   tx.commit();
@@ -113,7 +125,7 @@ bool DataKeys::erase(const UserId& user) {
 }
 
 int64_t DataKeys::rewrap_all() {
-  std::lock_guard lock(mu_);
+  std::lock_guard io(io_mu_);
   int64_t done = 0;
   for (;;) {
     pqxx::work tx(conn());
@@ -121,9 +133,7 @@ int64_t DataKeys::rewrap_all() {
     if (rows.empty()) break;
     for (const auto& row : rows) {
       std::string user = row[0].c_str();
-      auto key = master_->unwrap(row[1].c_str(), user);
-      if (!key) throw MasterKeyError("the data key of user " + user + " does not open under the master keys");
-      tx.exec_params(kRewrap, user, master_->wrap(*key, user), master_->current_id());
+      tx.exec_params(kRewrap, user, master_->wrap(unwrapped(*master_, row[1].c_str(), user), user), master_->current_id());
     }
     tx.commit();
     done += static_cast<int64_t>(rows.size());
@@ -132,7 +142,7 @@ int64_t DataKeys::rewrap_all() {
 }
 
 std::map<std::string, int64_t> DataKeys::wrapped_by() {
-  std::lock_guard lock(mu_);
+  std::lock_guard io(io_mu_);
   std::map<std::string, int64_t> out;
   pqxx::nontransaction tx(conn());
   for (const auto& row : tx.exec(kCounts)) out[row[0].c_str()] = row[1].as<int64_t>();

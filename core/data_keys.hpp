@@ -51,10 +51,12 @@ class DataKeys {
   void check_ring();
 
  private:
-  pqxx::connection& conn();
+  pqxx::connection& conn();  // under io_mu_
+  std::string remember(const std::string& user, std::string key);
   std::string pg_url_;
   std::shared_ptr<const MasterKeys> master_;
-  mutable std::mutex mu_;
+  std::mutex io_mu_;       // the connection, and every read or erasure of stored keys
+  mutable std::mutex mu_;  // the cache only: never held across I/O
   std::unique_ptr<pqxx::connection> conn_;
   std::unordered_map<std::string, std::string> cache_;  // user id -> clear key
 };

@@ -1,5 +1,6 @@
 #pragma once
 // What the audit projection makes of an event, as pure functions (tested on their own).
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,8 +15,14 @@ struct AuditResource {
 };
 AuditResource audit_resource(std::string_view subject);
 
-// An event's data (as the decrypting reader gives it) without anything secret: hashes of
-// passwords, tokens and keys, and the nonces tokens are derived from.
-std::string audit_details(std::string_view data);
+// What an entry takes from an event's data (as the decrypting reader gives it), read in one parse.
+struct AuditDetails {
+  std::string json;        // the data without anything secret: hashes of passwords, tokens and keys,
+                           // and the nonces tokens are derived from
+  std::string user_id;     // data.user_id, if any
+  bool personal = false;   // it has personal fields (sealed under user_id's key)
+  std::optional<std::string> ip, user_agent;  // a sign-in's, from its personal fields
+};
+AuditDetails audit_details(std::string_view data);
 
 }  // namespace regent::projections

@@ -9,9 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "core/ids.hpp"
-#include "core/json.hpp"
 #include "events/event_types.hpp"
-#include "events/personal_fields.hpp"
 #include "projections/audit.hpp"
 #include "projections/read_models.hpp"
 #include "projections/sql_arrays.hpp"
@@ -49,6 +47,10 @@ std::optional<std::string_view> nonempty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string_view>(s);
 }
 
+std::optional<std::string_view> view(const std::optional<std::string>& s) {
+  return s ? std::optional<std::string_view>(*s) : std::nullopt;
+}
+
 class AuditProjection final : public Projection {
  public:
   std::string name() const override { return "audit"; }
@@ -61,17 +63,7 @@ class AuditProjection final : public Projection {
     for (const auto& e : batch) {
       if (e.tenant_id.empty()) continue;  // nothing but a tenant's events is audited
       auto resource = audit_resource(e.subject);
-      std::string clear = audit_details(e.data);
-      auto doc = core::JsonDocument::parse(clear);
-      std::optional<std::string> sign_in_ip, sign_in_agent;
-      simdjson::dom::element personal;
-      bool has_personal = doc && doc->root()["personal"].get(personal) == simdjson::SUCCESS;
-      // A sign-in's address and browser travel in its data; other events carry none yet.
-      if (has_personal && e.type == types::user_logged_in) {
-        if (auto v = core::get_string(personal, "ip")) sign_in_ip = std::string(*v);
-        if (auto v = core::get_string(personal, "user_agent")) sign_in_agent = std::string(*v);
-      }
-      std::string who = doc ? core::get_text(doc->root(), "user_id") : "";
+      auto d = audit_details(e.data);
       id.add(std::string_view(e.id));
       tenant.add(std::string_view(e.tenant_id));
       partition.add(int64_t{e.log_partition});
@@ -83,13 +75,14 @@ class AuditProjection final : public Projection {
       rtype.add(std::string_view(resource.type));
       rid.add(std::string_view(resource.id));
       request.add(nonempty(e.request_id));
-      ip.add(sign_in_ip ? std::optional<std::string_view>(*sign_in_ip) : std::nullopt);
-      agent.add(sign_in_agent ? std::optional<std::string_view>(*sign_in_agent) : std::nullopt);
-      details.add(std::string_view(clear));
-      owner.add(has_personal && core::is_uuid(who) ? std::optional<std::string_view>(who) : std::nullopt);
+      ip.add(view(d.ip));
+      agent.add(view(d.user_agent));
+      details.add(std::string_view(d.json));
+      bool owned = core::is_uuid(d.user_id);
+      owner.add(d.personal && owned ? std::optional<std::string_view>(d.user_id) : std::nullopt);
       // Erasing a user, or revoking an invitation (its invitee's key goes with it).
       bool shreds = e.type == types::user_erased || e.type == types::invitation_revoked;
-      if (shreds && core::is_uuid(who)) erased.add(std::string_view(who));
+      if (shreds && owned) erased.add(std::string_view(d.user_id));
     }
     if (id.size() > 0)
       tx.exec_params(kInsert, id.literal(), tenant.literal(), partition.literal(), offset.literal(), at.literal(),
@@ -127,13 +120,27 @@ AuditResource audit_resource(std::string_view subject) {
   return {singular(parts[parts.size() - 2]), std::string(parts.back())};
 }
 
-std::string audit_details(std::string_view data) {
+AuditDetails audit_details(std::string_view data) {
+  AuditDetails out;
   boost::system::error_code ec;
   auto v = boost::json::parse(data, ec);
-  if (ec || !v.is_object()) return "{}";
+  if (ec || !v.is_object()) {
+    out.json = "{}";
+    return out;
+  }
   auto& o = v.as_object();
   for (auto key : kSecrets) o.erase(key);
-  return boost::json::serialize(o);
+  auto text = [](const boost::json::value* v) {
+    return v && v->is_string() ? std::optional<std::string>(std::string(v->as_string())) : std::nullopt;
+  };
+  out.user_id = text(o.if_contains("user_id")).value_or("");
+  if (auto* personal = o.if_contains("personal"); personal && personal->is_object()) {
+    out.personal = true;
+    out.ip = text(personal->as_object().if_contains("ip"));
+    out.user_agent = text(personal->as_object().if_contains("user_agent"));
+  }
+  out.json = boost::json::serialize(o);
+  return out;
 }
 
 std::unique_ptr<Projection> make_audit_projection() { return std::make_unique<AuditProjection>(); }

@@ -126,7 +126,11 @@ class UsersProjection final : public Projection {
         c.at = e.time;
         if (status)
           c.status = e.type == types::user_reactivated ? "active" : e.type == types::user_erased ? "erased" : "deactivated";
-        if (e.type == types::user_erased) c.erased = true, c.email.reset(), c.full_name.reset();
+        if (e.type == types::user_erased) {
+          c.erased = true;
+          c.email.reset();
+          c.full_name.reset();
+        }
         if (role_change)
           role_changes[{user, core::get_text(d, "role")}] = {e.tenant_id, e.type == types::user_role_assigned};
         simdjson::dom::element personal;

@@ -1,6 +1,7 @@
 // GET /v1/audit and /v1/audit/export: the audit trail, newest first, by actor, action (exact, or
 // `prefix.*`), resource and time, as JSON pages or one streamed CSV; admins and analysts, API keys
 // with audit:read.
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -16,12 +17,14 @@
 namespace regent::api::handlers {
 namespace {
 
+bool is_word(std::string_view w) {
+  return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return c == '_' || (c >= 'a' && c <= 'z'); });
+}
+
+// An event type: two words and a dot (user.created).
 bool is_action(std::string_view a) {
   auto dot = a.find('.');
-  if (dot == 0 || dot == std::string_view::npos || dot + 1 == a.size()) return false;
-  for (char c : a)
-    if (!(c == '.' || c == '_' || (c >= 'a' && c <= 'z'))) return false;
-  return a.find('.', dot + 1) == std::string_view::npos;
+  return dot != std::string_view::npos && is_word(a.substr(0, dot)) && is_word(a.substr(dot + 1));
 }
 
 // The filters of the listing and of the export (which takes `format` instead of pages), or 422
@@ -37,7 +40,7 @@ core::Result<AuditFilter> audit_filter(const Request& req, bool paged) {
   }
   f.actor_id = q.text("actor_id", 64).value_or("");
   if (auto action = q.text("action", 100)) {
-    if (action->size() > 2 && action->ends_with(".*") && is_action(action->substr(0, action->size() - 2) + ".x"))
+    if (action->ends_with(".*") && is_word(std::string_view(*action).substr(0, action->size() - 2)))
       f.action_group = action->substr(0, action->size() - 2);
     else if (is_action(*action))
       f.action = *action;

@@ -12,7 +12,6 @@
 #include "api/support.hpp"
 #include "commands/validation.hpp"
 #include "core/crypto.hpp"
-#include "events/personal_fields.hpp"
 
 namespace regent::api::handlers {
 namespace {
@@ -49,7 +48,7 @@ Response create_invitation(Ctx& ctx) {
   cmd.token_hash = invitation_hash(ctx.svc, invitation_token(ctx.svc, p->tenant.value, cmd.invitation_id, cmd.nonce));
   cmd.expires_at = cctx->now + commands::kInvitationTtlMs;
   cmd.invitee = core::UserId{core::uuid_v7()};
-  if (auto key = make_data_key(ctx.svc, cmd.tenant_id, cmd.invitee); !key) return problem(key.error(), ctx.rid());
+  make_data_key(ctx.svc, cmd.tenant_id, cmd.invitee);
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
@@ -97,8 +96,8 @@ Response accept_invitation(Ctx& ctx) {
   ctx.tenant_id = tenant->value;
   // The invitee's id and key were made with the invitation (older ones had none: a new id).
   core::UserId invitee = inv->invitee.value.empty() ? core::UserId{core::uuid_v7()} : inv->invitee;
-  if (auto key = make_data_key(ctx.svc, *tenant, invitee); !key) return problem(key.error(), ctx.rid());
-  auto email = core::reveal(data_key(ctx.svc, invitee), inv->email, events::personal_field("email"));
+  make_data_key(ctx.svc, *tenant, invitee);
+  auto email = revealed(data_key(ctx.svc, invitee), inv->email, "email");
   if (!email) return problem(refused_token(), ctx.rid());  // its invitee was erased
 
   commands::AcceptInvitation cmd{*tenant, hash, invitee, *email, in->full_name,
@@ -128,7 +127,7 @@ Response revoke_invitation(Ctx& ctx) {
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(p->tenant), commands::RevokeInvitation{p->tenant, id}, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
-  // The invitee never joined: nothing about it is kept readable (the personal-data projection
+  // The invitee never joined: nothing about it is kept readable (the erasures projection
   // deletes the key too, should this process stop in between).
   for (const auto& e : done->events) {
     auto doc = core::JsonDocument::parse(e.data);

@@ -13,7 +13,6 @@
 #include "api/problem.hpp"
 #include "api/rate_limits.hpp"
 #include "api/support.hpp"
-#include "events/personal_fields.hpp"
 #include "commands/validation.hpp"
 #include "core/crypto.hpp"
 #include "core/password.hpp"
@@ -124,7 +123,7 @@ Response login(Ctx& ctx) {
   }
   // The hash is sealed under the user's key (which the sign-in's record needs too).
   std::optional<std::string> hash;
-  if (found) hash = core::reveal(data_key(ctx.svc, found->user), found->hash, events::personal_field("password_hash"));
+  if (found) hash = revealed(data_key(ctx.svc, found->user), found->hash, "password_hash");
   // The same work whether or not the account exists, so timing tells nothing.
   bool ok = verify_password_bounded(ctx.svc, hash ? *hash : core::decoy_password_hash(), in->password);
   if (!found || !hash || !ok) return problem(core::errc::unauthenticated, "invalid tenant, email or password", ctx.rid());
@@ -140,7 +139,7 @@ Response login(Ctx& ctx) {
   std::string token = refresh_token(ctx.svc, found->tenant.value, session, nonce);
   commands::RecordLogin cmd{found->tenant, found->user, session, refresh_token_hash(ctx.svc, token),
                             cctx->now + ctx.svc.config.refresh_token_ttl_ms, nonce};
-  if (auto key = fetch_data_key(ctx.svc, found->tenant, found->user); !key) return problem(key.error(), ctx.rid());
+  fetch_data_key(ctx.svc, found->tenant, found->user);
   auto done = proc.submit(proc.partition_of(found->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
   // A retry with the same Idempotency-Key gets the first answer's session and tokens back. (A

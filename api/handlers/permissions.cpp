@@ -46,13 +46,10 @@ std::string permission_json(const Services& svc, const commands::PermissionState
 
 std::optional<commands::PermissionState> permission_state(const Services& svc, const core::TenantId& tenant,
                                                          const std::string& id) {
-  std::optional<commands::PermissionState> out;
-  auto& proc = svc.processor;
-  proc.read(proc.partition_of(tenant), [&](const commands::PartitionState& s) {
-    const auto* t = s.tenant(tenant);
-    if (const auto* p = t ? t->permission(id) : nullptr) out = *p;
+  return tenant_state(svc, tenant, [&](const commands::TenantState& t) -> std::optional<commands::PermissionState> {
+    if (const auto* p = t.permission(id)) return *p;
+    return std::nullopt;
   });
-  return out;
 }
 
 // The answer to a command on one permission: the permission as the write side has it once the
@@ -90,8 +87,7 @@ Response decide(Ctx& ctx, PermissionAction action) {
   commands::DecidePermission cmd{p->tenant, id, action, in->expires_at, in->reason, expected.value()};
   // A reason is sealed under the permission's user's key.
   if (!in->reason.empty())
-    if (auto known = permission_state(ctx.svc, p->tenant, id))
-      if (auto key = fetch_data_key(ctx.svc, p->tenant, known->user_id); !key) return problem(key.error(), ctx.rid());
+    if (auto known = permission_state(ctx.svc, p->tenant, id)) fetch_data_key(ctx.svc, p->tenant, known->user_id);
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(p->tenant), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
@@ -117,8 +113,7 @@ Response request_permission(Ctx& ctx) {
   if (!cctx) return problem(cctx.error(), ctx.rid());
   commands::RequestPermission cmd{p->tenant, core::uuid_v7(), core::UserId{user}, in->resource, in->level, in->reason,
                                   in->expires_at};
-  if (core::is_uuid(user))
-    if (auto key = fetch_data_key(ctx.svc, p->tenant, cmd.user_id); !key) return problem(key.error(), ctx.rid());
+  fetch_data_key(ctx.svc, p->tenant, cmd.user_id);
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());

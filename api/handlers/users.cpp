@@ -5,7 +5,6 @@
 #include "api/query_params.hpp"
 #include "api/support.hpp"
 #include "commands/validation.hpp"
-#include "events/personal_fields.hpp"
 
 namespace regent::api::handlers {
 namespace {
@@ -45,7 +44,7 @@ Response create_user(Ctx& ctx) {
   cmd.roles = in->roles;
   cmd.parent_user_id = in->parent_user_id;
   cmd.password_hash = hash_password_bounded(ctx.svc, in->password);
-  if (auto key = make_data_key(ctx.svc, cmd.tenant_id, cmd.user_id); !key) return problem(key.error(), ctx.rid());
+  make_data_key(ctx.svc, cmd.tenant_id, cmd.user_id);
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
@@ -86,7 +85,7 @@ core::Result<UserCommand> user_command(Ctx& ctx, Action action, std::string_view
 template <class Command>
 Response submit_on_user(Ctx& ctx, const UserCommand& uc, const Command& cmd, bool seals = false) {
   if (seals)
-    if (auto key = fetch_data_key(ctx.svc, uc.who.tenant, uc.user); !key) return problem(key.error(), ctx.rid());
+    fetch_data_key(ctx.svc, uc.who.tenant, uc.user);
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(uc.who.tenant), cmd, uc.cctx);
   if (!done) return problem(done.error(), ctx.rid());
@@ -131,21 +130,21 @@ Response update_user(Ctx& ctx) {
   commands::UpdateUser cmd{uc->who.tenant, uc->user, in->email, in->full_name, expected.value()};
   if (auto now = user_state(ctx.svc, uc->who.tenant, uc->user)) {
     auto key = data_key(ctx.svc, now->id);
-    if (cmd.email && core::reveal(key, now->email, events::personal_field("email")) == *cmd.email) cmd.email.reset();
-    if (cmd.full_name && core::reveal(key, now->full_name, events::personal_field("full_name")) == *cmd.full_name)
+    if (cmd.email && revealed(key, now->email, "email") == *cmd.email) cmd.email.reset();
+    if (cmd.full_name && revealed(key, now->full_name, "full_name") == *cmd.full_name)
       cmd.full_name.reset();
   }
   return submit_on_user(ctx, *uc, cmd, cmd.email || cmd.full_name);
 }
 
 // POST /v1/users/{id}/erase: the user's data key is deleted once the erasure is in the log (and
-// again by the personal-data projection, should this process stop in between).
+// again by the erasures projection, should this process stop in between).
 Response erase_user(Ctx& ctx) {
   auto uc = user_command(ctx, Action::administer, "erasing users needs the admin role or the admin scope");
   if (!uc) return problem(uc.error(), ctx.rid());
   auto expected = if_match(ctx.req);
   if (!expected) return problem(expected.error(), ctx.rid());
-  if (auto key = fetch_data_key(ctx.svc, uc->who.tenant, uc->user); !key) return problem(key.error(), ctx.rid());
+  fetch_data_key(ctx.svc, uc->who.tenant, uc->user);
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(uc->who.tenant), commands::EraseUser{uc->who.tenant, uc->user, expected.value()},
                           uc->cctx);

@@ -42,7 +42,7 @@ Response move_money(Ctx& ctx) {
   cmd.expected_version = expected.value();
   // A description is sealed under the wallet's owner's key.
   if (!cmd.description.empty())
-    if (auto key = fetch_data_key(ctx.svc, cmd.tenant_id, cmd.user_id); !key) return problem(key.error(), ctx.rid());
+    fetch_data_key(ctx.svc, cmd.tenant_id, cmd.user_id);
   auto& proc = ctx.svc.processor;
   auto done = proc.submit(proc.partition_of(cmd.tenant_id), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());

@@ -92,9 +92,14 @@ TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, p
   auto signins = t.read("/v1/audit?action=user.logged_in&actor_id=" + vic);
   CHECK(signins.body.find("\"resource_type\":\"session\"") != std::string::npos);
   CHECK(signins.body.find("\"ip\":\"127.0.0.1\"") != std::string::npos);
-  // Time bounds: nothing before the first entry's time, nothing at or after the last's.
-  std::string last_time = regent::core::get_text(every->root()["items"].at(0), "time");
-  CHECK(walk(t, "to=" + last_time, 500).size() < listed.size());
+  // Time bounds split the trail exactly: `from` inclusive, `to` exclusive, at a middle entry's time.
+  auto items = simdjson::dom::array(every->root()["items"]);
+  std::string middle = regent::core::get_text(items.at(items.size() / 2), "time");
+  auto before = walk(t, "to=" + middle, 3), since = walk(t, "from=" + middle, 3);
+  CHECK(before.size() == count_where([&](element i) { return regent::core::get_text(i, "time") < middle; }));
+  CHECK(since.size() == count_where([&](element i) { return regent::core::get_text(i, "time") >= middle; }));
+  CHECK(before.size() + since.size() == listed.size());
+  CHECK((!before.empty() && !since.empty()));
   CHECK(walk(t, "from=2000-01-01", 500).size() == listed.size());
   CHECK(walk(t, "from=2999-01-01", 500).empty());
 

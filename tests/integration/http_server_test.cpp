@@ -168,3 +168,35 @@ TEST_CASE("a stop waits for a suspended request and lets it answer") {
   CHECK(answer.status == 200);
   CHECK(answer.body == "answered");
 }
+
+TEST_CASE("a streamed answer arrives whole in chunks pulled on the pool; one whose producer fails is cut short") {
+  std::atomic<bool> on_pool{true};
+  std::thread::id io_thread;
+  api::HttpServer server(tight(), [&](api::Request& req) {
+    io_thread = std::this_thread::get_id();
+    auto pieces = std::make_shared<int>(0);
+    bool fails = req.path == "/fails";
+    api::Response r;
+    r.content_type = "text/plain";
+    r.stream = [&, pieces, fails]() -> std::optional<std::string> {
+      if (std::this_thread::get_id() == io_thread) on_pool = false;
+      int n = (*pieces)++;
+      if (fails && n == 2) throw std::runtime_error("the database went away");
+      if (n == 1) return std::string();  // an empty piece is no chunk, and no end
+      if (n == 5) return std::nullopt;
+      return "piece " + std::to_string(n) + ";";
+    };
+    return r;
+  });
+  server.start();
+  auto whole = test::get(server.port(), "/whole");
+  CHECK(whole.status == 200);
+  CHECK(whole.header("transfer-encoding") == "chunked");
+  CHECK(whole.body == "piece 0;piece 2;piece 3;piece 4;");
+  CHECK(on_pool);
+  // The status and the first piece went out before the failure: the client must not take the
+  // rest for a complete answer, so the transfer ends without its last chunk.
+  CHECK_THROWS_WITH_AS(test::get(server.port(), "/fails"), doctest::Contains("http read"), std::runtime_error);
+  CHECK(test::get(server.port(), "/whole").body == "piece 0;piece 2;piece 3;piece 4;");  // the server goes on
+  server.shutdown(1s);
+}

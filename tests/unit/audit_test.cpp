@@ -28,8 +28,13 @@ TEST_CASE("an audit entry's resource is the subject's last collection and id, or
 
 TEST_CASE("an audit entry's details are the event's data without hashes of secrets nor token nonces") {
   std::string data = R"({"user_id":"u1","session_id":"s1","refresh_token_hash":"h","nonce":"n","key_hash":"k",)"
-                     R"("token_hash":"t","password_hash":"p","personal":{"ip":"10.0.0.1"},"roles":["viewer"]})";
-  auto doc = core::JsonDocument::parse(projections::audit_details(data));
+                     R"("token_hash":"t","password_hash":"p","personal":{"ip":"10.0.0.1","user_agent":null},"roles":["viewer"]})";
+  auto details = projections::audit_details(data);
+  CHECK(details.user_id == "u1");
+  CHECK(details.personal);
+  CHECK(details.ip == "10.0.0.1");
+  CHECK_FALSE(details.user_agent);  // erased: null
+  auto doc = core::JsonDocument::parse(details.json);
   REQUIRE(doc);
   auto d = doc->root();
   for (const char* secret : {"refresh_token_hash", "nonce", "key_hash", "token_hash", "password_hash"}) {
@@ -38,7 +43,9 @@ TEST_CASE("an audit entry's details are the event's data without hashes of secre
   }
   CHECK(core::get_text(d, "session_id") == "s1");
   CHECK(core::get_text(d["personal"].value(), "ip") == "10.0.0.1");
-  CHECK(projections::audit_details("not json") == "{}");
+  CHECK(projections::audit_details("not json").json == "{}");
+  auto plain = projections::audit_details(R"({"tenant_id":"t1","name":"Acme"})");
+  CHECK((plain.user_id.empty() && !plain.personal && !plain.ip));
 }
 
 TEST_CASE("a time is the floor of the UUIDv7 ids of its millisecond") {
