@@ -195,12 +195,16 @@ core::Result<commands::Context> command_context(const Ctx& ctx, const Principal*
     c.actor_id = actor->user_id.value;
     c.actor_type = "user";
     c.actor_roles = actor->roles;
+    // The request's origin goes on its events sealed under the actor's key: at hand for the writer.
+    fetch_data_key(ctx.svc, actor->home_tenant, actor->user_id);
   }
   c.request_id = ctx.req.request_id;
   c.traceparent = ctx.req.trace.traceparent();
   c.tracestate = ctx.req.trace.tracestate;
-  c.ip = ctx.req.remote_ip;
-  c.user_agent = ctx.req.header("user-agent").value_or("").substr(0, 512);
+  if (!(actor && actor->service)) {  // Regent's own requests have no client worth recording
+    c.ip = ctx.req.remote_ip;
+    c.user_agent = ctx.req.header("user-agent").value_or("").substr(0, 512);
+  }
   c.now = core::now_millis();
   if (auto key = ctx.req.header("idempotency-key")) {
     bool printable = std::all_of(key->begin(), key->end(), [](unsigned char ch) { return ch >= 0x20 && ch < 0x7f; });

@@ -115,6 +115,16 @@ core::Result<std::string> Processor::serialise(const Draft& d, const Context& ct
   e.tracestate = ctx.tracestate;
   e.idempotency_key = ctx.idempotency_key;
   if (!ctx.idempotency_key.empty()) e.request_hash = ctx.request_hash;
+  e.ip = ctx.ip;
+  e.user_agent = ctx.user_agent;
+  if (auto owner = events::origin_owner(e); owner && (!e.ip.empty() || !e.user_agent.empty())) {
+    auto key = options_.data_key ? options_.data_key(*owner) : std::nullopt;
+    if (!key) {
+      logger.warn("no data key at hand to seal a request's origin", {{"type", d.type}});
+      return unavailable("the acting user's data key is not at hand; retry");
+    }
+    events::seal_origin(e, *key);
+  }
   e.writer_id = slot.state.fence.writer_id;
   e.writer_epoch = slot.state.fence.epoch;
   e.writer_prev = slot.chain;

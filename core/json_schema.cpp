@@ -30,7 +30,7 @@ const std::set<std::string_view> kKeywords = {
     "$schema", "$id", "$defs", "$comment", "title", "description", "examples", "default",
     "type", "properties", "required", "additionalProperties", "items", "enum", "const",
     "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
-    "uniqueItems", "format", "allOf", "$ref"};
+    "uniqueItems", "format", "allOf", "$ref", "if", "then", "else"};
 
 bool type_matches(std::string_view t, element v) {
   auto k = v.type();
@@ -119,7 +119,8 @@ void SchemaSet::check_keywords(element schema, const std::string& where) {
     std::string sub = where + "/" + std::string(field.key);
     if (field.key == "properties" || field.key == "$defs") {
       for (auto p : simdjson::dom::object(field.value)) check_keywords(p.value, sub + "/" + std::string(p.key));
-    } else if (field.key == "items" || field.key == "additionalProperties") {
+    } else if (field.key == "items" || field.key == "additionalProperties" || field.key == "if" ||
+               field.key == "then" || field.key == "else") {
       check_keywords(field.value, sub);
     } else if (field.key == "allOf") {
       for (auto s : simdjson::dom::array(field.value)) check_keywords(s, sub);
@@ -173,6 +174,15 @@ void SchemaSet::validate_at(const std::string& doc_id, element schema, element v
   simdjson::dom::array all_of;
   if (schema["allOf"].get(all_of) == simdjson::SUCCESS)
     for (auto s : all_of) validate_at(doc_id, s, value, path, out);
+  // if/then/else: what `if` finds is never an error itself; it picks which branch applies.
+  element if_schema;
+  if (schema["if"].get(if_schema) == simdjson::SUCCESS) {
+    std::vector<FieldError> probe;
+    validate_at(doc_id, if_schema, value, path, probe);
+    element branch;
+    if (schema[probe.empty() ? "then" : "else"].get(branch) == simdjson::SUCCESS)
+      validate_at(doc_id, branch, value, path, out);
+  }
 
   element type;
   if (schema["type"].get(type) == simdjson::SUCCESS) {

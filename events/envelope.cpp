@@ -32,6 +32,8 @@ std::string to_json(const Envelope& e) {
   opt("tracestate", e.tracestate);
   opt("idempotencykey", e.idempotency_key);
   opt("requesthash", e.request_hash);
+  opt("ip", e.ip);
+  opt("useragent", e.user_agent);
   o["writerid"] = e.writer_id;
   o["writerepoch"] = e.writer_epoch;
   opt("writerprev", e.writer_prev);
@@ -67,6 +69,8 @@ core::Result<Envelope> parse_envelope(std::string_view json) {
   str("tracestate", e.tracestate, false);
   str("idempotencykey", e.idempotency_key, false);
   str("requesthash", e.request_hash, false);
+  str("ip", e.ip, false);
+  str("useragent", e.user_agent, false);
   str("writerid", e.writer_id, false);
   str("writerprev", e.writer_prev, false);
   e.sequence = core::get_int(root, "sequence").value_or(0);

@@ -27,6 +27,10 @@ struct Envelope {
   std::string tracestate;   // of the request that appended the event
   std::string idempotency_key;
   std::string request_hash;  // keyed hash of the request that carried the idempotency key
+  // The request's client address and User-Agent: personal when a user acts (sealed under its data
+  // key, events/personal_fields.hpp), an API key's client's in clear; empty for Regent's own.
+  std::string ip;
+  std::string user_agent;
   std::string writer_id;
   int64_t writer_epoch = 0;
   std::string writer_prev;  // id of the writer's previous record in this partition (the chain)

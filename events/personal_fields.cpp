@@ -82,3 +82,33 @@ std::string open_personal(std::string_view data, const std::optional<std::string
 }
 
 }  // namespace regent::events
+
+namespace regent::events {
+namespace {
+constexpr std::string_view kIp = "ip";
+constexpr std::string_view kUserAgent = "useragent";
+}  // namespace
+
+std::optional<std::string> origin_owner(const Envelope& e) {
+  if (e.actor_type != "user" || e.actor_id.empty()) return std::nullopt;
+  return e.actor_id;
+}
+
+void seal_origin(Envelope& e, std::string_view key) {
+  if (!e.ip.empty()) e.ip = core::seal_field(key, e.ip, e.id, kIp);
+  if (!e.user_agent.empty()) e.user_agent = core::seal_field(key, e.user_agent, e.id, kUserAgent);
+}
+
+void open_origin(Envelope& e, const std::optional<std::string>& key) {
+  if (!origin_owner(e)) return;  // an API key's, in clear
+  auto open = [&](std::string& value, std::string_view field) {
+    if (!core::is_sealed(value)) return;
+    std::optional<std::string> clear;
+    if (key) clear = core::open_field(*key, value, e.id, field);
+    value = clear.value_or("");
+  };
+  open(e.ip, kIp);
+  open(e.user_agent, kUserAgent);
+}
+
+}  // namespace regent::events

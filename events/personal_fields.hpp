@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "events/envelope.hpp"
+
 namespace regent::events {
 
 // Whether `data` (a JSON object) has personal fields to seal: cheap, no parsing.
@@ -30,6 +32,15 @@ std::optional<std::string> seal_personal(
 // (no key: the person was erased); values from before sealing are left as they are. The password
 // hash is left out whatever the key: no reader has a use for it.
 std::string open_personal(std::string_view data, const std::optional<std::string>& key, std::string_view event_id);
+
+// The envelope's personal attributes, ip and useragent: a request's origin is its acting user's
+// personal data, sealed under that user's key (an API key's client is a machine: left clear; Regent's
+// own requests have none). Whose key seals them: actorid when actortype is user, else nobody.
+std::optional<std::string> origin_owner(const Envelope& e);
+// Seals e.ip and e.user_agent under `key` (after e.id is set).
+void seal_origin(Envelope& e, std::string_view key);
+// Opens them under `key`; each reads as empty when it does not open (erased). Clear ones are left.
+void open_origin(Envelope& e, const std::optional<std::string>& key);
 
 // The name a field is sealed under: "personal.<name>", or "password_hash".
 std::string personal_field(std::string_view name);

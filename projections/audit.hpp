@@ -21,7 +21,9 @@ struct AuditDetails {
                            // and the nonces tokens are derived from
   std::string user_id;     // data.user_id, if any
   bool personal = false;   // it has personal fields (sealed under user_id's key)
-  std::optional<std::string> ip, user_agent;  // a sign-in's, from its personal fields
+  // A sign-in's origin, from its personal fields (the envelope carries every request's; events from
+  // before it did have only these).
+  std::optional<std::string> ip, user_agent;
 };
 AuditDetails audit_details(std::string_view data);
 

@@ -20,7 +20,7 @@ namespace types = events::types;
 
 constexpr const char* kInsert = R"(
   INSERT INTO audit_entries (id, tenant_id, log_partition, log_offset, at, actor_id, actor_type, action, resource_type,
-                             resource_id, request_id, ip, user_agent, details, personal_owner)
+                             resource_id, request_id, ip, user_agent, details, user_id)
   SELECT id, tenant_id, p, o, at, actor_id, actor_type, action, resource_type, resource_id, request_id, ip, user_agent,
          details::jsonb, owner
   FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
@@ -30,15 +30,26 @@ constexpr const char* kInsert = R"(
   ON CONFLICT (id) DO NOTHING)";
 
 // An erased user's (or a revoked invitee's) personal fields, in every entry its key sealed: null,
-// the entry's shape kept.
-constexpr const char* kErase = R"(
-  UPDATE audit_entries SET ip = NULL, user_agent = NULL,
-    details = CASE WHEN jsonb_typeof(details->'personal') = 'object'
-                   THEN jsonb_set(details, '{personal}',
-                                  (SELECT COALESCE(jsonb_object_agg(k, NULL), '{}'::jsonb)
-                                   FROM jsonb_object_keys(details->'personal') k))
-                   ELSE details END
-  WHERE personal_owner = ANY($1::uuid[]))";
+// the entry's shape kept. First the details sealed under its key, in the entries about it...
+constexpr const char* kEraseDetails = R"(
+  UPDATE audit_entries a SET
+    details = jsonb_set(a.details, '{personal}', (SELECT COALESCE(jsonb_object_agg(k, NULL), '{}'::jsonb)
+                                                  FROM jsonb_object_keys(a.details->'personal') k))
+  FROM unnest($1::uuid[], $2::uuid[]) AS erased(tenant_id, user_id)
+  WHERE a.tenant_id = erased.tenant_id AND a.user_id = erased.user_id AND jsonb_typeof(a.details->'personal') = 'object')";
+
+// ...then the origin (ip, user agent) of every request it made, in any tenant (a super_admin acts
+// in several): the actor index is walked once per tenant the trail has (a loose index scan).
+constexpr const char* kEraseOrigins = R"(
+  WITH RECURSIVE t(tenant_id) AS (
+    (SELECT tenant_id FROM audit_entries ORDER BY tenant_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT tenant_id FROM audit_entries WHERE tenant_id > t.tenant_id ORDER BY tenant_id LIMIT 1)
+    FROM t WHERE t.tenant_id IS NOT NULL)
+  UPDATE audit_entries a SET ip = NULL, user_agent = NULL
+  FROM t, unnest($1::text[]) AS erased(actor_id)
+  WHERE a.tenant_id = t.tenant_id AND a.actor_id = erased.actor_id AND a.actor_type = 'user'
+    AND (a.ip IS NOT NULL OR a.user_agent IS NOT NULL))";
 
 constexpr std::array<std::string_view, 5> kSecrets = {"password_hash", "refresh_token_hash", "token_hash", "key_hash",
                                                       "nonce"};
@@ -54,12 +65,13 @@ std::optional<std::string_view> view(const std::optional<std::string>& s) {
 class AuditProjection final : public Projection {
  public:
   std::string name() const override { return "audit"; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
+  bool reads_origin() const override { return true; }
   std::vector<std::string> tables() const override { return {"audit_entries"}; }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     PgArray id, tenant, partition, offset, at, actor, actor_type, action, rtype, rid, request, ip, agent, details, owner;
-    PgArray erased;
+    PgArray erased_tenant, erased;
     for (const auto& e : batch) {
       if (e.tenant_id.empty()) continue;  // nothing but a tenant's events is audited
       auto resource = audit_resource(e.subject);
@@ -75,20 +87,28 @@ class AuditProjection final : public Projection {
       rtype.add(std::string_view(resource.type));
       rid.add(std::string_view(resource.id));
       request.add(nonempty(e.request_id));
-      ip.add(view(d.ip));
-      agent.add(view(d.user_agent));
+      // The request's origin from the envelope; a sign-in from before envelopes carried it has it in
+      // its data.
+      ip.add(e.ip.empty() && e.user_agent.empty() ? view(d.ip) : nonempty(e.ip));
+      agent.add(e.ip.empty() && e.user_agent.empty() ? view(d.user_agent) : nonempty(e.user_agent));
       details.add(std::string_view(d.json));
       bool owned = core::is_uuid(d.user_id);
-      owner.add(d.personal && owned ? std::optional<std::string_view>(d.user_id) : std::nullopt);
+      owner.add(owned ? std::optional<std::string_view>(d.user_id) : std::nullopt);
       // Erasing a user, or revoking an invitation (its invitee's key goes with it).
       bool shreds = e.type == types::user_erased || e.type == types::invitation_revoked;
-      if (shreds && owned) erased.add(std::string_view(d.user_id));
+      if (shreds && owned) {
+        erased_tenant.add(std::string_view(e.tenant_id));
+        erased.add(std::string_view(d.user_id));
+      }
     }
     if (id.size() > 0)
       tx.exec_params(kInsert, id.literal(), tenant.literal(), partition.literal(), offset.literal(), at.literal(),
                      actor.literal(), actor_type.literal(), action.literal(), rtype.literal(), rid.literal(),
                      request.literal(), ip.literal(), agent.literal(), details.literal(), owner.literal());
-    if (erased.size() > 0) tx.exec_params(kErase, erased.literal());
+    if (erased.size() > 0) {
+      tx.exec_params(kEraseDetails, erased_tenant.literal(), erased.literal());
+      tx.exec_params(kEraseOrigins, erased.literal());
+    }
   }
 };
 

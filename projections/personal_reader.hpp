@@ -17,10 +17,11 @@ class MasterKeys;
 
 namespace regent::projections {
 
-// Opens the events `wanted` says the projection reads (the others are left as they are). Throws
+// Opens the events `wanted` says the projection reads (the others are left as they are), and with
+// `origins` their envelopes' ip and useragent too (events/personal_fields.hpp). Throws
 // (stalling the partition, not erasing anything) when sealed fields come and there are no master
 // keys to open them with.
 void open_personal(pqxx::transaction_base& tx, const core::MasterKeys* master, std::vector<events::Envelope>& batch,
-                   const std::function<bool(std::string_view type)>& wanted);
+                   const std::function<bool(std::string_view type)>& wanted, bool origins = false);
 
 }  // namespace regent::projections

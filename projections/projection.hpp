@@ -25,6 +25,8 @@ class Projection {
   // checkpoints are written later, with the next one): a type wrongly left out here is lost to
   // the model, so a projection names a superset (a prefix) or keeps this default.
   virtual bool handles(std::string_view /*type*/) const { return true; }
+  // Whether it reads the envelope's ip and useragent (opened with the acting user's key first).
+  virtual bool reads_origin() const { return false; }
 };
 
 }  // namespace regent::projections

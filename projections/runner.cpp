@@ -308,7 +308,9 @@ void Runner::commit(pqxx::connection& conn, const std::vector<events::Message>& 
     pqxx::work tx(conn);
     write_checkpoints(tx, progress);
     if (!valid.empty()) {
-      open_personal(tx, options_.where.master.get(), valid, [&](std::string_view type) { return projection_.handles(type); });
+      open_personal(
+          tx, options_.where.master.get(), valid, [&](std::string_view type) { return projection_.handles(type); },
+          projection_.reads_origin());
       projection_.apply(tx, valid);
     }
     tx.exec("NOTIFY regent_checkpoints");

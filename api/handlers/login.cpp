@@ -87,6 +87,7 @@ core::Result<commands::Context> session_context(const Ctx& ctx, const Presented&
   if (cctx) {
     cctx->actor_id = p.user;
     cctx->actor_type = "user";
+    fetch_data_key(ctx.svc, p.tenant, core::UserId{p.user});  // seals the request's origin
   }
   return cctx;
 }

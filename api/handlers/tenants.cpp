@@ -43,6 +43,10 @@ Response create_tenant(Ctx& ctx) {
   cmd.admin_full_name = in->admin_full_name;
   cmd.admin_password_hash = hash_password_bounded(ctx.svc, in->admin_password);
   make_data_key(ctx.svc, cmd.tenant_id, cmd.admin_id);
+  if (!actor) {  // a sign-up: its admin acts (and the request's origin is the admin's)
+    cctx->actor_id = cmd.admin_id.value;
+    cctx->actor_type = "user";
+  }
   auto done = proc.submit(proc.partition_of_slug(cmd.slug), cmd, cctx.value());
   if (!done) return problem(done.error(), ctx.rid());
 

@@ -88,6 +88,10 @@ TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, p
           return regent::core::get_text(i, "resource_type") == "user" && regent::core::get_text(i, "resource_id") == vic;
         }));
   CHECK(walk(t, "resource_type=wallet&resource_id=" + vic, 1).size() == 2);  // credited, then debited by the activity
+  // Every request's origin, from its events' envelopes (sealed there under the actor's key).
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE tenant_id = '" + t.id + "' AND actor_type = 'user'") > 10);
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE tenant_id = '" + t.id +
+                     "' AND actor_type = 'user' AND ip IS DISTINCT FROM '127.0.0.1'") == 0);
   // A sign-in's entry: who, from where, as a session.
   auto signins = t.read("/v1/audit?action=user.logged_in&actor_id=" + vic);
   CHECK(signins.body.find("\"resource_type\":\"session\"") != std::string::npos);
@@ -154,6 +158,9 @@ TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, p
   CHECK(after.body.find("vic@audited.test") == std::string::npos);
   CHECK(after.body.find("\"action\":\"user.erased\"") != std::string::npos);
   CHECK(t.read("/v1/audit?limit=500").body.find("audit me") == std::string::npos);
-  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE personal_owner = '" + vic + "' AND (ip IS NOT NULL OR "
-                     "EXISTS (SELECT 1 FROM jsonb_each(details->'personal') p WHERE p.value <> 'null'::jsonb))") == 0);
+  // Nothing of it left: neither the personal fields its key sealed nor the origin of its requests.
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE actor_id = '" + vic + "' AND ip IS NOT NULL") == 0);
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE actor_id = '" + vic + "' AND user_agent IS NOT NULL") == 0);
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE user_id = '" + vic + "' AND "
+                     "EXISTS (SELECT 1 FROM jsonb_each(details->'personal') p WHERE p.value <> 'null'::jsonb)") == 0);
 }

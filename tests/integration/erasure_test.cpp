@@ -195,7 +195,7 @@ TEST_CASE("erasure: sealed in the log from the start, readable while the key exi
   auto holding = tables_holding(dev.db.url(), email);
   std::sort(holding.begin(), holding.end());
   CHECK(holding == std::vector<std::string>{"public.audit_entries", "public.users"});  // the newcomer's rows
-  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE details::text ILIKE '%" + email + "%' AND personal_owner <> '" +
+  CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE details::text ILIKE '%" + email + "%' AND user_id <> '" +
                      newcomer + "'") == 0);
   CHECK(dev.db.count("SELECT count(*) FROM users WHERE lower(email) = lower('" + email + "')") == 1);
   CHECK(dev.db.text("SELECT id FROM users WHERE lower(email) = lower('" + email + "')") == newcomer);

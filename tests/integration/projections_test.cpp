@@ -6,8 +6,14 @@
 #include <atomic>
 #include <pqxx/pqxx>
 #include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "events/event_log.hpp"
+#include "events/fence.hpp"
 #include "events/mock_cluster.hpp"
 #include "events/partitioner.hpp"
 #include "tests/integration/fixture.hpp"
@@ -112,12 +118,60 @@ struct Load {
   }
 };
 
+// A late event of a writer that lost its partition, as a paused owner appends it: a credit in the
+// tenant's partition under a writer and epoch that claimed nothing there. Returns its id.
+std::string append_stale(regent::events::EventLog& log, const Tenant& t, int partitions) {
+  regent::events::Envelope e;
+  e.id = regent::core::uuid_v7();
+  e.source = "/tenants/" + t.id;
+  e.type = "wallet.credited";
+  e.subject = "users/" + t.admin_id + "/wallet";
+  e.time = regent::core::format_rfc3339(regent::core::now_millis());
+  e.tenant_id = t.id;
+  e.actor_id = t.admin_id;
+  e.actor_type = "user";
+  e.data = R"({"user_id":")" + t.admin_id + R"(","transaction_id":")" + regent::core::uuid_v7() +
+           R"(","amount":"555","balance":"555","currency":"EUR"})";
+  e.writer_id = "stale-writer";
+  e.writer_epoch = 1;
+  auto record = regent::events::make_record(t.id, e.type, e.id, t.id, regent::events::to_json(e));
+  auto offsets = log.append(regent::events::partition_for(t.id, partitions), {record});
+  REQUIRE(offsets);
+  return e.id;
+}
+
+// Every event of the log with its reader's verdict (the fence, partition by partition).
+struct Judged {
+  std::set<std::string> valid;    // of a tenant (what the audit trail has an entry for)
+  std::set<std::string> invalid;
+};
+Judged judge_log(const std::string& kafka, int partitions) {
+  Judged out;
+  regent::events::LogReader reader(kafka, "regent.events");
+  for (int p = 0; p < partitions; ++p) {
+    int64_t end = reader.end_offset(p, 5s);
+    reader.assign({{p, 0}});
+    regent::events::FenceState fence;
+    for (int64_t next = 0; next < end;) {
+      for (const auto& m : reader.poll(1000, 200ms)) {
+        next = m.offset + 1;
+        auto e = regent::events::parse_envelope(m.value);
+        REQUIRE(e);
+        auto verdict = regent::events::admit(fence, *e);
+        if (verdict == regent::events::Verdict::invalid) out.invalid.insert(e->id);
+        else if (verdict == regent::events::Verdict::valid && !e->tenant_id.empty()) out.valid.insert(e->id);
+      }
+    }
+  }
+  return out;
+}
+
 int64_t read_model_balance(const TestDatabase& db, const std::string& user) {
   return db.count("SELECT coalesce((SELECT balance FROM wallets WHERE user_id = '" + user + "'), -1)");
 }
 }  // namespace
 
-TEST_CASE("three projection workers share the partitions, survive SIGKILL at random moments, and equal a rebuild from zero") {
+TEST_CASE("three projection workers share the partitions, survive SIGKILL at random moments, audit each valid event once, and equal a rebuild from zero") {
   constexpr int kPartitions = 6;
   regent::events::MockCluster kafka{1};
   kafka.create_topic("regent.events", kPartitions, 1);
@@ -182,10 +236,18 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
     }
   };
 
+  // A writer that lost its partitions appends late: its events are in the log, and count for nobody.
+  regent::core::Config stale_config;
+  stale_config.kafka_brokers = kafka.bootstraps();
+  stale_config.kafka_partitions = kPartitions;
+  regent::events::EventLog stale_log(stale_config);
+  std::set<std::string> stale;
+
   // Kills at moments the test does not choose: after some progress, a random delay.
   std::mt19937 rng(std::random_device{}());
   for (int kill = 0; kill < 4; ++kill) {
     permission_traffic(kill);
+    for (auto& t : tenants) stale.insert(append_stale(stale_log, *t, kPartitions));
     int64_t before = applied();
     REQUIRE(eventually([&] { return applied() >= before + 40; }, 60s));
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));
@@ -218,6 +280,23 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
   CHECK(db.count("SELECT count(*) FROM permissions WHERE status = 'approved' AND version = 2") == 12);
   CHECK(db.count("SELECT count(*) FROM permissions WHERE status = 'revoked' AND version = 3") == 12);
   CHECK(db.count("SELECT count(*) FROM permissions WHERE status = 'rejected' AND decision_reason = 'no'") == 24);
+  // The audit trail is the log's valid events: each once, none missing, none of the stale writer's.
+  auto judged = judge_log(kafka.bootstraps(), kPartitions);
+  for (const auto& id : stale) CHECK(judged.invalid.count(id) == 1);
+  std::set<std::string> audited;
+  {
+    std::istringstream ids(db.text("SELECT string_agg(id::text, ' ') FROM audit_entries"));
+    for (std::string id; ids >> id;) audited.insert(id);
+  }
+  CHECK(db.count("SELECT count(*) FROM audit_entries") == int64_t(judged.valid.size()));
+  CHECK(audited == judged.valid);
+  std::vector<std::string> missing, extra;
+  std::set_difference(judged.valid.begin(), judged.valid.end(), audited.begin(), audited.end(), std::back_inserter(missing));
+  std::set_difference(audited.begin(), audited.end(), judged.valid.begin(), judged.valid.end(), std::back_inserter(extra));
+  CAPTURE(missing.size());
+  CAPTURE(extra.size());
+  for (const auto& id : stale) CHECK(audited.count(id) == 0);
+  MESSAGE(audited.size() << " audit entries, one per valid event; " << judged.invalid.size() << " invalid events skipped");
 
   // And the same as one process replaying everything from offset zero.
   auto live = contents(db);

@@ -35,7 +35,7 @@ TEST_CASE("the JSON Schema Test Suite judges every keyword the event validator c
   // Regent's schemas are 2020-12 (its $ref is tested in json_schema_test.cpp).
   const std::vector<std::string> files = {
       "type", "properties", "required", "additionalProperties", "items", "enum", "const", "pattern",
-      "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "uniqueItems", "allOf",
+      "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "uniqueItems", "allOf", "if-then-else",
       "optional/format/date-time", "optional/format/email"};
   int cases = 0, judged = 0, refused_groups = 0;
   for (const auto& name : files) {
