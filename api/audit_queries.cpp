@@ -1,5 +1,6 @@
 #include "api/audit_queries.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "api/sql_json.hpp"
@@ -32,10 +33,60 @@ const std::string kByGroup =
 const std::string kByResource =
     kSelect + " AND a.resource_type = $5 AND a.resource_id = $6 ORDER BY a.resource_type, a.resource_id, a.id DESC LIMIT $9::bigint";
 
+// The entries a user's export holds: where it acts, and where it is the one an event is about — two
+// ranges of two indexes, merged a page at a time.
+const std::string kOfUser =
+    "SELECT id, entry FROM ("
+    "(SELECT a.id::text AS id, " REGENT_AUDIT_JSON " AS entry FROM audit_entries a WHERE a.tenant_id = $1::uuid"
+    " AND a.actor_id = $2 AND a.id < $3::uuid ORDER BY a.actor_id, a.id DESC LIMIT $4::bigint)"
+    " UNION "
+    "(SELECT a.id::text, " REGENT_AUDIT_JSON " FROM audit_entries a WHERE a.tenant_id = $1::uuid"
+    " AND a.user_id = $2::uuid AND a.id < $3::uuid ORDER BY a.user_id, a.id DESC LIMIT $4::bigint)"
+    ") x ORDER BY id DESC LIMIT $4::bigint";
+
+// What happened in a time range, counted three ways over the same entries the listing gives for
+// it: by action, by actor (the most active 100), by UTC day.
+const std::string kStats = R"(
+  WITH e AS MATERIALIZED (
+    SELECT a.action, a.actor_id, a.actor_type, a.at FROM audit_entries a
+    WHERE a.tenant_id = $1::uuid AND a.id < $2::uuid AND a.id >= $3::uuid
+      AND a.at >= $4::timestamptz AND a.at < $5::timestamptz)
+  SELECT json_build_object(
+    'total', (SELECT count(*) FROM e),
+    'by_action', COALESCE((SELECT json_object_agg(action, n ORDER BY action)
+                           FROM (SELECT action, count(*) AS n FROM e GROUP BY action) x), '{}'::json),
+    'by_actor', COALESCE((SELECT json_agg(json_build_object('actor_id', actor_id, 'actor_type', actor_type, 'count', n)
+                                          ORDER BY n DESC, actor_type, actor_id NULLS LAST)
+                          FROM (SELECT actor_id, actor_type, count(*) AS n FROM e GROUP BY actor_id, actor_type
+                                ORDER BY n DESC, actor_type, actor_id NULLS LAST LIMIT 100) y), '[]'::json),
+    'actors', (SELECT count(*) FROM (SELECT DISTINCT actor_id, actor_type FROM e) z),
+    'by_day', COALESCE((SELECT json_agg(json_build_object('day', day, 'count', n) ORDER BY day)
+                        FROM (SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS n
+                              FROM e GROUP BY 1) d), '[]'::json))::text)";
+
+// The bounds of a range on the entries' time, and on their ids for the index. An event's id is
+// made when it is written, a moment after the time it records (on another instance's clock, when
+// the request was forwarded): the id bounds are that much wider.
+struct Bounds {
+  std::string upper, lower, from, to;
+};
+Bounds bounds(std::optional<core::UnixMillis> from, std::optional<core::UnixMillis> to, const std::string& before_id) {
+  constexpr core::UnixMillis kIdSlack = 5 * 60 * 1000;
+  Bounds b;
+  b.upper = before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : before_id;
+  if (to) b.upper = std::min(b.upper, uuid_floor(*to + kIdSlack));
+  b.lower = from ? uuid_floor(*from - kIdSlack) : "00000000-0000-0000-0000-000000000000";
+  b.from = from ? core::format_rfc3339(*from) : "-infinity";
+  b.to = to ? core::format_rfc3339(*to) : "infinity";
+  return b;
+}
+
 }  // namespace
 
 std::vector<core::PgQueries::Statement> audit_statements() {
-  return {{"audit_all", kAll},
+  return {{"audit_of_user", kOfUser},
+          {"audit_stats", kStats},
+          {"audit_all", kAll},
           {"audit_by_actor", kByActor},
           {"audit_by_action", kByAction},
           {"audit_by_group", kByGroup},
@@ -50,14 +101,7 @@ std::string uuid_floor(core::UnixMillis ms) {
 }
 
 Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFilter& f) {
-  // An event's id is made when it is written, a moment after the time it records (on another
-  // instance's clock, when the request was forwarded): `from` and `to` are on the time, and bound
-  // the id, for the index, only that much wider.
-  constexpr core::UnixMillis kIdSlack = 5 * 60 * 1000;
-  std::string upper = f.before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : f.before_id;
-  if (f.to) upper = std::min(upper, uuid_floor(*f.to + kIdSlack));
-  std::string lower = f.from ? uuid_floor(*f.from - kIdSlack) : "00000000-0000-0000-0000-000000000000";
-  std::string from = f.from ? core::format_rfc3339(*f.from) : "-infinity", to = f.to ? core::format_rfc3339(*f.to) : "infinity";
+  auto b = bounds(f.from, f.to, f.before_id);
   // The most selective filter given leads (its index); the others filter within its range.
   const char* statement = !f.resource_id.empty() && !f.resource_type.empty() ? "audit_by_resource"
                           : !f.actor_id.empty()                              ? "audit_by_actor"
@@ -66,9 +110,22 @@ Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFi
                                                                              : "audit_all";
   std::string rows = std::to_string(f.limit + 1);
   return page_of(query(pg, statement,
-                       {tenant.value, f.actor_id, f.action, f.action_group, f.resource_type, f.resource_id, upper, lower, rows,
-                        from, to}),
+                       {tenant.value, f.actor_id, f.action, f.action_group, f.resource_type, f.resource_id, b.upper, b.lower,
+                        rows, b.from, b.to}),
                  f.limit);
+}
+
+std::string audit_stats(core::PgQueries& pg, const core::TenantId& tenant, std::optional<core::UnixMillis> from,
+                        std::optional<core::UnixMillis> to) {
+  auto b = bounds(from, to, "");
+  auto rows = query(pg, "audit_stats", {tenant.value, b.upper, b.lower, b.from, b.to});
+  return std::string(rows.text(0, 0));
+}
+
+Page list_user_audit(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id,
+                     const std::string& before_id, int limit) {
+  std::string upper = before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : before_id;
+  return page_of(query(pg, "audit_of_user", {tenant.value, user_id, upper, std::to_string(limit + 1)}), limit);
 }
 
 }  // namespace regent::api

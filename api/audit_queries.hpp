@@ -27,6 +27,16 @@ struct AuditFilter {
 
 Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFilter& f);
 
+// GET /v1/audit/stats: {"total", "by_action": {type: n}, "by_actor": [{actor_id, actor_type, count}]
+// (the 100 most active), "actors" (how many there were), "by_day": [{day, count}]} over the entries
+// the listing gives for the same range.
+std::string audit_stats(core::PgQueries& pg, const core::TenantId& tenant, std::optional<core::UnixMillis> from,
+                        std::optional<core::UnixMillis> to);
+
+// The entries where `user_id` (a UUID) acts or is the user the event is about, newest first.
+Page list_user_audit(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id,
+                     const std::string& before_id, int limit);
+
 // The smallest UUIDv7 of millisecond `ms`: ids of events at or after it are not below it.
 std::string uuid_floor(core::UnixMillis ms);
 

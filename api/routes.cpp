@@ -24,6 +24,7 @@ std::vector<Route> all_routes() {
       {"GET", "/v1/users/{id}/export", h::export_user},
       {"GET", "/v1/audit", h::list_audit, Runs::io},
       {"GET", "/v1/audit/export", h::export_audit},
+      {"GET", "/v1/audit/stats", h::audit_stats, Runs::io},
       {"POST", "/v1/users/{id}/reactivate", h::reactivate_user, Runs::io},
       {"POST", "/v1/invitations", h::create_invitation, Runs::io},
       {"POST", "/v1/invitations/accept", h::accept_invitation},

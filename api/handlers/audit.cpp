@@ -1,6 +1,6 @@
-// GET /v1/audit and /v1/audit/export: the audit trail, newest first, by actor, action (exact, or
-// `prefix.*`), resource and time, as JSON pages or one streamed CSV; admins and analysts, API keys
-// with audit:read.
+// GET /v1/audit, /v1/audit/export and /v1/audit/stats: the audit trail, newest first, by actor,
+// action (exact, or `prefix.*`), resource and time, as JSON pages or one streamed CSV, and counted
+// by action, actor and day; admins and analysts, API keys with audit:read.
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -131,6 +131,26 @@ Response export_audit(Ctx& ctx) {
   r.headers.emplace_back("Cache-Control", "no-store");
   r.stream = [csv] { return csv->next(); };
   return r;
+}
+
+}  // namespace regent::api::handlers
+
+namespace regent::api::handlers {
+
+Response audit_stats(Ctx& ctx) {
+  auto p = authenticate(ctx);
+  if (!p) return problem(p.error(), ctx.rid());
+  if (!p->may(commands::Action::read_audit))
+    return forbidden(ctx, "reading the audit trail needs the admin or analyst role, or the audit:read scope");
+  QueryParams q(ctx.req);
+  auto from = q.time("from"), to = q.time("to");
+  if (auto done = q.finish(); !done) return problem(done.error(), ctx.rid());
+  if (auto wait = await_position(ctx, {"audit"})) return *wait;
+  auto counts = api::audit_stats(ctx.svc.queries, p->tenant, from, to);
+  // The range as asked (null: unbounded), then the counts.
+  std::string range = "{\"from\":" + (from ? "\"" + core::format_rfc3339(*from) + "\"" : std::string("null")) +
+                      ",\"to\":" + (to ? "\"" + core::format_rfc3339(*to) + "\"" : std::string("null")) + ",";
+  return json_response(200, range + counts.substr(1));
 }
 
 }  // namespace regent::api::handlers

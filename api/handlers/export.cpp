@@ -1,11 +1,13 @@
 // GET /v1/users/{id}/export: everything Regent stores about a user, as one JSON document streamed
 // a page at a time (api/http.hpp), so that its size does not matter: the profile with its roles,
-// its wallet and every transaction, its activities, its permissions and its sign-ins. Personal
-// fields read as the read models show them (null once erased).
+// its wallet and every transaction, its activities, its permissions, its sign-ins and the audit
+// entries where it acts or is the user an event is about. Personal fields read as the read models
+// show them (null once erased).
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <memory>
 
+#include "api/audit_queries.hpp"
 #include "api/handlers/handlers.hpp"
 #include "api/permission_queries.hpp"
 #include "api/problem.hpp"
@@ -44,8 +46,10 @@ class UserExport {
         f.user_id = user_;
         f.before_id = key_;
         f.limit = kPage;
-        return list(api::list_activities(svc_.queries, tenant_, f), Stage::done, "]}");
+        return list(api::list_activities(svc_.queries, tenant_, f), Stage::audit, "],\"audit_entries\":[");
       }
+      case Stage::audit:
+        return list(api::list_user_audit(svc_.queries, tenant_, user_, key_, kPage), Stage::done, "]}");
       case Stage::done:
         return std::nullopt;
     }
@@ -53,7 +57,7 @@ class UserExport {
   }
 
  private:
-  enum class Stage { head, permissions, transactions, activities, done };
+  enum class Stage { head, permissions, transactions, activities, audit, done };
 
   // A page of the current list; past its last page, what closes it and opens the next.
   std::string list(const Page& page, Stage after, std::string_view close) {
@@ -108,7 +112,7 @@ Response export_user(Ctx& ctx) {
   bool self = !p->user_id.value.empty() && p->user_id.value == id;
   if (!self && !p->may(commands::Action::administer))
     return forbidden(ctx, "exporting another user's data needs the admin role or the admin scope");
-  if (auto wait = await_position(ctx, {"users", "wallets", "activities", "permissions"})) return *wait;
+  if (auto wait = await_position(ctx, {"users", "wallets", "activities", "permissions", "audit"})) return *wait;
   auto user = find_user(ctx.svc.queries, p->tenant, id);
   if (!user) return problem(core::errc::not_found, "no such user", ctx.rid());
   auto wallet = find_wallet(ctx.svc.queries, p->tenant, id);

@@ -15,6 +15,7 @@ Response erase_user(Ctx& ctx);       // POST /v1/users/{id}/erase
 Response export_user(Ctx& ctx);      // GET /v1/users/{id}/export
 Response list_audit(Ctx& ctx);       // GET /v1/audit
 Response export_audit(Ctx& ctx);     // GET /v1/audit/export
+Response audit_stats(Ctx& ctx);      // GET /v1/audit/stats
 Response reactivate_user(Ctx& ctx);  // POST /v1/users/{id}/reactivate
 Response update_user(Ctx& ctx);      // PATCH /v1/users/{id}
 Response assign_role(Ctx& ctx);      // PUT /v1/users/{id}/roles/{role}

@@ -3,7 +3,9 @@
 // filters refused, and personal fields null once their user is erased.
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "tests/integration/fixture.hpp"
 
@@ -106,6 +108,60 @@ TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, p
   CHECK((!before.empty() && !since.empty()));
   CHECK(walk(t, "from=2000-01-01", 500).size() == listed.size());
   CHECK(walk(t, "from=2999-01-01", 500).empty());
+
+  // The stats count what the listing gives for the same range: by action, actor and day.
+  auto stats_agree = [&](const std::string& range, const std::vector<std::string>& ids) {
+    CAPTURE(range);
+    auto r = t.read("/v1/audit/stats" + range);
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    auto doc = r.json();
+    auto root = doc->root();
+    std::set<std::string> in_range(ids.begin(), ids.end());
+    std::map<std::string, int64_t> action, actor, day;
+    for (auto item : simdjson::dom::array(every->root()["items"])) {
+      if (!in_range.count(regent::core::get_text(item, "id"))) continue;
+      ++action[regent::core::get_text(item, "action")];
+      ++actor[regent::core::get_text(item, "actor_type") + "/" + regent::core::get_text(item, "actor_id")];
+      ++day[regent::core::get_text(item, "time").substr(0, 10)];
+    }
+    CHECK(int64_t(root["total"]) == int64_t(ids.size()));
+    std::map<std::string, int64_t> got_action, got_actor, got_day;
+    for (auto field : simdjson::dom::object(root["by_action"])) got_action[std::string(field.key)] = int64_t(field.value);
+    for (auto a : simdjson::dom::array(root["by_actor"]))
+      got_actor[regent::core::get_text(a, "actor_type") + "/" + regent::core::get_text(a, "actor_id")] = int64_t(a["count"]);
+    for (auto d : simdjson::dom::array(root["by_day"])) got_day[regent::core::get_text(d, "day")] = int64_t(d["count"]);
+    CHECK(got_action == action);
+    CHECK(got_actor == actor);  // fewer than 100 actors: all of them
+    CHECK(int64_t(root["actors"]) == int64_t(actor.size()));
+    CHECK(got_day == day);
+  };
+  stats_agree("", listed);
+  stats_agree("?from=" + middle, since);
+  stats_agree("?to=" + middle, before);
+  stats_agree("?from=2999-01-01", {});
+  CHECK(t.read("/v1/audit/stats?from=2000-01-01", bob_token).status == 200);
+  check_problem(get(port, "/v1/audit/stats", vic_token), 403, "forbidden");
+  check_problem(get(port, "/v1/audit/stats"), 401, "unauthenticated");
+  for (const char* bad : {"from=yesterday", "to=13", "action=user.*"}) {
+    CAPTURE(bad);
+    check_problem(get(port, std::string("/v1/audit/stats?") + bad, t.admin), 422, "validation_failed");
+  }
+
+  // A user's export holds the entries where it acts or is the one an event is about, newest first.
+  {
+    auto exported = get(port, "/v1/users/" + vic + "/export", vic_token, {{"Regent-Min-Position", t.position}});
+    REQUIRE_MESSAGE(exported.status == 200, exported.body);
+    auto doc = exported.json();
+    std::vector<std::string> ids;
+    for (auto e : simdjson::dom::array(doc->root()["audit_entries"])) ids.push_back(regent::core::get_text(e, "id"));
+    std::vector<std::string> expected;
+    std::istringstream rows(dev.db.text("SELECT string_agg(id::text, ' ' ORDER BY id DESC) FROM audit_entries WHERE tenant_id = '" +
+                                        t.id + "' AND (actor_id = '" + vic + "' OR user_id = '" + vic + "')"));
+    for (std::string id; rows >> id;) expected.push_back(id);
+    CHECK(ids == expected);
+    CHECK(ids.size() >= 5);  // created, credited, its activity, signed in, asked for a permission
+    CHECK(exported.body.find("\"action\":\"permission.requested\"") != std::string::npos);
+  }
 
   // Who may read it.
   CHECK(t.read("/v1/audit", bob_token).status == 200);  // an analyst
