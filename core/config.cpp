@@ -140,6 +140,8 @@ const std::vector<Option>& options() {
        REGENT_STR(master_key_file)},
       {"REGENT_SCHEDULER_INTERVAL", "how often the scheduler looks for permissions whose expiry has passed",
        REGENT_MS(scheduler_interval_ms)},
+      {"REGENT_AUDIT_RETENTION_DAYS", "audit entries older than this many days are deleted by the scheduler (0: every entry is kept)",
+       REGENT_INT(audit_retention_days, 0, 1000000)},
   };
   return all;
 }

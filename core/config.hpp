@@ -56,6 +56,8 @@ struct Config {
   // its own), and how often it looks for what is due.
   std::string api_url;
   int64_t scheduler_interval_ms = 15000;
+  // Audit entries older than this many days are deleted by the scheduler; 0 keeps every one.
+  int audit_retention_days = 0;
   // The master keys that wrap users' data keys (core/master_keys.hpp); empty: <data_dir>/master.key.
   std::string master_key_file;
   std::string master_key_path() const { return master_key_file.empty() ? data_dir + "/master.key" : master_key_file; }

@@ -70,6 +70,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"regent_scheduler_expiries_total", T::counter,
        "expiries the scheduler sent: expired (recorded), settled (already expired, revoked or not due), failed",
        {"outcome"}, {}},
+      {"regent_scheduler_passes_total", T::counter, "passes the scheduler completed (each reads what is due, and applies the audit retention)", {}, {}},
+      {"regent_audit_pruned_total", T::counter, "audit entries the retention job deleted (REGENT_AUDIT_RETENTION_DAYS)", {}, {}},
       // Projections
       {"regent_projection_events_total", T::counter, "events applied to a read model, by projection", {"projection"},
        {}},

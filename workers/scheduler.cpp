@@ -3,6 +3,7 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "api/audit_queries.hpp"
 #include "api/forwarder.hpp"
 #include "api/http.hpp"
 #include "api/service_tokens.hpp"
@@ -29,6 +30,13 @@ constexpr const char* kDue = R"(
   WHERE status = 'approved' AND expires_at IS NOT NULL AND expires_at <= now()
   ORDER BY expires_at, id
   LIMIT $1)";
+
+// Ids are UUIDv7: those below the cutoff's smallest id were written before it. Walks the primary
+// key from its oldest end, a bounded batch per statement, so that no statement holds many locks
+// or runs long while the projection inserts.
+constexpr const char* kPrune = R"(
+  DELETE FROM audit_entries WHERE id IN (
+    SELECT id FROM audit_entries WHERE id < $1::uuid ORDER BY id LIMIT $2))";
 }  // namespace
 
 std::vector<std::string> split_urls(const std::string& list) {
@@ -96,7 +104,29 @@ int Scheduler::pass() {
     if (stop_) break;
     recorded += send_expiry(tenant, permission);
   }
+  prune_audit();
+  metrics.counter_add("regent_scheduler_passes_total", {});
   return recorded;
+}
+
+int64_t Scheduler::prune_audit() {
+  if (options_.audit_retention_days <= 0) return 0;
+  if (!conn_) conn_ = std::make_unique<pqxx::connection>(options_.pg_url);
+  core::UnixMillis cutoff = core::now_millis() - int64_t{options_.audit_retention_days} * 24 * 3600 * 1000;
+  std::string below = api::uuid_floor(cutoff);
+  int64_t total = 0;
+  for (;;) {
+    pqxx::work tx(*conn_);
+    auto n = tx.exec_params(kPrune, below, options_.prune_batch).affected_rows();
+    tx.commit();
+    total += int64_t(n);
+    core::Metrics::global().counter_add("regent_audit_pruned_total", {}, double(n));
+    if (n < size_t(options_.prune_batch) || stop_) break;
+  }
+  if (total > 0)
+    logger.info("audit entries past their retention deleted",
+                {{"deleted", total}, {"retention_days", options_.audit_retention_days}});
+  return total;
 }
 
 // True when this request recorded the expiry. 409 means another scheduler, a revocation or an
@@ -149,7 +179,9 @@ int run_scheduler_worker(const core::Config& config) {
     return 2;
   }
   projections::migrate(config.pg_url);
-  Scheduler scheduler({config.pg_url, urls, config.jwt_secret, std::chrono::milliseconds(config.scheduler_interval_ms)});
+  SchedulerOptions options{config.pg_url, urls, config.jwt_secret, std::chrono::milliseconds(config.scheduler_interval_ms)};
+  options.audit_retention_days = config.audit_retention_days;
+  Scheduler scheduler(std::move(options));
   scheduler.start();
   api::ServerOptions http;
   http.address = config.http_addr;

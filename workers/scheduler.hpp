@@ -1,7 +1,8 @@
 #pragma once
 // The scheduler (`regent worker scheduler`, and inside `regent dev`): turns approved permissions
 // whose expires_at has passed into permission.expired, by sending each one's expiry to the API as a
-// command, so that the partition's writer decides it. It keeps nothing of its own: what is due
+// command, so that the partition's writer decides it; and, when a retention is configured, deletes
+// the audit entries older than it (docs/audit.md). It keeps nothing of its own: what is due
 // comes from the permissions read model on every pass, and the command's own check (approved, and
 // due) is the guard, so that two schedulers, a scheduler restarted mid-pass or an expiry racing a
 // revocation still record exactly one outcome.
@@ -27,6 +28,8 @@ struct SchedulerOptions {
   std::string secret;                 // REGENT_JWT_SECRET: signs its service tokens
   std::chrono::milliseconds interval{15000};
   int batch = 500;  // the most expiries one pass sends
+  int audit_retention_days = 0;  // 0: the audit trail keeps every entry
+  int prune_batch = 10000;           // entries one DELETE removes (a pass repeats it)
 };
 
 class Scheduler {
@@ -40,6 +43,8 @@ class Scheduler {
   bool healthy() const { return healthy_; }
   // One pass: every due expiry sent; how many were recorded by it.
   int pass();
+  // The retention job's part of a pass: how many audit entries it deleted.
+  int64_t prune_audit();
 
  private:
   void run();

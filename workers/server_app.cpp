@@ -147,8 +147,9 @@ void ServerApp::start() {
     else if (host.find(':') != std::string::npos) host = "[" + host + "]";
     auto urls = split_urls(config_.api_url);
     if (urls.empty()) urls.push_back("http://" + host + ":" + std::to_string(server_->port()));
-    scheduler_ = std::make_unique<Scheduler>(SchedulerOptions{config_.pg_url, urls, config_.jwt_secret,
-                                                              std::chrono::milliseconds(config_.scheduler_interval_ms)});
+    SchedulerOptions options{config_.pg_url, urls, config_.jwt_secret, std::chrono::milliseconds(config_.scheduler_interval_ms)};
+    options.audit_retention_days = config_.audit_retention_days;
+    scheduler_ = std::make_unique<Scheduler>(std::move(options));
     scheduler_->start();
   }
   logger.info("serving", {{"address", config_.http_addr}, {"port", server_->port()}});

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "api/audit_queries.hpp"
+#include "core/clock.hpp"
 #include "tests/integration/fixture.hpp"
 
 using namespace regent::test;
@@ -219,4 +221,43 @@ TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, p
   CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE actor_id = '" + vic + "' AND user_agent IS NOT NULL") == 0);
   CHECK(dev.db.count("SELECT count(*) FROM audit_entries WHERE user_id = '" + vic + "' AND "
                      "EXISTS (SELECT 1 FROM jsonb_each(details->'personal') p WHERE p.value <> 'null'::jsonb)") == 0);
+}
+
+TEST_CASE("the audit retention job deletes entries older than REGENT_AUDIT_RETENTION_DAYS, and by default none") {
+  // An entry written four days ago (as a log replayed into a fresh trail gives it), beside today's.
+  auto old_entry = [](DevServer& dev, const Tenant& t) {
+    auto ms = regent::core::now_millis() - 4 * 24 * 3600 * 1000LL;
+    std::string id = regent::api::uuid_floor(ms);
+    id.replace(id.size() - 12, 12, "00000000abcd");
+    dev.db.exec("INSERT INTO audit_entries (id, tenant_id, log_partition, log_offset, at, actor_type, action, resource_type, "
+                "resource_id, details) VALUES ('" + id + "', '" + t.id + "', 0, 0, '" + regent::core::format_rfc3339(ms) +
+                "', 'system', 'tenant.renamed', 'tenant', '" + t.id + "', '{}')");
+    return id;
+  };
+  auto passes = [](DevServer& dev) { return metric(dev.port(), "regent_scheduler_passes_total"); };
+
+  DevServer keeping(std::map<std::string, std::string>{{"REGENT_SCHEDULER_INTERVAL", "100ms"}});
+  Tenant kept(keeping.port(), "keeps");
+  REQUIRE(eventually([&] { return keeping.db.count("SELECT count(*) FROM audit_entries WHERE tenant_id = '" + kept.id + "'") >= 2; }));
+  std::string old_kept = old_entry(keeping, kept);
+  double seen = passes(keeping);
+  REQUIRE(eventually([&] { return passes(keeping) >= seen + 2; }));
+  CHECK(keeping.db.count("SELECT count(*) FROM audit_entries WHERE id = '" + old_kept + "'") == 1);
+
+  DevServer pruning({{"REGENT_SCHEDULER_INTERVAL", "100ms"}, {"REGENT_AUDIT_RETENTION_DAYS", "3"}});
+  Tenant t(pruning.port(), "prunes");
+  REQUIRE(eventually([&] { return pruning.db.count("SELECT count(*) FROM audit_entries WHERE tenant_id = '" + t.id + "'") >= 2; }));
+  int64_t recent = pruning.db.count("SELECT count(*) FROM audit_entries");
+  std::string old = old_entry(pruning, t);
+  CHECK(eventually([&] { return pruning.db.count("SELECT count(*) FROM audit_entries WHERE id = '" + old + "'") == 0; }));
+  CHECK(pruning.db.count("SELECT count(*) FROM audit_entries") == recent);  // today's all kept
+  CHECK(metric(pruning.port(), "regent_audit_pruned_total") == 1);
+  auto listed = t.read("/v1/audit?limit=500");
+  CHECK(listed.body.find(old) == std::string::npos);
+  check_problem(get(pruning.port(), "/v1/audit", ""), 401, "unauthenticated");
+  // No API deletes or changes an entry.
+  for (const char* method : {"DELETE", "PATCH", "PUT", "POST"}) {
+    CAPTURE(method);
+    check_problem(send(pruning.port(), method, "/v1/audit", "{}", t.admin), 405, "method_not_allowed");
+  }
 }
