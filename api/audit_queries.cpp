@@ -44,25 +44,39 @@ const std::string kOfUser =
     " AND a.user_id = $2::uuid AND a.id < $3::uuid ORDER BY a.user_id, a.id DESC LIMIT $4::bigint)"
     ") x ORDER BY id DESC LIMIT $4::bigint";
 
-// What happened in a time range, counted three ways over the same entries the listing gives for
-// it: by action, by actor (the most active 100), by UTC day.
+// What happened in a time range, counted three ways over the entries the listing gives for it:
+// by action, by actor (the most active 100), by UTC day. Its whole days come from the daily counts
+// (schemas/sql/0015_audit_daily.sql), its partial first and last days from the entries ($2-$9: two
+// ranges, as the listing bounds them); $10 and $11 are the whole days, [from, to).
 const std::string kStats = R"(
-  WITH e AS MATERIALIZED (
-    SELECT a.action, a.actor_id, a.actor_type, a.at FROM audit_entries a
-    WHERE a.tenant_id = $1::uuid AND a.id < $2::uuid AND a.id >= $3::uuid
-      AND a.at >= $4::timestamptz AND a.at < $5::timestamptz)
+  WITH edge AS MATERIALIZED (
+    SELECT a.action, a.actor_type, COALESCE(a.actor_id, '') AS actor_id, (a.at AT TIME ZONE 'UTC')::date AS day
+    FROM audit_entries a
+    WHERE a.tenant_id = $1::uuid AND a.id < $2::uuid AND a.id >= $3::uuid AND a.at >= $4::timestamptz AND a.at < $5::timestamptz
+    UNION ALL
+    SELECT a.action, a.actor_type, COALESCE(a.actor_id, ''), (a.at AT TIME ZONE 'UTC')::date
+    FROM audit_entries a
+    WHERE a.tenant_id = $1::uuid AND a.id < $6::uuid AND a.id >= $7::uuid AND a.at >= $8::timestamptz AND a.at < $9::timestamptz),
+  actions AS MATERIALIZED (
+    SELECT action, day, n FROM audit_daily_actions WHERE tenant_id = $1::uuid AND day >= $10::date AND day < $11::date
+    UNION ALL
+    SELECT action, day, count(*) FROM edge GROUP BY action, day),
+  actors AS MATERIALIZED (
+    SELECT actor_type, actor_id, sum(n) AS n FROM (
+      SELECT actor_type, actor_id, n FROM audit_daily_actors WHERE tenant_id = $1::uuid AND day >= $10::date AND day < $11::date
+      UNION ALL
+      SELECT actor_type, actor_id, count(*) FROM edge GROUP BY actor_type, actor_id) u
+    GROUP BY actor_type, actor_id HAVING sum(n) > 0)
   SELECT json_build_object(
-    'total', (SELECT count(*) FROM e),
+    'total', (SELECT COALESCE(sum(n), 0) FROM actions),
     'by_action', COALESCE((SELECT json_object_agg(action, n ORDER BY action)
-                           FROM (SELECT action, count(*) AS n FROM e GROUP BY action) x), '{}'::json),
-    'by_actor', COALESCE((SELECT json_agg(json_build_object('actor_id', actor_id, 'actor_type', actor_type, 'count', n)
-                                          ORDER BY n DESC, actor_type, actor_id NULLS LAST)
-                          FROM (SELECT actor_id, actor_type, count(*) AS n FROM e GROUP BY actor_id, actor_type
-                                ORDER BY n DESC, actor_type, actor_id NULLS LAST LIMIT 100) y), '[]'::json),
-    'actors', (SELECT count(*) FROM (SELECT DISTINCT actor_id, actor_type FROM e) z),
-    'by_day', COALESCE((SELECT json_agg(json_build_object('day', day, 'count', n) ORDER BY day)
-                        FROM (SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS n
-                              FROM e GROUP BY 1) d), '[]'::json))::text)";
+                           FROM (SELECT action, sum(n) AS n FROM actions GROUP BY action HAVING sum(n) > 0) x), '{}'::json),
+    'by_actor', COALESCE((SELECT json_agg(json_build_object('actor_id', NULLIF(actor_id, ''), 'actor_type', actor_type,
+                                                            'count', n) ORDER BY n DESC, actor_type, actor_id)
+                          FROM (SELECT * FROM actors ORDER BY n DESC, actor_type, actor_id LIMIT 100) y), '[]'::json),
+    'actors', (SELECT count(*) FROM actors),
+    'by_day', COALESCE((SELECT json_agg(json_build_object('day', to_char(day, 'YYYY-MM-DD'), 'count', n) ORDER BY day)
+                        FROM (SELECT day, sum(n) AS n FROM actions GROUP BY day HAVING sum(n) > 0) d), '[]'::json))::text)";
 
 // The bounds of a range on the entries' time, and on their ids for the index. An event's id is
 // made when it is written, a moment after the time it records (on another instance's clock, when
@@ -100,7 +114,7 @@ std::string uuid_floor(core::UnixMillis ms) {
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-0000-0000-000000000000";
 }
 
-Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFilter& f) {
+AuditQuery audit_query(const core::TenantId& tenant, const AuditFilter& f) {
   auto b = bounds(f.from, f.to, f.before_id);
   // The most selective filter given leads (its index); the others filter within its range.
   const char* statement = !f.resource_id.empty() && !f.resource_type.empty() ? "audit_by_resource"
@@ -108,24 +122,73 @@ Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFi
                           : !f.action.empty()                                ? "audit_by_action"
                           : !f.action_group.empty()                          ? "audit_by_group"
                                                                              : "audit_all";
-  std::string rows = std::to_string(f.limit + 1);
-  return page_of(query(pg, statement,
-                       {tenant.value, f.actor_id, f.action, f.action_group, f.resource_type, f.resource_id, b.upper, b.lower,
-                        rows, b.from, b.to}),
-                 f.limit);
+  return {statement,
+          {tenant.value, f.actor_id, f.action, f.action_group, f.resource_type, f.resource_id, b.upper, b.lower,
+           std::to_string(f.limit + 1), b.from, b.to}};
+}
+
+AuditQuery audit_stats_query(const core::TenantId& tenant, std::optional<core::UnixMillis> from,
+                             std::optional<core::UnixMillis> to) {
+  constexpr core::UnixMillis kDay = 86400000;
+  auto floor_day = [](core::UnixMillis t) { return t - ((t % kDay) + kDay) % kDay; };
+  // The whole UTC days within [from, to): [first, last).
+  std::optional<core::UnixMillis> first, last;
+  if (from) first = floor_day(*from) == *from ? *from : floor_day(*from) + kDay;
+  if (to) last = floor_day(*to);
+  auto day = [](std::optional<core::UnixMillis> t, const char* unbounded) {
+    return t ? core::format_rfc3339(*t).substr(0, 10) : std::string(unbounded);
+  };
+  // A range of entries, as the listing bounds it; an empty one when there is none.
+  auto entries = [](std::optional<core::UnixMillis> a, std::optional<core::UnixMillis> b) {
+    if (a && b && *a >= *b) return std::vector<std::string>{uuid_floor(0), uuid_floor(0), "infinity", "infinity"};
+    auto r = bounds(a, b, "");
+    return std::vector<std::string>{r.upper, r.lower, r.from, r.to};
+  };
+  std::vector<std::string> head, tail;
+  std::string first_day, last_day;
+  if (first && last && *first >= *last) {  // no whole day: the entries of the range itself
+    head = entries(from, to);
+    tail = entries(0, 0);
+    first_day = last_day = "-infinity";
+  } else {
+    head = from ? entries(from, first) : entries(0, 0);
+    tail = to ? entries(last, to) : entries(0, 0);
+    first_day = day(first, "-infinity");
+    last_day = day(last, "infinity");
+  }
+  std::vector<std::string> params{tenant.value};
+  params.insert(params.end(), head.begin(), head.end());
+  params.insert(params.end(), tail.begin(), tail.end());
+  params.push_back(first_day);
+  params.push_back(last_day);
+  return {"audit_stats", std::move(params)};
+}
+
+AuditQuery user_audit_query(const core::TenantId& tenant, const std::string& user_id, const std::string& before_id,
+                            int limit) {
+  std::string upper = before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : before_id;
+  return {"audit_of_user", {tenant.value, user_id, upper, std::to_string(limit + 1)}};
+}
+
+namespace {
+core::PgRows run(core::PgQueries& pg, const AuditQuery& q) {
+  std::vector<core::PgQueries::Param> params(q.params.begin(), q.params.end());
+  return query(pg, q.statement, std::move(params));
+}
+}  // namespace
+
+Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFilter& f) {
+  return page_of(run(pg, audit_query(tenant, f)), f.limit);
 }
 
 std::string audit_stats(core::PgQueries& pg, const core::TenantId& tenant, std::optional<core::UnixMillis> from,
                         std::optional<core::UnixMillis> to) {
-  auto b = bounds(from, to, "");
-  auto rows = query(pg, "audit_stats", {tenant.value, b.upper, b.lower, b.from, b.to});
-  return std::string(rows.text(0, 0));
+  return std::string(run(pg, audit_stats_query(tenant, from, to)).text(0, 0));
 }
 
 Page list_user_audit(core::PgQueries& pg, const core::TenantId& tenant, const std::string& user_id,
                      const std::string& before_id, int limit) {
-  std::string upper = before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : before_id;
-  return page_of(query(pg, "audit_of_user", {tenant.value, user_id, upper, std::to_string(limit + 1)}), limit);
+  return page_of(run(pg, user_audit_query(tenant, user_id, before_id, limit)), limit);
 }
 
 }  // namespace regent::api

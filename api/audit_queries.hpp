@@ -27,6 +27,18 @@ struct AuditFilter {
 
 Page list_audit(core::PgQueries& pg, const core::TenantId& tenant, const AuditFilter& f);
 
+// What each reading below sends: one of audit_statements() and its parameters (bench/audit runs
+// the same ones, and shows their plans).
+struct AuditQuery {
+  std::string statement;
+  std::vector<std::string> params;
+};
+AuditQuery audit_query(const core::TenantId& tenant, const AuditFilter& f);
+AuditQuery audit_stats_query(const core::TenantId& tenant, std::optional<core::UnixMillis> from,
+                             std::optional<core::UnixMillis> to);
+AuditQuery user_audit_query(const core::TenantId& tenant, const std::string& user_id, const std::string& before_id,
+                            int limit);
+
 // GET /v1/audit/stats: {"total", "by_action": {type: n}, "by_actor": [{actor_id, actor_type, count}]
 // (the 100 most active), "actors" (how many there were), "by_day": [{day, count}]} over the entries
 // the listing gives for the same range.

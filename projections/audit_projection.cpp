@@ -18,16 +18,27 @@ namespace regent::projections {
 namespace {
 namespace types = events::types;
 
+// The entries, and the per-day counts of those actually written (a replayed event, already there,
+// counts once), in one statement.
 constexpr const char* kInsert = R"(
-  INSERT INTO audit_entries (id, tenant_id, log_partition, log_offset, at, actor_id, actor_type, action, resource_type,
-                             resource_id, request_id, ip, user_agent, details, user_id)
-  SELECT id, tenant_id, p, o, at, actor_id, actor_type, action, resource_type, resource_id, request_id, ip, user_agent,
-         details::jsonb, owner
-  FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-              $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[])
-    AS e(id, tenant_id, p, o, at, actor_id, actor_type, action, resource_type, resource_id, request_id, ip, user_agent,
-         details, owner)
-  ON CONFLICT (id) DO NOTHING)";
+  WITH written AS (
+    INSERT INTO audit_entries (id, tenant_id, log_partition, log_offset, at, actor_id, actor_type, action, resource_type,
+                               resource_id, request_id, ip, user_agent, details, user_id)
+    SELECT id, tenant_id, p, o, at, actor_id, actor_type, action, resource_type, resource_id, request_id, ip, user_agent,
+           details::jsonb, owner
+    FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[])
+      AS e(id, tenant_id, p, o, at, actor_id, actor_type, action, resource_type, resource_id, request_id, ip, user_agent,
+           details, owner)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING tenant_id, (at AT TIME ZONE 'UTC')::date AS day, action, actor_type, COALESCE(actor_id, '') AS actor_id),
+  by_action AS (
+    INSERT INTO audit_daily_actions AS d (tenant_id, day, action, n)
+    SELECT tenant_id, day, action, count(*) FROM written GROUP BY tenant_id, day, action
+    ON CONFLICT (tenant_id, day, action) DO UPDATE SET n = d.n + excluded.n)
+  INSERT INTO audit_daily_actors AS d (tenant_id, day, actor_type, actor_id, n)
+  SELECT tenant_id, day, actor_type, actor_id, count(*) FROM written GROUP BY tenant_id, day, actor_type, actor_id
+  ON CONFLICT (tenant_id, day, actor_type, actor_id) DO UPDATE SET n = d.n + excluded.n)";
 
 // An erased user's (or a revoked invitee's) personal fields, in every entry its key sealed: null,
 // the entry's shape kept. First the details sealed under its key, in the entries about it...
@@ -67,7 +78,9 @@ class AuditProjection final : public Projection {
   std::string name() const override { return "audit"; }
   int version() const override { return 2; }
   bool reads_origin() const override { return true; }
-  std::vector<std::string> tables() const override { return {"audit_entries"}; }
+  std::vector<std::string> tables() const override {
+    return {"audit_entries", "audit_daily_actions", "audit_daily_actors"};
+  }
 
   void apply(pqxx::work& tx, const std::vector<events::Envelope>& batch) override {
     PgArray id, tenant, partition, offset, at, actor, actor_type, action, rtype, rid, request, ip, agent, details, owner;

@@ -33,10 +33,26 @@ constexpr const char* kDue = R"(
 
 // Ids are UUIDv7: those below the cutoff's smallest id were written before it. Walks the primary
 // key from its oldest end, a bounded batch per statement, so that no statement holds many locks
-// or runs long while the projection inserts.
+// or runs long while the projection inserts; the daily counts lose what it deletes in the same
+// statement, so that the stats stay the listing's.
 constexpr const char* kPrune = R"(
-  DELETE FROM audit_entries WHERE id IN (
-    SELECT id FROM audit_entries WHERE id < $1::uuid ORDER BY id LIMIT $2))";
+  WITH gone AS (
+    DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries WHERE id < $1::uuid ORDER BY id LIMIT $2)
+    RETURNING tenant_id, (at AT TIME ZONE 'UTC')::date AS day, action, actor_type, COALESCE(actor_id, '') AS actor_id),
+  by_action AS (
+    UPDATE audit_daily_actions d SET n = d.n - g.n
+    FROM (SELECT tenant_id, day, action, count(*) AS n FROM gone GROUP BY 1, 2, 3) g
+    WHERE d.tenant_id = g.tenant_id AND d.day = g.day AND d.action = g.action),
+  by_actor AS (
+    UPDATE audit_daily_actors d SET n = d.n - g.n
+    FROM (SELECT tenant_id, day, actor_type, actor_id, count(*) AS n FROM gone GROUP BY 1, 2, 3, 4) g
+    WHERE d.tenant_id = g.tenant_id AND d.day = g.day AND d.actor_type = g.actor_type AND d.actor_id = g.actor_id)
+  SELECT count(*) FROM gone)";
+
+// Counts that reached zero, once a pass deleted what it would.
+constexpr const char* kPruneCounts = R"(
+  WITH a AS (DELETE FROM audit_daily_actions WHERE n <= 0)
+  DELETE FROM audit_daily_actors WHERE n <= 0)";
 }  // namespace
 
 std::vector<std::string> split_urls(const std::string& list) {
@@ -117,7 +133,8 @@ int64_t Scheduler::prune_audit() {
   int64_t total = 0;
   for (;;) {
     pqxx::work tx(*conn_);
-    auto n = tx.exec_params(kPrune, below, options_.prune_batch).affected_rows();
+    auto n = tx.exec_params1(kPrune, below, options_.prune_batch)[0].as<size_t>();
+    if (n < size_t(options_.prune_batch)) tx.exec(kPruneCounts);
     tx.commit();
     total += int64_t(n);
     core::Metrics::global().counter_add("regent_audit_pruned_total", {}, double(n));

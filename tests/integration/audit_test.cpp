@@ -141,6 +141,12 @@ TEST_CASE("the audit trail: one entry per event of the tenant's log, filtered, p
   stats_agree("?from=" + middle, since);
   stats_agree("?to=" + middle, before);
   stats_agree("?from=2999-01-01", {});
+  // Whole days (their daily counts alone), and a partial day with a whole one.
+  std::string today = middle.substr(0, 10);
+  std::string tomorrow = regent::core::format_rfc3339(*regent::core::parse_rfc3339(today + "T00:00:00Z") + 86400000).substr(0, 10);
+  stats_agree("?from=" + today + "&to=" + tomorrow, listed);
+  stats_agree("?from=" + middle + "&to=" + tomorrow, since);
+  stats_agree("?from=" + today + "&to=" + middle, before);
   CHECK(t.read("/v1/audit/stats?from=2000-01-01", bob_token).status == 200);
   check_problem(get(port, "/v1/audit/stats", vic_token), 403, "forbidden");
   check_problem(get(port, "/v1/audit/stats"), 401, "unauthenticated");
@@ -229,9 +235,13 @@ TEST_CASE("the audit retention job deletes entries older than REGENT_AUDIT_RETEN
     auto ms = regent::core::now_millis() - 4 * 24 * 3600 * 1000LL;
     std::string id = regent::api::uuid_floor(ms);
     id.replace(id.size() - 12, 12, "00000000abcd");
+    std::string at = regent::core::format_rfc3339(ms);
     dev.db.exec("INSERT INTO audit_entries (id, tenant_id, log_partition, log_offset, at, actor_type, action, resource_type, "
-                "resource_id, details) VALUES ('" + id + "', '" + t.id + "', 0, 0, '" + regent::core::format_rfc3339(ms) +
+                "resource_id, details) VALUES ('" + id + "', '" + t.id + "', 0, 0, '" + at +
                 "', 'system', 'tenant.renamed', 'tenant', '" + t.id + "', '{}')");
+    // Counted, as the projection counts what it writes.
+    dev.db.exec("INSERT INTO audit_daily_actions VALUES ('" + t.id + "', '" + at.substr(0, 10) + "', 'tenant.renamed', 1)");
+    dev.db.exec("INSERT INTO audit_daily_actors VALUES ('" + t.id + "', '" + at.substr(0, 10) + "', 'system', '', 1)");
     return id;
   };
   auto passes = [](DevServer& dev) { return metric(dev.port(), "regent_scheduler_passes_total"); };
@@ -252,6 +262,12 @@ TEST_CASE("the audit retention job deletes entries older than REGENT_AUDIT_RETEN
   CHECK(eventually([&] { return pruning.db.count("SELECT count(*) FROM audit_entries WHERE id = '" + old + "'") == 0; }));
   CHECK(pruning.db.count("SELECT count(*) FROM audit_entries") == recent);  // today's all kept
   CHECK(metric(pruning.port(), "regent_audit_pruned_total") == 1);
+  // The stats lost it too: they are still the listing's.
+  auto stats = t.read("/v1/audit/stats");
+  REQUIRE(stats.status == 200);
+  CHECK(int64_t(stats.json()->root()["total"]) == pruning.db.count("SELECT count(*) FROM audit_entries WHERE tenant_id = '" + t.id + "'"));
+  CHECK(pruning.db.count("SELECT count(*) FROM audit_daily_actions WHERE action = 'tenant.renamed' AND day < current_date - 3") == 0);
+  CHECK(pruning.db.count("SELECT count(*) FROM audit_daily_actors WHERE n <= 0") == 0);
   auto listed = t.read("/v1/audit?limit=500");
   CHECK(listed.body.find(old) == std::string::npos);
   check_problem(get(pruning.port(), "/v1/audit", ""), 401, "unauthenticated");

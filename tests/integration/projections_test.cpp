@@ -27,7 +27,8 @@ const std::vector<std::string> kProjections = projection_names();
 const std::vector<std::string> kReadModelTables = {"tenants",       "users",        "user_roles",  "user_counts",
                                                    "role_counts",   "wallets",      "wallet_transactions",
                                                    "wallet_totals", "revenue_daily", "activities", "activity_counts",
-                                                   "permissions",   "erasures",     "audit_entries"};
+                                                   "permissions",   "erasures",     "audit_entries",
+                                                   "audit_daily_actions", "audit_daily_actors"};
 
 // Every read model's whole content, and the checkpoints, as text to compare two builds of them.
 std::map<std::string, std::string> contents(const TestDatabase& db) {
@@ -296,6 +297,13 @@ TEST_CASE("three projection workers share the partitions, survive SIGKILL at ran
   CAPTURE(missing.size());
   CAPTURE(extra.size());
   for (const auto& id : stale) CHECK(audited.count(id) == 0);
+  // And its daily counts are its entries counted, under the kills as well.
+  CHECK(db.count("SELECT count(*) FROM (SELECT tenant_id, (at AT TIME ZONE 'UTC')::date AS day, action, count(*) AS n "
+                 "FROM audit_entries GROUP BY 1, 2, 3) e FULL JOIN audit_daily_actions d USING (tenant_id, day, action) "
+                 "WHERE e.n IS DISTINCT FROM d.n") == 0);
+  CHECK(db.count("SELECT count(*) FROM (SELECT tenant_id, (at AT TIME ZONE 'UTC')::date AS day, actor_type, "
+                 "COALESCE(actor_id, '') AS actor_id, count(*) AS n FROM audit_entries GROUP BY 1, 2, 3, 4) e "
+                 "FULL JOIN audit_daily_actors d USING (tenant_id, day, actor_type, actor_id) WHERE e.n IS DISTINCT FROM d.n") == 0);
   MESSAGE(audited.size() << " audit entries, one per valid event; " << judged.invalid.size() << " invalid events skipped");
 
   // And the same as one process replaying everything from offset zero.
