@@ -39,7 +39,7 @@ constexpr const char* kFill = R"(
   FROM (
     SELECT g, md5(g::text) AS h,
            CASE WHEN g % 10 < 6 THEN 0 ELSE 1 + g % 9 END AS t,
-           (extract(epoch FROM now()) * 1000)::bigint - (hashint8(g) & 9223372036854775807) % (365::bigint * 86400000) AS ms,
+           (extract(epoch FROM now()) * 1000)::bigint - (hashint8extended(g, 0) & 9223372036854775807) % (365::bigint * 86400000) AS ms,
            (hashint8(g * 7) & 2147483647) % 2000 AS u,
            (hashint8(g * 13) & 2147483647) % 2000 AS s,
            (hashint8(g * 17) & 2147483647) % 100 AS kind,

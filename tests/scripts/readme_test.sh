@@ -28,6 +28,8 @@ check "Carol's permission was approved, then expired" \
   'grep -q "\"status\":\"approved\"" "$dir/walk.out" && grep -q "\"status\":\"expired\"" "$dir/walk.out"'
 check "the API key listed the users" '[ "$(grep -o "carol@acme.test" "$dir/walk.out" | wc -l)" -ge 2 ]'
 check "Carol exported everything stored about her" 'grep -q "\"exported_at\"" "$dir/walk.out"'
+check "the audit trail lists the wallet's events, counts today's and exports them as CSV" \
+  'grep -q "\"action\":\"wallet.debited\"" "$dir/walk.out" && grep -q "\"by_action\":{" "$dir/walk.out" && grep -q "id,position,time,tenant_id,actor_id,actor_type" "$dir/walk.out"'
 check "Carol was erased: her reason reads as null, her permission's history stays" \
   'grep -q "\"status\":\"erased\"" "$dir/walk.out" && grep -q "\"reason\":null" "$dir/walk.out" && grep -q "\"status\":\"expired\",\"reason\":null" "$dir/walk.out"'
 check "nothing went to stderr" '[ ! -s "$dir/walk.err" ] || { cat "$dir/walk.err"; false; }'
