@@ -46,6 +46,26 @@ std::string base64url_encode(std::string_view raw) {
   return out;
 }
 
+std::string base64_encode(std::string_view raw) {
+  std::string out = base64url_encode(raw);
+  for (auto& c : out) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  std::string url(text.substr(0, text.size() - pad));
+  for (auto& c : url) {
+    if (c == '-' || c == '_') return std::nullopt;  // the other alphabet
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  if ((url.size() + pad) % 4 != 0 || (pad > 0 && url.size() % 4 == 0)) return std::nullopt;
+  return base64url_decode(url);
+}
+
 std::optional<std::string> base64url_decode(std::string_view text) {
   auto value = [](char c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';

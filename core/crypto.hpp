@@ -12,6 +12,9 @@ std::string random_token(size_t bytes);  // base64url of `bytes` random bytes
 
 std::string base64url_encode(std::string_view raw);
 std::optional<std::string> base64url_decode(std::string_view text);
+// RFC 4648 base64 (+ and /, padded with =), as Standard Webhooks secrets and signatures are.
+std::string base64_encode(std::string_view raw);
+std::optional<std::string> base64_decode(std::string_view text);
 
 std::string hmac_sha256(std::string_view key, std::string_view message);  // raw 32 bytes
 
