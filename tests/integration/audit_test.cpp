@@ -236,12 +236,13 @@ TEST_CASE("the audit retention job deletes entries older than REGENT_AUDIT_RETEN
     std::string id = regent::api::uuid_floor(ms);
     id.replace(id.size() - 12, 12, "00000000abcd");
     std::string at = regent::core::format_rfc3339(ms);
+    // The entry and its counts in one transaction, as the projection writes them: the scheduler's
+    // pass must never find one without the other.
     dev.db.exec("INSERT INTO audit_entries (id, tenant_id, log_partition, log_offset, at, actor_type, action, resource_type, "
                 "resource_id, details) VALUES ('" + id + "', '" + t.id + "', 0, 0, '" + at +
-                "', 'system', 'tenant.renamed', 'tenant', '" + t.id + "', '{}')");
-    // Counted, as the projection counts what it writes.
-    dev.db.exec("INSERT INTO audit_daily_actions VALUES ('" + t.id + "', '" + at.substr(0, 10) + "', 'tenant.renamed', 1)");
-    dev.db.exec("INSERT INTO audit_daily_actors VALUES ('" + t.id + "', '" + at.substr(0, 10) + "', 'system', '', 1)");
+                "', 'system', 'tenant.renamed', 'tenant', '" + t.id + "', '{}'); "
+                "INSERT INTO audit_daily_actions VALUES ('" + t.id + "', '" + at.substr(0, 10) + "', 'tenant.renamed', 1); "
+                "INSERT INTO audit_daily_actors VALUES ('" + t.id + "', '" + at.substr(0, 10) + "', 'system', '', 1)");
     return id;
   };
   auto passes = [](DevServer& dev) { return metric(dev.port(), "regent_scheduler_passes_total"); };
