@@ -81,15 +81,18 @@ const std::string kStats = R"(
 // The bounds of a range on the entries' time, and on their ids for the index. An event's id is
 // made when it is written, a moment after the time it records (on another instance's clock, when
 // the request was forwarded): the id bounds are that much wider.
+constexpr const char* kLastId = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+constexpr const char* kFirstId = "00000000-0000-0000-0000-000000000000";
+
 struct Bounds {
   std::string upper, lower, from, to;
 };
 Bounds bounds(std::optional<core::UnixMillis> from, std::optional<core::UnixMillis> to, const std::string& before_id) {
   constexpr core::UnixMillis kIdSlack = 5 * 60 * 1000;
   Bounds b;
-  b.upper = before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : before_id;
+  b.upper = before_id.empty() ? kLastId : before_id;
   if (to) b.upper = std::min(b.upper, uuid_floor(*to + kIdSlack));
-  b.lower = from ? uuid_floor(*from - kIdSlack) : "00000000-0000-0000-0000-000000000000";
+  b.lower = from ? uuid_floor(*from - kIdSlack) : kFirstId;
   b.from = from ? core::format_rfc3339(*from) : "-infinity";
   b.to = to ? core::format_rfc3339(*to) : "infinity";
   return b;
@@ -138,21 +141,19 @@ AuditQuery audit_stats_query(const core::TenantId& tenant, std::optional<core::U
   auto day = [](std::optional<core::UnixMillis> t, const char* unbounded) {
     return t ? core::format_rfc3339(*t).substr(0, 10) : std::string(unbounded);
   };
-  // A range of entries, as the listing bounds it; an empty one when there is none.
+  // A range of entries as the listing bounds it ($2-$5, $6-$9), and one that holds none.
   auto entries = [](std::optional<core::UnixMillis> a, std::optional<core::UnixMillis> b) {
-    if (a && b && *a >= *b) return std::vector<std::string>{uuid_floor(0), uuid_floor(0), "infinity", "infinity"};
     auto r = bounds(a, b, "");
     return std::vector<std::string>{r.upper, r.lower, r.from, r.to};
   };
-  std::vector<std::string> head, tail;
-  std::string first_day, last_day;
-  if (first && last && *first >= *last) {  // no whole day: the entries of the range itself
-    head = entries(from, to);
-    tail = entries(0, 0);
-    first_day = last_day = "-infinity";
+  const std::vector<std::string> none{kFirstId, kFirstId, "infinity", "infinity"};
+  std::vector<std::string> head = none, tail = none;
+  std::string first_day = "-infinity", last_day = "-infinity";  // no whole day
+  if (first && last && *first >= *last) {
+    head = entries(from, to);  // within one day: the range's own entries
   } else {
-    head = from ? entries(from, first) : entries(0, 0);
-    tail = to ? entries(last, to) : entries(0, 0);
+    if (from && *from < *first) head = entries(from, first);
+    if (to && *last < *to) tail = entries(last, to);
     first_day = day(first, "-infinity");
     last_day = day(last, "infinity");
   }
@@ -166,8 +167,7 @@ AuditQuery audit_stats_query(const core::TenantId& tenant, std::optional<core::U
 
 AuditQuery user_audit_query(const core::TenantId& tenant, const std::string& user_id, const std::string& before_id,
                             int limit) {
-  std::string upper = before_id.empty() ? "ffffffff-ffff-ffff-ffff-ffffffffffff" : before_id;
-  return {"audit_of_user", {tenant.value, user_id, upper, std::to_string(limit + 1)}};
+  return {"audit_of_user", {tenant.value, user_id, before_id.empty() ? kLastId : before_id, std::to_string(limit + 1)}};
 }
 
 namespace {

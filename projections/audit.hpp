@@ -20,7 +20,6 @@ struct AuditDetails {
   std::string json;        // the data without anything secret: hashes of passwords, tokens and keys,
                            // and the nonces tokens are derived from
   std::string user_id;     // data.user_id, if any
-  bool personal = false;   // it has personal fields (sealed under user_id's key)
   // A sign-in's origin, from its personal fields (the envelope carries every request's; events from
   // before it did have only these).
   std::optional<std::string> ip, user_agent;

@@ -102,8 +102,9 @@ class AuditProjection final : public Projection {
       request.add(nonempty(e.request_id));
       // The request's origin from the envelope; a sign-in from before envelopes carried it has it in
       // its data.
-      ip.add(e.ip.empty() && e.user_agent.empty() ? view(d.ip) : nonempty(e.ip));
-      agent.add(e.ip.empty() && e.user_agent.empty() ? view(d.user_agent) : nonempty(e.user_agent));
+      bool enveloped = !e.ip.empty() || !e.user_agent.empty();
+      ip.add(enveloped ? nonempty(e.ip) : view(d.ip));
+      agent.add(enveloped ? nonempty(e.user_agent) : view(d.user_agent));
       details.add(std::string_view(d.json));
       bool owned = core::is_uuid(d.user_id);
       owner.add(owned ? std::optional<std::string_view>(d.user_id) : std::nullopt);
@@ -168,7 +169,6 @@ AuditDetails audit_details(std::string_view data) {
   };
   out.user_id = text(o.if_contains("user_id")).value_or("");
   if (auto* personal = o.if_contains("personal"); personal && personal->is_object()) {
-    out.personal = true;
     out.ip = text(personal->as_object().if_contains("ip"));
     out.user_agent = text(personal->as_object().if_contains("user_agent"));
   }

@@ -105,11 +105,15 @@ void Scheduler::run() {
   }
 }
 
-int Scheduler::pass() {
+pqxx::connection& Scheduler::connection() {
   if (!conn_) conn_ = std::make_unique<pqxx::connection>(options_.pg_url);
+  return *conn_;
+}
+
+int Scheduler::pass() {
   std::vector<std::pair<std::string, std::string>> due;
   {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(connection());
     for (const auto& row : tx.exec_params(kDue, options_.batch)) due.emplace_back(row[0].c_str(), row[1].c_str());
   }
   healthy_ = true;
@@ -127,12 +131,11 @@ int Scheduler::pass() {
 
 int64_t Scheduler::prune_audit() {
   if (options_.audit_retention_days <= 0) return 0;
-  if (!conn_) conn_ = std::make_unique<pqxx::connection>(options_.pg_url);
   core::UnixMillis cutoff = core::now_millis() - int64_t{options_.audit_retention_days} * 24 * 3600 * 1000;
   std::string below = api::uuid_floor(cutoff);
   int64_t total = 0;
   for (;;) {
-    pqxx::work tx(*conn_);
+    pqxx::work tx(connection());
     auto n = tx.exec_params1(kPrune, below, options_.prune_batch)[0].as<size_t>();
     if (n < size_t(options_.prune_batch)) tx.exec(kPruneCounts);
     tx.commit();

@@ -48,6 +48,7 @@ class Scheduler {
 
  private:
   void run();
+  pqxx::connection& connection();  // made on first use, and again after a failed pass
   bool send_expiry(const std::string& tenant, const std::string& permission);
 
   SchedulerOptions options_;

@@ -1,7 +1,6 @@
 // The audit trail over HTTP: one entry per valid event of the tenant's log, of every type, with no
 // secret in it; every filter, keyset pages that neither skip nor repeat, who may read it, bad
 // filters refused, and personal fields null once their user is erased.
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -31,16 +30,6 @@ std::vector<std::string> walk(Tenant& t, const std::string& query, int limit, co
     cursor = std::string(std::string_view(next));
   }
   return ids;
-}
-
-// A command's exit status and what it printed.
-std::pair<int, std::string> shell(const std::string& command) {
-  std::string out;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  return {pclose(p), out};
 }
 
 }  // namespace

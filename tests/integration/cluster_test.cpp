@@ -249,32 +249,23 @@ bool paused_owner_appends_late() {
   for (auto& th : late) th.join();
   // Whatever A appended after B's marker is invalid for every reader. Read the partition as a
   // reader does, and collect A's events that the fence rejects, and who wrote each valid credit.
-  regent::events::LogReader reader(c.kafka.bootstraps(), "regent.events");
-  int64_t end = reader.end_offset(partition, 5s);
-  reader.assign({{partition, 0}});
-  regent::events::FenceState fence;
+  auto log = read_through_fence(c.kafka.bootstraps(), partition);
   std::set<std::string> rejected;
   std::set<std::string> rejected_transactions;
   std::map<std::string, std::string> credited_by;  // key of a valid credit -> its writer
-  for (int64_t next = 0; next < end;) {
-    for (const auto& m : reader.poll(1000, 200ms)) {
-      next = m.offset + 1;
-      auto e = regent::events::parse_envelope(m.value);
-      REQUIRE(e);
-      auto verdict = regent::events::admit(fence, *e);
-      if (e->type != "wallet.credited") continue;
-      if (verdict == regent::events::Verdict::invalid) {
-        rejected.insert(e->idempotency_key);
-        auto data = regent::core::JsonDocument::parse(e->data);
-        rejected_transactions.insert(regent::core::get_text(data->root(), "transaction_id"));
-      } else {
-        credited_by[e->idempotency_key] = e->writer_id;
-      }
+  for (const auto& [e, verdict] : log.records) {
+    if (e.type != "wallet.credited") continue;
+    if (verdict == regent::events::Verdict::invalid) {
+      rejected.insert(e.idempotency_key);
+      auto data = regent::core::JsonDocument::parse(e.data);
+      rejected_transactions.insert(regent::core::get_text(data->root(), "transaction_id"));
+    } else {
+      credited_by[e.idempotency_key] = e.writer_id;
     }
   }
   // A decided on a state it no longer owned: nothing it wrote is acknowledged. A late request
   // that succeeded was decided by B (A, awake and following again, forwarded it there).
-  const std::string& b_writer = fence.writer_id;  // the last valid marker is B's
+  const std::string& b_writer = log.fence.writer_id;  // the last valid marker is B's
   for (int i = 0; i < kLate; ++i) {
     CAPTURE(i);
     CHECK((late_status[i] == 201 || late_status[i] == 503 || late_status[i] == -1));

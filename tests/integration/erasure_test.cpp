@@ -23,13 +23,8 @@ namespace {
 
 // Everything kcat reads from the topic, from the beginning of each partition to its end.
 std::string kcat_topic(const std::string& brokers) {
-  std::string cmd = "kcat -C -b " + brokers + " -t regent.events -o beginning -e -q -f '%s\\n' 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::array<char, 65536> buf{};
-  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
-  CHECK(pclose(p) == 0);
+  auto [status, out] = shell("kcat -C -b " + brokers + " -t regent.events -o beginning -e -q -f '%s\\n'");
+  CHECK(status == 0);
   return out;
 }
 

@@ -2,13 +2,18 @@
 // A `regent dev` of its own for each test: a fresh data folder, a fresh database, port 0.
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <numeric>
 #include <string>
 
+#include "events/envelope.hpp"
+#include "events/fence.hpp"
 #include "events/log_reader.hpp"
 #include "projections/read_models.hpp"
 #include "tests/support/eventually.hpp"
@@ -101,6 +106,46 @@ inline std::vector<std::string> all_events(const DevServer& dev) {
     return static_cast<int64_t>(out.size()) >= total;
   }));
   return out;
+}
+
+// Every record of `partition`, from offset zero to its end now, with the verdict of the fence that
+// every reader applies (events/fence.hpp), and the fence as the last record left it.
+struct Judged {
+  regent::events::Envelope event;
+  regent::events::Verdict verdict;
+};
+struct FencedLog {
+  std::vector<Judged> records;
+  regent::events::FenceState fence;
+};
+inline FencedLog read_through_fence(const std::string& brokers, int partition) {
+  regent::events::LogReader reader(brokers, "regent.events");
+  int64_t end = reader.end_offset(partition, std::chrono::seconds(5));
+  reader.assign({{partition, 0}});
+  FencedLog out;
+  int64_t next = 0;
+  REQUIRE(eventually([&] {
+    for (const auto& m : reader.poll(1000, std::chrono::milliseconds(200))) {
+      next = m.offset + 1;
+      auto e = regent::events::parse_envelope(m.value);
+      REQUIRE(e);
+      auto verdict = regent::events::admit(out.fence, *e);
+      out.records.push_back({std::move(*e), verdict});
+    }
+    return next >= end;
+  }));
+  return out;
+}
+
+// A shell command's exit status and what it printed (standard error too).
+inline std::pair<int, std::string> shell(const std::string& command) {
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  char buf[65536];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 inline std::string event_field(const std::string& event, std::string_view key) {

@@ -1,8 +1,6 @@
 // Regent's access tokens judged by a JWT library Regent did not write (PyJWT, Debian's
 // python3-jwt), and signing keys rotated on a running deployment without signing anyone out.
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <fstream>
 
 #include "core/ed25519.hpp"
@@ -27,15 +25,8 @@ print(claims["sub"], header["kid"])
 )";
   std::string key_file = dir.path() + "/key";
   std::ofstream(key_file) << key;
-  std::string command = "TOKEN='" + token + "' KEY=\"$(cat '" + key_file + "')\" ALG='" + algorithm +
-                        "' /usr/bin/python3 '" + script + "' 2>&1";
-  FILE* p = popen(command.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[512];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return shell("TOKEN='" + token + "' KEY=\"$(cat '" + key_file + "')\" ALG='" + algorithm + "' /usr/bin/python3 '" +
+               script + "'");
 }
 
 }  // namespace

@@ -13,7 +13,6 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "events/event_log.hpp"
-#include "events/fence.hpp"
 #include "events/mock_cluster.hpp"
 #include "events/partitioner.hpp"
 #include "tests/integration/fixture.hpp"
@@ -141,29 +140,18 @@ std::string append_stale(regent::events::EventLog& log, const Tenant& t, int par
   return e.id;
 }
 
-// Every event of the log with its reader's verdict (the fence, partition by partition).
-struct Judged {
-  std::set<std::string> valid;    // of a tenant (what the audit trail has an entry for)
+// The log's events by their readers' verdict.
+struct Verdicts {
+  std::set<std::string> valid;  // of a tenant (what the audit trail has an entry for)
   std::set<std::string> invalid;
 };
-Judged judge_log(const std::string& kafka, int partitions) {
-  Judged out;
-  regent::events::LogReader reader(kafka, "regent.events");
-  for (int p = 0; p < partitions; ++p) {
-    int64_t end = reader.end_offset(p, 5s);
-    reader.assign({{p, 0}});
-    regent::events::FenceState fence;
-    for (int64_t next = 0; next < end;) {
-      for (const auto& m : reader.poll(1000, 200ms)) {
-        next = m.offset + 1;
-        auto e = regent::events::parse_envelope(m.value);
-        REQUIRE(e);
-        auto verdict = regent::events::admit(fence, *e);
-        if (verdict == regent::events::Verdict::invalid) out.invalid.insert(e->id);
-        else if (verdict == regent::events::Verdict::valid && !e->tenant_id.empty()) out.valid.insert(e->id);
-      }
+Verdicts judge_log(const std::string& kafka, int partitions) {
+  Verdicts out;
+  for (int p = 0; p < partitions; ++p)
+    for (const auto& [e, verdict] : read_through_fence(kafka, p).records) {
+      if (verdict == regent::events::Verdict::invalid) out.invalid.insert(e.id);
+      else if (verdict == regent::events::Verdict::valid && !e.tenant_id.empty()) out.valid.insert(e.id);
     }
-  }
   return out;
 }
 
